@@ -1,0 +1,21 @@
+package swap.api;
+
+import java.util.Map;
+
+/** An implementation available to swap to: a registered prototype-scope service. */
+public final class ImplementationDTO {
+    /** The component interface's name. */
+    public String iface;
+    /** {@link SwapConstants#IMPL_NAME}. */
+    public String name;
+    /** {@link SwapConstants#IMPL_VERSION}. */
+    public String version;
+    /** The providing bundle's symbolic name. */
+    public String bundle;
+    /** The providing bundle's id. */
+    public long bundleId;
+    /** The service id. */
+    public long serviceId;
+    /** All service properties (characteristics included). */
+    public Map<String, Object> properties;
+}

@@ -1,0 +1,49 @@
+package swap.api;
+
+/**
+ * Service-property keys, event topics and event-property keys of the platform.
+ *
+ * <p>An implementation is a Declarative Services component of {@code prototype} service scope,
+ * registered under the component's interface with at least {@link #IMPL_NAME}. Any other service
+ * property (for example {@code concurrency=distributed}) is a <em>characteristic</em> that an
+ * LDAP filter given to {@link SwapManager#swap} can select on.
+ */
+public final class SwapConstants {
+    private SwapConstants() {
+    }
+
+    /** Service property, {@code String}, required: the implementation's name, e.g. {@code "counter.simple"}. */
+    public static final String IMPL_NAME = "swap.impl.name";
+
+    /**
+     * Service property, {@code String} in OSGi version syntax, optional (default {@code 0.0.0}): the
+     * implementation's version. An implementation of the same {@link #IMPL_NAME} with a higher
+     * version is an upgrade of it. Among the implementations a target matches, the swap manager
+     * picks the highest version, then the highest service ranking.
+     */
+    public static final String IMPL_VERSION = "swap.impl.version";
+
+    /** Prefix of every event topic the platform posts through Event Admin: {@value}. */
+    public static final String TOPIC_PREFIX = "swap/entry/";
+    /** A swap began (after the replacement was instantiated). */
+    public static final String TOPIC_STARTED = TOPIC_PREFIX + "STARTED";
+    /** A swap completed: the entry now points at the new instance. */
+    public static final String TOPIC_COMPLETED = TOPIC_PREFIX + "COMPLETED";
+    /** A swap was rolled back: the old instance is still in place with its state. */
+    public static final String TOPIC_ROLLED_BACK = TOPIC_PREFIX + "ROLLED_BACK";
+    /** A swap failed before anything changed (no target, no common format, instantiation failed). */
+    public static final String TOPIC_FAILED = TOPIC_PREFIX + "FAILED";
+
+    /** Event property, {@code Long}: the entry id. */
+    public static final String EVENT_ENTRY_ID = "entry.id";
+    /** Event property, {@code String}: the entry's interface name. */
+    public static final String EVENT_INTERFACE = "entry.interface";
+    /** Event property, {@code String}: the implementation swapped from ({@code name version}). */
+    public static final String EVENT_FROM = "swap.from";
+    /** Event property, {@code String}: the implementation swapped to ({@code name version}). */
+    public static final String EVENT_TO = "swap.to";
+    /** Event property, {@code String}: the state format used, absent before negotiation. */
+    public static final String EVENT_FORMAT = "swap.format";
+    /** Event property, {@code String}: why the swap was requested, or why it rolled back or failed. */
+    public static final String EVENT_REASON = "swap.reason";
+}

@@ -1,0 +1,100 @@
+package swap.api;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The swap manager: puts component instances behind entries of the object translation table,
+ * swaps them for other implementations while their clients keep calling, and interposes on them.
+ *
+ * <p>A <em>target</em> names implementations: either an implementation name
+ * ({@link SwapConstants#IMPL_NAME}) or an LDAP filter in parentheses over the implementations'
+ * service properties, e.g. {@code (concurrency=distributed)}. Among the matches the highest
+ * {@link SwapConstants#IMPL_VERSION} wins.
+ *
+ * <p>Concurrency: swaps of different entries run in parallel. A swap requested for an entry that is
+ * already mid-swap is <em>rejected</em>: its result is {@link SwapOutcome#FAILED} with a reason
+ * that says so, and nothing changes; retry once the running swap has ended.
+ *
+ * <p>Provided by the platform (an OSGi service); every method may be called from any thread.
+ */
+@org.osgi.annotation.versioning.ProviderType
+public interface SwapManager {
+
+    /**
+     * Creates a new instance of the implementation {@code target} names and puts it behind a new entry.
+     *
+     * @throws SwapException if no implementation matches, the filter is malformed, or instantiation fails
+     */
+    <T> Entry<T> create(Class<T> type, String target);
+
+    /**
+     * Puts an existing object (code that is not a DS component) behind a new entry. It can be swapped
+     * to registered implementations later; it is never released by the platform.
+     *
+     * @param name the implementation name to report for it
+     */
+    <T> Entry<T> register(Class<T> type, T instance, String name);
+
+    /** @return the entry with this id, if there is one */
+    Optional<Entry<?>> entry(long id);
+
+    /**
+     * @return the entry whose current implementation is {@code instance}; this is how an
+     *         implementation finds its own entry to ask for its replacement
+     */
+    Optional<Entry<?>> entryOf(Object instance);
+
+    /** @return a snapshot of every entry, ordered by id */
+    List<EntryDTO> list();
+
+    /** @return the implementations registered for {@code iface} (all interfaces if {@code null}) */
+    List<ImplementationDTO> implementations(String iface);
+
+    /**
+     * Swaps an entry to a new instance of the implementation {@code target} names, carrying its
+     * state in the best common format. Returns at once; the stage completes when the swap has
+     * completed, rolled back or failed (it never completes exceptionally).
+     *
+     * @param reason why, for the events and the history ({@code null} allowed)
+     */
+    CompletionStage<SwapResult> swap(long id, String target, String reason);
+
+    /**
+     * Swaps an entry with an explicit quiescence timeout (in milliseconds; 0 uses the default).
+     */
+    CompletionStage<SwapResult> swap(long id, String target, String reason, long timeoutMillis);
+
+    /**
+     * Rejuvenation: swaps an entry to a fresh instance of its own implementation. With
+     * {@code keepState} the state is carried in the best common format; without it the new
+     * instance starts empty, which needs both sides to list {@link StateFormat#EMPTY}.
+     */
+    CompletionStage<SwapResult> rejuvenate(long id, boolean keepState, String reason);
+
+    /**
+     * Puts an interposer around an entry, outermost. No call is lost and none waits.
+     *
+     * @throws SwapException for an unknown id or a name already on the entry
+     */
+    void interpose(long id, String name, Interposer interposer);
+
+    /**
+     * Removes an interposer. Calls already inside it finish normally.
+     *
+     * @return whether it was on the entry
+     */
+    boolean removeInterposer(long id, String name);
+
+    /** @return the last swaps of every entry, newest first, at most {@code max} */
+    List<SwapResult> history(int max);
+
+    /**
+     * Removes an entry and releases its instance. Calls made through its handle afterwards throw
+     * {@link IllegalStateException}.
+     *
+     * @return whether the entry existed
+     */
+    boolean release(long id);
+}

@@ -1,0 +1,41 @@
+package swap.api;
+
+/**
+ * The outcome of one swap: a data transfer object, immutable once published.
+ *
+ * <p>Durations are in nanoseconds; a phase that did not run has duration 0.
+ */
+public final class SwapResult {
+    /** The entry swapped. */
+    public long entryId;
+    /** How the swap ended. */
+    public SwapOutcome outcome;
+    /** Why it was requested (COMPLETED) or why it rolled back or failed. */
+    public String reason;
+    /** The implementation swapped from, as {@code name version}. */
+    public String from;
+    /** The implementation swapped to, as {@code name version}; {@code null} if none was found. */
+    public String to;
+    /** The state format used; {@code null} if negotiation did not happen or found none. */
+    public String format;
+    /** Time to instantiate the replacement. */
+    public long instantiateNanos;
+    /** Forward phase: waiting for calls that began before the mediator was interposed. */
+    public long forwardNanos;
+    /** Blocked phase: new calls held, waiting for tracked calls to drain. */
+    public long blockedNanos;
+    /** State export and import. */
+    public long transferNanos;
+    /** From the request to the outcome. */
+    public long totalNanos;
+    /** How many calls were held in the Blocked phase and resumed afterwards. */
+    public long waitedCalls;
+    /** When the swap ended, in milliseconds since the epoch. */
+    public long endedAtMillis;
+
+    @Override
+    public String toString() {
+        return "swap of entry " + entryId + " " + outcome + " (" + from + " -> " + to + ", format " + format
+                + ", " + totalNanos / 1000 + " us" + (reason == null ? "" : ", " + reason) + ")";
+    }
+}

@@ -1,0 +1,17 @@
+/**
+ * The hot-swap platform's API: what clients, plugin authors and operators program against.
+ *
+ * <ul>
+ * <li>{@link swap.api.SwapManager}: the service that puts component instances behind entries of the
+ * object translation table, swaps them and interposes on them.</li>
+ * <li>{@link swap.api.Entry}: one entry; its {@link swap.api.Entry#handle() handle} is the reference
+ * clients keep.</li>
+ * <li>{@link swap.api.StatefulComponent} and {@link swap.api.StateFormat}: the state-transfer SPI that
+ * implementations provide.</li>
+ * <li>{@link swap.api.Interposer}: the SPI for monitors and other wrappers of a live entry.</li>
+ * <li>{@link swap.api.SwapConstants}: service-property keys and event topics.</li>
+ * </ul>
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package swap.api;
