@@ -1,0 +1,219 @@
+package swap.core;
+
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import swap.api.Entry;
+import swap.api.EntryDTO;
+import swap.api.SwapResult;
+
+/**
+ * One entry of the object translation table.
+ *
+ * <p>Two handles of the generated class: {@link #outer} is the one clients hold; {@link #inner}
+ * is where an interposer chain ends. Without interposers the outer handle points straight at the
+ * same target as the inner one, so an ordinary call is one volatile read and one interface call.
+ *
+ * <p>Concurrency: the structure (targets, interposers, implementation, retired mediators) changes
+ * only under this object's monitor; calls never take it. {@link #swapping} admits one swap at a time.
+ */
+final class EntryImpl<T> implements Entry<T> {
+
+    static final String ACTIVE = "ACTIVE";
+    static final String SWAPPING = "SWAPPING";
+    static final String RELEASED = "RELEASED";
+
+    private final long id;
+    private final Class<T> type;
+    private final Engine engine;
+    private final AbstractHandle outer;
+    private final AbstractHandle inner;
+    private final String handleClassName;
+    private final String proxyClassName;
+    private final Object released;
+
+    final AtomicBoolean swapping = new AtomicBoolean();
+    final AtomicLong swaps = new AtomicLong();
+    final AtomicLong rollbacks = new AtomicLong();
+    final AtomicLong failures = new AtomicLong();
+    volatile long timeoutMillis;
+    volatile SwapResult last;
+    private volatile String state = ACTIVE;
+
+    // guarded by this
+    private Implementation implementation;
+    private Object instance;
+    private List<InterposerChain.Named> interposers = List.of();
+    private final List<Mediator> retired = new ArrayList<>();
+
+    EntryImpl(long id, Class<T> type, Engine engine, Implementation implementation, Object instance) {
+        this.id = id;
+        this.type = type;
+        this.engine = engine;
+        this.outer = HandleFactory.newHandle(type);
+        this.inner = HandleFactory.newHandle(type);
+        outer.entry = this;
+        inner.entry = this;
+        this.handleClassName = outer.getClass().getName();
+        InvocationHandler gone = (proxy, method, args) -> {
+            throw new IllegalStateException("entry " + id + " (" + type.getName()
+                    + ") was released; get a new entry from the swap manager");
+        };
+        this.released = proxy(gone);
+        this.proxyClassName = released.getClass().getName();
+        this.implementation = implementation;
+        this.instance = instance;
+        publish(instance);
+    }
+
+    Object proxy(InvocationHandler handler) {
+        return Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler);
+    }
+
+    @Override
+    public long id() {
+        return id;
+    }
+
+    @Override
+    public Class<T> type() {
+        return type;
+    }
+
+    @Override
+    public T handle() {
+        return type.cast(outer);
+    }
+
+    AbstractHandle inner() {
+        return inner;
+    }
+
+    String handleClassName() {
+        return handleClassName;
+    }
+
+    String proxyClassName() {
+        return proxyClassName;
+    }
+
+    String state() {
+        return state;
+    }
+
+    void state(String s) {
+        state = s;
+    }
+
+    synchronized Implementation implementation() {
+        return implementation;
+    }
+
+    synchronized Object instance() {
+        return instance;
+    }
+
+    String implementationLabel() {
+        Implementation i = implementation();
+        return i == null ? "none" : i.label();
+    }
+
+    /** Points the entry at {@code target} (an instance or a mediator proxy). */
+    synchronized void publish(Object target) {
+        inner.target = target;
+        if (interposers.isEmpty()) {
+            outer.target = target;
+        }
+    }
+
+    /** The swap completed: {@code newInstance} of {@code impl} is the entry's instance from now on. */
+    synchronized void install(Implementation impl, Object newInstance) {
+        implementation = impl;
+        instance = newInstance;
+        publish(newInstance);
+    }
+
+    synchronized void retire(Mediator m) {
+        if (m.inFlight() > 0) {
+            retired.add(m);
+        }
+    }
+
+    synchronized int retiredInFlight() {
+        int n = 0;
+        for (var it = retired.iterator(); it.hasNext();) {
+            int f = it.next().inFlight();
+            if (f == 0) {
+                it.remove();
+            }
+            n += f;
+        }
+        return n;
+    }
+
+    synchronized void setInterposers(List<InterposerChain.Named> list) {
+        if (state == RELEASED) {
+            return;
+        }
+        interposers = List.copyOf(list);
+        outer.target = interposers.isEmpty() ? inner.target : proxy(new InterposerChain(id, interposers, inner));
+    }
+
+    synchronized List<InterposerChain.Named> interposers() {
+        return interposers;
+    }
+
+    /** Makes every later call fail with a clear message. */
+    synchronized void markReleased() {
+        state = RELEASED;
+        interposers = List.of();
+        inner.target = released;
+        outer.target = released;
+    }
+
+    @Override
+    public EntryDTO describe() {
+        EntryDTO d = new EntryDTO();
+        Implementation impl;
+        Object inst;
+        List<InterposerChain.Named> ips;
+        synchronized (this) {
+            impl = implementation;
+            inst = instance;
+            ips = interposers;
+        }
+        d.id = id;
+        d.iface = type.getName();
+        d.implementation = impl.name();
+        d.version = impl.version();
+        d.bundle = impl.bundle();
+        d.state = state;
+        d.swaps = swaps.get();
+        d.rollbacks = rollbacks.get();
+        d.failures = failures.get();
+        List<String> names = new ArrayList<>();
+        for (InterposerChain.Named n : ips) {
+            names.add(n.name());
+        }
+        d.interposers = names;
+        d.exportFormats = Negotiation.names(Negotiation.exports(inst));
+        d.importFormats = Negotiation.names(Negotiation.imports(inst));
+        d.lastSwap = last;
+        return d;
+    }
+
+    @Override
+    public CompletionStage<SwapResult> swap(String target, String reason) {
+        return engine.swap(id, target, reason);
+    }
+
+    @Override
+    public String toString() {
+        return "entry " + id + " (" + type.getName() + " -> " + implementationLabel() + ")";
+    }
+}

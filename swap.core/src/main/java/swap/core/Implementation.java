@@ -1,0 +1,33 @@
+package swap.core;
+
+/**
+ * One implementation a target resolved to: where instances come from and where they go back.
+ * For OSGi it wraps a prototype-scope service's {@code ServiceObjects}.
+ *
+ * <p>Thread-safe.
+ */
+interface Implementation {
+
+    /** @return the implementation name ({@code swap.impl.name}) */
+    String name();
+
+    /** @return the implementation version */
+    String version();
+
+    /** @return the providing bundle's symbolic name, or {@code null} */
+    String bundle();
+
+    /** @return a key identifying where instances come from (the service id), for life-cycle tracking */
+    Object origin();
+
+    /** @return a new instance; throws what instantiation threw */
+    Object newInstance() throws Exception;
+
+    /** Gives an instance made by {@link #newInstance()} back (DS deactivates it). Never throws. */
+    void release(Object instance);
+
+    /** @return {@code name version}, for messages */
+    default String label() {
+        return name() + " " + version();
+    }
+}

@@ -1,0 +1,24 @@
+package swap.core;
+
+import java.util.List;
+
+import swap.api.ImplementationDTO;
+
+/**
+ * Where implementations come from. The OSGi source reads prototype-scope services
+ * ({@link OsgiImplementationSource}); tests use a plain in-memory one.
+ */
+interface ImplementationSource {
+
+    /**
+     * @param type   the component interface
+     * @param target an implementation name, or an LDAP filter in parentheses
+     * @param exclude an origin to leave out (an implementation going away), or {@code null}
+     * @return the best implementation {@code target} matches: highest version, then highest ranking
+     * @throws swap.api.SwapException for a malformed filter or when nothing matches, saying what to do
+     */
+    Implementation resolve(Class<?> type, String target, Object exclude);
+
+    /** @return the implementations of {@code iface} ({@code null}: of every interface) */
+    List<ImplementationDTO> list(String iface);
+}

@@ -1,0 +1,213 @@
+package swap.core;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceObjects;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.Version;
+
+import swap.api.ImplementationDTO;
+import swap.api.SwapConstants;
+import swap.api.SwapException;
+
+/**
+ * Implementations are prototype-scope services registered under the component interface with a
+ * {@link SwapConstants#IMPL_NAME}; instances come from {@link ServiceObjects}, so DS activates and
+ * deactivates them. Thread-safe.
+ */
+final class OsgiImplementationSource implements ImplementationSource {
+
+    private final BundleContext context;
+
+    OsgiImplementationSource(BundleContext context) {
+        this.context = context;
+    }
+
+    /** @return an LDAP filter for {@code target}, checked; a name becomes {@code (swap.impl.name=NAME)} */
+    static String toFilter(String target) {
+        if (target == null || target.isBlank()) {
+            throw new SwapException("no target given: name an implementation (swap:impls lists them) or give an LDAP filter in parentheses");
+        }
+        String t = target.trim();
+        String filter = t.startsWith("(") ? t : "(" + SwapConstants.IMPL_NAME + "=" + escape(t) + ")";
+        try {
+            FrameworkUtil.createFilter(filter);
+        } catch (InvalidSyntaxException e) {
+            throw new SwapException("malformed filter " + t + ": " + e.getMessage()
+                    + "; write an LDAP filter in parentheses, e.g. (concurrency=distributed), or an implementation name");
+        }
+        return filter;
+    }
+
+    private static String escape(String s) {
+        StringBuilder b = new StringBuilder();
+        for (char c : s.toCharArray()) {
+            if (c == '\\' || c == '*' || c == '(' || c == ')') {
+                b.append('\\');
+            }
+            b.append(c);
+        }
+        return b.toString();
+    }
+
+    @Override
+    public Implementation resolve(Class<?> type, String target, Object exclude) {
+        String filter = toFilter(target);
+        ServiceReference<?>[] refs;
+        try {
+            refs = context.getAllServiceReferences(type.getName(), "(&(" + SwapConstants.IMPL_NAME + "=*)" + filter + ")");
+        } catch (InvalidSyntaxException e) {
+            throw new SwapException("malformed filter " + target + ": " + e.getMessage());
+        }
+        Bundle client = FrameworkUtil.getBundle(type);
+        ServiceReference<?> best = null;
+        List<String> skipped = new ArrayList<>();
+        if (refs != null) {
+            for (ServiceReference<?> r : refs) {
+                if (r.equals(exclude)) {
+                    continue;
+                }
+                if (!Constants.SCOPE_PROTOTYPE.equals(r.getProperty(Constants.SERVICE_SCOPE))) {
+                    skipped.add(name(r) + " (not prototype scope: annotate it @Component(scope = ServiceScope.PROTOTYPE))");
+                    continue;
+                }
+                if (client != null && !r.isAssignableTo(client, type.getName())) {
+                    skipped.add(name(r) + " (built against another version of " + type.getPackageName() + ")");
+                    continue;
+                }
+                if (best == null || compare(r, best) > 0) {
+                    best = r;
+                }
+            }
+        }
+        if (best == null) {
+            throw new SwapException("no implementation of " + type.getName() + " matches " + target
+                    + (skipped.isEmpty() ? "" : "; not usable: " + String.join(", ", skipped))
+                    + "; swap:impls " + type.getName() + " lists what is installed, or install and start a bundle that provides one");
+        }
+        return new Service(best);
+    }
+
+    private static int compare(ServiceReference<?> a, ServiceReference<?> b) {
+        int c = version(a).compareTo(version(b));
+        return c != 0 ? c : a.compareTo(b); // then ranking (and lower service id)
+    }
+
+    static Version version(ServiceReference<?> r) {
+        Object v = r.getProperty(SwapConstants.IMPL_VERSION);
+        try {
+            return v == null ? Version.emptyVersion : Version.parseVersion(v.toString());
+        } catch (IllegalArgumentException e) {
+            return Version.emptyVersion;
+        }
+    }
+
+    static String name(ServiceReference<?> r) {
+        Object n = r.getProperty(SwapConstants.IMPL_NAME);
+        return n == null ? "service " + r.getProperty(Constants.SERVICE_ID) : n.toString();
+    }
+
+    @Override
+    public List<ImplementationDTO> list(String iface) {
+        ServiceReference<?>[] refs;
+        try {
+            refs = context.getAllServiceReferences(iface, "(" + SwapConstants.IMPL_NAME + "=*)");
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        List<ImplementationDTO> l = new ArrayList<>();
+        if (refs == null) {
+            return l;
+        }
+        for (ServiceReference<?> r : refs) {
+            String[] classes = (String[]) r.getProperty(Constants.OBJECTCLASS);
+            for (String c : classes) {
+                if (iface != null && !iface.equals(c)) {
+                    continue;
+                }
+                ImplementationDTO d = new ImplementationDTO();
+                d.iface = c;
+                d.name = name(r);
+                d.version = version(r).toString();
+                d.bundle = r.getBundle() == null ? null : r.getBundle().getSymbolicName();
+                d.bundleId = r.getBundle() == null ? -1 : r.getBundle().getBundleId();
+                d.serviceId = (Long) r.getProperty(Constants.SERVICE_ID);
+                Map<String, Object> p = new LinkedHashMap<>();
+                for (String k : r.getPropertyKeys()) {
+                    p.put(k, r.getProperty(k));
+                }
+                d.properties = p;
+                l.add(d);
+            }
+        }
+        l.sort(Comparator.comparing((ImplementationDTO d) -> d.iface).thenComparing(d -> d.name).thenComparing(d -> d.version));
+        return l;
+    }
+
+    private final class Service implements Implementation {
+        private final ServiceReference<?> ref;
+        private final String name;
+        private final String version;
+        private final String bundle;
+
+        Service(ServiceReference<?> ref) {
+            this.ref = ref;
+            this.name = OsgiImplementationSource.name(ref);
+            this.version = OsgiImplementationSource.version(ref).toString();
+            Bundle b = ref.getBundle();
+            this.bundle = b == null ? null : b.getSymbolicName();
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public String version() {
+            return version;
+        }
+
+        @Override
+        public String bundle() {
+            return bundle;
+        }
+
+        @Override
+        public Object origin() {
+            return ref;
+        }
+
+        @Override
+        public Object newInstance() throws Exception {
+            ServiceObjects<?> objects = context.getServiceObjects(ref);
+            Object o = objects == null ? null : objects.getService();
+            if (o == null) {
+                throw new SwapException("implementation " + label() + " is no longer available (its bundle stopped, or its component failed to activate: see the log)");
+            }
+            return o;
+        }
+
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        @Override
+        public void release(Object instance) {
+            try {
+                ServiceObjects objects = context.getServiceObjects(ref);
+                if (objects != null) {
+                    objects.ungetService(instance);
+                }
+            } catch (RuntimeException ignored) {
+                // the service is already gone: the framework released it
+            }
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package swap.core;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+
+import swap.api.ImplementationDTO;
+import swap.api.SwapConstants;
+import swap.api.SwapException;
+
+/**
+ * Implementations registered in plain Java, for running the engine outside OSGi (unit tests,
+ * benchmarks). Targets work as on OSGi: a name, or an LDAP-style filter of the simple form
+ * {@code (key=value)} over the properties given at registration.
+ *
+ * <p>Thread-safe.
+ */
+public final class StandaloneSource implements ImplementationSource {
+
+    private final List<Impl> impls = new CopyOnWriteArrayList<>();
+
+    /**
+     * Registers an implementation.
+     *
+     * @param properties further characteristics, as {@code key, value, key, value...}
+     */
+    public <T> void add(Class<T> type, String name, String version, Supplier<? extends T> factory, String... properties) {
+        Map<String, String> p = new HashMap<>();
+        for (int i = 0; i + 1 < properties.length; i += 2) {
+            p.put(properties[i], properties[i + 1]);
+        }
+        p.put(SwapConstants.IMPL_NAME, name);
+        p.put(SwapConstants.IMPL_VERSION, version);
+        impls.add(new Impl(type, name, version, factory, p));
+    }
+
+    /** Removes every implementation of this name. */
+    public void remove(String name) {
+        impls.removeIf(i -> i.name.equals(name));
+    }
+
+    @Override
+    public Implementation resolve(Class<?> type, String target, Object exclude) {
+        String key;
+        String value;
+        if (target.startsWith("(")) {
+            int eq = target.indexOf('=');
+            if (!target.endsWith(")") || eq < 0) {
+                throw new SwapException("malformed filter '" + target + "': write (key=value)");
+            }
+            key = target.substring(1, eq);
+            value = target.substring(eq + 1, target.length() - 1);
+        } else {
+            key = SwapConstants.IMPL_NAME;
+            value = target;
+        }
+        Impl best = null;
+        for (Impl i : impls) {
+            if (i.type == type && i != exclude && (value.equals("*") ? i.properties.containsKey(key) : value.equals(i.properties.get(key)))) {
+                if (best == null || compareVersions(i.version, best.version) > 0) {
+                    best = i;
+                }
+            }
+        }
+        if (best == null) {
+            throw new SwapException("no implementation of " + type.getName() + " matches " + target);
+        }
+        return best;
+    }
+
+    static int compareVersions(String a, String b) {
+        String[] x = a.split("\\.");
+        String[] y = b.split("\\.");
+        for (int i = 0; i < Math.max(x.length, y.length); i++) {
+            int c = Integer.compare(i < x.length ? Integer.parseInt(x[i]) : 0, i < y.length ? Integer.parseInt(y[i]) : 0);
+            if (c != 0) {
+                return c;
+            }
+        }
+        return 0;
+    }
+
+    @Override
+    public List<ImplementationDTO> list(String iface) {
+        List<ImplementationDTO> l = new ArrayList<>();
+        for (Impl i : impls) {
+            if (iface == null || iface.equals(i.type.getName())) {
+                ImplementationDTO d = new ImplementationDTO();
+                d.iface = i.type.getName();
+                d.name = i.name;
+                d.version = i.version;
+                d.properties = new HashMap<>(i.properties);
+                l.add(d);
+            }
+        }
+        l.sort(Comparator.comparing((ImplementationDTO d) -> d.iface).thenComparing(d -> d.name));
+        return l;
+    }
+
+    private static final class Impl implements Implementation {
+        final Class<?> type;
+        final String name;
+        final String version;
+        final Supplier<?> factory;
+        final Map<String, String> properties;
+
+        Impl(Class<?> type, String name, String version, Supplier<?> factory, Map<String, String> properties) {
+            this.type = type;
+            this.name = name;
+            this.version = version;
+            this.factory = factory;
+            this.properties = properties;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public String version() {
+            return version;
+        }
+
+        @Override
+        public String bundle() {
+            return null;
+        }
+
+        @Override
+        public Object origin() {
+            return this;
+        }
+
+        @Override
+        public Object newInstance() {
+            return factory.get();
+        }
+
+        @Override
+        public void release(Object instance) {
+            if (instance instanceof AutoCloseable) {
+                try {
+                    ((AutoCloseable) instance).close();
+                } catch (Exception ignored) {
+                    // a release never throws
+                }
+            }
+        }
+    }
+}
