@@ -3,9 +3,10 @@ package swap.core;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -20,26 +21,30 @@ import java.util.concurrent.locks.ReentrantLock;
  * and every call that still reaches this mediator (waiting ones included) goes back through the
  * entry's inner handle, so it is seen by whatever comes next.
  *
- * <p>Every call that this mediator sends straight to an instance is counted in {@link #inFlight()}
- * for its whole duration; the count only falls once the phase is ENDED, so a later swap waits for
- * it (the entry keeps ended mediators with calls in flight as <em>retired</em>).
+ * <p>Every call this mediator sends straight to an instance is counted in {@link #inFlight()} for
+ * its whole duration. The entry keeps an ended mediator with calls in flight as <em>retired</em>,
+ * and the next swap waits for them.
  *
- * <p>Concurrency: all state is guarded by {@link #lock}; {@link #invoke} may be called by any thread,
- * the phase methods only by the swapping thread. Happens-before: the phase change to ENDED happens
- * after the entry's new target was published, so a released waiter re-reads the new target.
+ * <p>Concurrency: a call increments {@code inFlight} and then reads the volatile {@code phase};
+ * the swapping thread writes {@code phase} and then reads {@code inFlight} (a Dekker pair: both
+ * sequentially consistent), so either the call sees BLOCKED and backs off, or the swapping thread
+ * sees the call and waits for it. Nothing on the forward path takes a lock; waiting and waking use
+ * {@link #lock}. {@link #invoke} may be called by any thread; {@link #block}, {@link #awaitDrained}
+ * and {@link #end} only by the swapping thread. Happens-before: {@link #end} is called after the
+ * entry's final target was published, so a released waiter re-reads that target.
  */
 final class Mediator implements InvocationHandler {
 
     enum Phase { FORWARD, BLOCKED, ENDED }
 
     private final EntryImpl<?> entry;
+    private final Object target;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final ConcurrentHashMap<Thread, int[]> depth = new ConcurrentHashMap<>();
+    private final AtomicLong waited = new AtomicLong();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final Map<Thread, int[]> depth = new HashMap<>();
-    private Phase phase = Phase.FORWARD;
-    private final Object target;
-    private int inFlight;
-    private long waited;
+    private volatile Phase phase = Phase.FORWARD;
 
     Mediator(EntryImpl<?> entry, Object oldInstance) {
         this.entry = entry;
@@ -49,55 +54,55 @@ final class Mediator implements InvocationHandler {
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
         Thread self = Thread.currentThread();
-        boolean direct;
-        lock.lock();
-        try {
-            boolean counted = false;
-            while (true) {
-                if (phase == Phase.FORWARD) {
-                    direct = true;
-                    break;
-                }
-                if (phase == Phase.BLOCKED && depth.containsKey(self)) {
-                    direct = true; // recursion from a thread already inside: let it through
-                    break;
-                }
-                if (phase == Phase.ENDED) {
-                    direct = false;
-                    break;
-                }
-                if (!counted) {
-                    counted = true;
-                    waited++;
-                }
-                changed.awaitUninterruptibly();
-            }
-            if (direct) {
-                inFlight++;
-                depth.computeIfAbsent(self, t -> new int[1])[0]++;
-            }
-        } finally {
-            lock.unlock();
+        int[] mine = depth.get(self); // non-null only while this thread is inside: only it changes its own entry
+        inFlight.incrementAndGet();
+        Phase p = phase;
+        if (p == Phase.FORWARD || (p == Phase.BLOCKED && mine != null)) {
+            return direct(self, mine, method, args);
         }
-        if (!direct) {
-            return call(entry.inner(), method, args);
+        leave();
+        if (p == Phase.BLOCKED) {
+            waitForEnd();
         }
+        return call(entry.inner(), method, args); // ENDED: through the entry's current target
+    }
+
+    private Object direct(Thread self, int[] mine, Method method, Object[] args) throws Throwable {
+        if (mine == null) {
+            mine = new int[1];
+            depth.put(self, mine);
+        }
+        mine[0]++;
         try {
             return call(target, method, args);
         } finally {
+            if (--mine[0] == 0) {
+                depth.remove(self);
+            }
+            leave();
+        }
+    }
+
+    private void leave() {
+        if (inFlight.decrementAndGet() == 0 && phase != Phase.FORWARD) {
             lock.lock();
             try {
-                inFlight--;
-                int[] d = depth.get(self);
-                if (--d[0] == 0) {
-                    depth.remove(self);
-                }
-                if (inFlight == 0) {
-                    changed.signalAll();
-                }
+                changed.signalAll();
             } finally {
                 lock.unlock();
             }
+        }
+    }
+
+    private void waitForEnd() {
+        waited.incrementAndGet();
+        lock.lock();
+        try {
+            while (phase != Phase.ENDED) {
+                changed.awaitUninterruptibly();
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -111,12 +116,7 @@ final class Mediator implements InvocationHandler {
 
     /** Swapping thread: FORWARD to BLOCKED. */
     void block() {
-        lock.lock();
-        try {
-            phase = Phase.BLOCKED;
-        } finally {
-            lock.unlock();
-        }
+        phase = Phase.BLOCKED;
     }
 
     /**
@@ -125,14 +125,20 @@ final class Mediator implements InvocationHandler {
      * @return whether it drained before the deadline
      */
     boolean awaitDrained(long deadlineNanos) {
+        for (int spins = 0; spins < 100; spins++) {
+            if (inFlight.get() == 0) {
+                return true;
+            }
+            Thread.onSpinWait();
+        }
         lock.lock();
         try {
-            while (inFlight > 0) {
+            while (inFlight.get() > 0) {
                 long left = deadlineNanos - System.nanoTime();
                 if (left <= 0) {
                     return false;
                 }
-                changed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(10)));
+                changed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(1)));
             }
             return true;
         } catch (InterruptedException e) {
@@ -154,37 +160,22 @@ final class Mediator implements InvocationHandler {
         }
     }
 
-    /** @return how many calls this mediator is running on an instance right now */
+    /** @return how many calls this mediator is running on an instance right now (a racy snapshot once ENDED) */
     int inFlight() {
-        lock.lock();
-        try {
-            return inFlight;
-        } finally {
-            lock.unlock();
-        }
+        return inFlight.get();
     }
 
     /** @return the threads inside with a counted call, for timeout messages */
     String insideThreads() {
-        lock.lock();
-        try {
-            StringBuilder b = new StringBuilder();
-            for (Thread t : depth.keySet()) {
-                b.append(b.length() == 0 ? "" : ", ").append(t.getName());
-            }
-            return b.toString();
-        } finally {
-            lock.unlock();
+        StringBuilder b = new StringBuilder();
+        for (Thread t : depth.keySet()) {
+            b.append(b.length() == 0 ? "" : ", ").append(t.getName());
         }
+        return b.toString();
     }
 
     /** @return how many calls waited in BLOCKED */
     long waited() {
-        lock.lock();
-        try {
-            return waited;
-        } finally {
-            lock.unlock();
-        }
+        return waited.get();
     }
 }
