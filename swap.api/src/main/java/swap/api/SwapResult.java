@@ -30,6 +30,8 @@ public final class SwapResult {
     public long totalNanos;
     /** How many calls were held in the Blocked phase and resumed afterwards. */
     public long waitedCalls;
+    /** The longest time one call was held in the Blocked phase, in nanoseconds. */
+    public long longestWaitNanos;
     /** When the swap ended, in milliseconds since the epoch. */
     public long endedAtMillis;
 

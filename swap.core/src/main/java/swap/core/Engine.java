@@ -398,6 +398,7 @@ public class Engine implements SwapManager {
             e.state(EntryImpl.ACTIVE);
             to.release(fresh);
             r.waitedCalls = m.waited();
+        r.longestWaitNanos = m.longestWait();
             r.outcome = SwapOutcome.ROLLED_BACK;
             r.reason = problem;
             e.rollbacks.incrementAndGet();
@@ -412,6 +413,7 @@ public class Engine implements SwapManager {
         byInstance.put(fresh, e);
         from.release(old);
         r.waitedCalls = m.waited();
+        r.longestWaitNanos = m.longestWait();
         r.outcome = SwapOutcome.COMPLETED;
         e.swaps.incrementAndGet();
         return finish(e, stamp(r, start), true);

@@ -42,6 +42,8 @@ final class Mediator implements InvocationHandler {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ConcurrentHashMap<Thread, int[]> depth = new ConcurrentHashMap<>();
     private final AtomicLong waited = new AtomicLong();
+    private final AtomicLong firstWaitStart = new AtomicLong(Long.MAX_VALUE);
+    private volatile long endedAt;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private volatile Phase phase = Phase.FORWARD;
@@ -96,6 +98,7 @@ final class Mediator implements InvocationHandler {
 
     private void waitForEnd() {
         waited.incrementAndGet();
+        firstWaitStart.accumulateAndGet(System.nanoTime(), Math::min);
         lock.lock();
         try {
             while (phase != Phase.ENDED) {
@@ -151,6 +154,7 @@ final class Mediator implements InvocationHandler {
 
     /** Swapping thread: the entry's target is final; waiting calls go back through the entry. */
     void end() {
+        endedAt = System.nanoTime();
         lock.lock();
         try {
             phase = Phase.ENDED;
@@ -172,6 +176,12 @@ final class Mediator implements InvocationHandler {
             b.append(b.length() == 0 ? "" : ", ").append(t.getName());
         }
         return b.toString();
+    }
+
+    /** @return the longest time a call was held in BLOCKED until the phase ended, in nanoseconds; valid after {@link #end} */
+    long longestWait() {
+        long first = firstWaitStart.get();
+        return first == Long.MAX_VALUE ? 0 : Math.max(0, endedAt - first);
     }
 
     /** @return how many calls waited in BLOCKED */

@@ -1,0 +1,107 @@
+package swap.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.HdrHistogram.Histogram;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+import swap.api.SwapOutcome;
+import swap.api.SwapResult;
+import swap.core.Engine;
+import swap.core.StandaloneSource;
+
+/**
+ * Swapping an entry while 4 caller threads call it as fast as they can. JMH's sample mode gives
+ * the time to complete a swap (p50, p99); the longest time any caller was held by the mediator in
+ * each swap is recorded in an HdrHistogram and printed at the end of each fork as
+ * {@code caller-wait p50/p99/max}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(2)
+@Threads(1)
+public class SwapUnderLoadBenchmark {
+
+    static final int CALLERS = 4;
+
+    private Engine engine;
+    private long id;
+    private int i;
+    private volatile boolean running;
+    private final List<Thread> callers = new ArrayList<>();
+    private final Histogram callerWait = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+    private long rolledBack;
+    private static final String[] TARGETS = {"b", "a"};
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        StandaloneSource source = new StandaloneSource();
+        source.add(Cache.class, "a", "1.0.0", Caches.Counting::new);
+        source.add(Cache.class, "b", "1.0.0", Caches.Counting::new);
+        engine = new Engine(source);
+        var e = engine.create(Cache.class, "a");
+        id = e.id();
+        Cache h = e.handle();
+        running = true;
+        for (int t = 0; t < CALLERS; t++) {
+            Thread th = new Thread(() -> {
+                long sink = 0;
+                while (running) {
+                    sink += h.get(sink);
+                }
+            }, "caller-" + t);
+            th.setDaemon(true);
+            callers.add(th);
+            th.start();
+        }
+    }
+
+    @Setup(Level.Iteration)
+    public void resetHistogram() {
+        callerWait.reset();
+    }
+
+    @TearDown(Level.Iteration)
+    public void report() {
+        System.out.printf("%ncaller-wait (longest hold per swap, us): p50 %.1f p99 %.1f max %.1f over %d swaps, %d rolled back%n",
+                callerWait.getValueAtPercentile(50) / 1e3, callerWait.getValueAtPercentile(99) / 1e3, callerWait.getMaxValue() / 1e3,
+                callerWait.getTotalCount(), rolledBack);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws InterruptedException {
+        running = false;
+        for (Thread t : callers) {
+            t.join();
+        }
+        engine.shutdown();
+    }
+
+    @Benchmark
+    public SwapResult swapUnderLoad() {
+        SwapResult r = engine.swap(id, TARGETS[i++ & 1], null).toCompletableFuture().join();
+        if (r.outcome == SwapOutcome.COMPLETED) {
+            callerWait.recordValue(Math.min(r.longestWaitNanos, callerWait.getHighestTrackableValue()));
+        } else {
+            rolledBack++;
+        }
+        return r;
+    }
+}
