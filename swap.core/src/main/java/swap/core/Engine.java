@@ -362,6 +362,7 @@ public class Engine implements SwapManager {
         // 2. Interpose the mediator.
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         Mediator m = new Mediator(e, old);
+        e.mediator = m;
         e.publish(e.proxy(m));
         e.state(EntryImpl.SWAPPING);
         String problem = null;
@@ -394,6 +395,7 @@ public class Engine implements SwapManager {
             // Roll back: the old instance is intact; waiting calls resume on it.
             e.publish(old);
             m.end();
+            e.mediator = null;
             e.retire(m);
             e.state(EntryImpl.ACTIVE);
             to.release(fresh);
@@ -407,6 +409,7 @@ public class Engine implements SwapManager {
         // 6. Complete.
         e.install(to, fresh);
         m.end();
+        e.mediator = null;
         e.retire(m);
         e.state(EntryImpl.ACTIVE);
         byInstance.remove(old);

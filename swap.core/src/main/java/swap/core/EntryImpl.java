@@ -43,6 +43,8 @@ final class EntryImpl<T> implements Entry<T> {
     final AtomicLong failures = new AtomicLong();
     volatile long timeoutMillis;
     volatile SwapResult last;
+    /** The mediator of the swap in progress, or {@code null}: for diagnostics and tests. */
+    volatile Mediator mediator;
     private volatile String state = ACTIVE;
 
     // guarded by this

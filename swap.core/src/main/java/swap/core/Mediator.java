@@ -184,6 +184,10 @@ final class Mediator implements InvocationHandler {
         return first == Long.MAX_VALUE ? 0 : Math.max(0, endedAt - first);
     }
 
+    Phase phase() {
+        return phase;
+    }
+
     /** @return how many calls waited in BLOCKED */
     long waited() {
         return waited.get();

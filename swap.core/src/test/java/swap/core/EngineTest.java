@@ -14,7 +14,10 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -51,8 +54,23 @@ public class EngineTest {
         });
     }
 
+    /** Callers and swaps of these tests run here, never in the common pool (one worker on 2 cores). */
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+
+    /** Waits (at most 10 s) until {@code condition} holds. */
+    static void until(BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not reached in 10 s");
+            }
+            Thread.onSpinWait();
+        }
+    }
+
     @After
     public void tearDown() {
+        pool.shutdownNow();
         engine.shutdown();
         assertEquals("calls ran on an instance after its export began or before its import ended", 0, Counters.VIOLATIONS.get());
     }
@@ -226,10 +244,8 @@ public class EngineTest {
         source.add(Counter.class, "slow", "1.0.0", Slow::new);
         Entry<Counter> e = engine.create(Counter.class, "slow");
         Slow.gate = new CountDownLatch(1);
-        CompletableFuture<Long> call = CompletableFuture.supplyAsync(() -> e.handle().increment());
-        while (Slow.inside.get() == 0) {
-            Thread.onSpinWait();
-        }
+        CompletableFuture<Long> call = CompletableFuture.supplyAsync(() -> e.handle().increment(), pool);
+        until(() -> Slow.inside.get() > 0);
         // The call entered before the mediator: the forward phase waits for it, then times out.
         SwapResult r = await(engine.swap(e.id(), "striped", null, 200));
         assertEquals(SwapOutcome.ROLLED_BACK, r.outcome);
@@ -304,9 +320,7 @@ public class EngineTest {
                 swap.completeExceptionally(ex);
             }
         }, "swapper").start();
-        while (!EntryImpl.SWAPPING.equals(((EntryImpl<?>) e).state()) && !swap.isDone()) {
-            Thread.onSpinWait();
-        }
+        until(() -> EntryImpl.SWAPPING.equals(((EntryImpl<?>) e).state()) || swap.isDone());
         return swap;
     }
 
@@ -329,7 +343,7 @@ public class EngineTest {
         CompletableFuture<Long> held = holdForwardPhase(e);
         CompletableFuture<SwapResult> swap = swapInBackground(e, "striped", 500);
         // Counted by the mediator (it began after it), then stuck inside the old instance.
-        CompletableFuture<Long> tracked = CompletableFuture.supplyAsync(() -> e.handle().incrementTwice());
+        CompletableFuture<Long> tracked = CompletableFuture.supplyAsync(() -> e.handle().incrementTwice(), pool);
         assertTrue(Gated.entered.await(10, TimeUnit.SECONDS));
         Gated.hold.countDown(); // the untracked call returns: forward ends, blocked begins
         SwapResult r = swap.get(10, TimeUnit.SECONDS);
@@ -349,12 +363,13 @@ public class EngineTest {
         Gated.self = e.handle();
         CompletableFuture<Long> held = holdForwardPhase(e);
         CompletableFuture<SwapResult> swap = swapInBackground(e, "striped", 10_000);
-        CompletableFuture<Long> tracked = CompletableFuture.supplyAsync(() -> e.handle().incrementTwice());
+        CompletableFuture<Long> tracked = CompletableFuture.supplyAsync(() -> e.handle().incrementTwice(), pool);
         assertTrue(Gated.entered.await(10, TimeUnit.SECONDS));
         Gated.hold.countDown();
         assertEquals(2L, (long) held.get(10, TimeUnit.SECONDS)); // the tracked call's first increment came first
-        // Blocked now (or about to be): a call from another thread waits.
-        CompletableFuture<Long> waiting = CompletableFuture.supplyAsync(() -> e.handle().increment());
+        until(() -> ((EntryImpl<?>) e).mediator.phase() == Mediator.Phase.BLOCKED);
+        // Blocked now: a call from another thread waits.
+        CompletableFuture<Long> waiting = CompletableFuture.supplyAsync(() -> e.handle().increment(), pool);
         Thread.sleep(100);
         assertFalse("a new call waits while the old instance drains", waiting.isDone());
         assertFalse(swap.isDone());
@@ -374,15 +389,11 @@ public class EngineTest {
         source.add(Counter.class, "slow", "1.0.0", Slow::new);
         Entry<Counter> e = engine.create(Counter.class, "slow");
         Slow.gate = new CountDownLatch(1);
-        CompletableFuture<Long> call = CompletableFuture.supplyAsync(() -> e.handle().increment());
-        while (Slow.inside.get() == 0) {
-            Thread.onSpinWait();
-        }
+        CompletableFuture<Long> call = CompletableFuture.supplyAsync(() -> e.handle().increment(), pool);
+        until(() -> Slow.inside.get() > 0);
         CompletableFuture<SwapResult> first = CompletableFuture.supplyAsync(() -> ((Engine) engine).execute((EntryImpl<?>) e,
-                () -> source.resolve(Counter.class, "striped", null), null, "first", 5000));
-        while (!EntryImpl.SWAPPING.equals(((EntryImpl<?>) e).state())) {
-            Thread.onSpinWait();
-        }
+                () -> source.resolve(Counter.class, "striped", null), null, "first", 5000), pool);
+        until(() -> EntryImpl.SWAPPING.equals(((EntryImpl<?>) e).state()));
         SwapResult second = await(engine.swap(e.id(), "atomic", "second"));
         assertEquals(SwapOutcome.FAILED, second.outcome);
         assertTrue(second.reason, second.reason.contains("mid-swap"));
@@ -398,17 +409,15 @@ public class EngineTest {
         Entry<Counter> slow = engine.create(Counter.class, "slow");
         Entry<Counter> other = atomicEntry();
         Slow.gate = new CountDownLatch(1);
-        CompletableFuture<Long> call = CompletableFuture.supplyAsync(() -> slow.handle().increment());
-        while (Slow.inside.get() == 0) {
-            Thread.onSpinWait();
-        }
+        CompletableFuture<Long> call = CompletableFuture.supplyAsync(() -> slow.handle().increment(), pool);
+        until(() -> Slow.inside.get() > 0);
         CompletableFuture<SwapResult> stuck = CompletableFuture.supplyAsync(() -> {
             try {
                 return await(engine.swap(slow.id(), "striped", null, 10_000));
             } catch (Exception ex) {
                 throw new IllegalStateException(ex);
             }
-        });
+        }, pool);
         // While one entry's swap waits, another entry swaps at once.
         SwapResult r = await(engine.swap(other.id(), "striped", null));
         assertEquals(SwapOutcome.COMPLETED, r.outcome);
