@@ -9,6 +9,8 @@ import static org.ops4j.pax.exam.CoreOptions.junitBundles;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -51,9 +53,13 @@ public abstract class PlatformTestSupport {
     protected BundleContext context;
 
     @Configuration
-    public final Option[] config() {
+    public final Option[] config() throws IOException {
         File deploy = new File("target/deploy");
         deploy.mkdirs();
+        // An empty Gogo profile: the default one fails without a console (--nointeractive).
+        File goshHome = new File("target/gosh-home");
+        new File(goshHome, "etc").mkdirs();
+        Files.write(new File(goshHome, "etc/gosh_profile").toPath(), new byte[0]);
         List<Option> options = new ArrayList<>();
         options.add(cleanCaches());
         options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
@@ -61,6 +67,7 @@ public abstract class PlatformTestSupport {
         options.add(frameworkProperty("felix.log.level").value("1"));
         // The Gogo console must not read the test's stdin nor stop the framework.
         options.add(frameworkProperty("gosh.args").value("--nointeractive"));
+        options.add(frameworkProperty("gosh.home").value(goshHome.getAbsolutePath()));
         options.add(frameworkProperty("felix.fileinstall.dir").value(deploy.getAbsolutePath()));
         options.add(frameworkProperty("felix.fileinstall.poll").value("1000"));
         options.add(junitBundles());
