@@ -48,6 +48,8 @@ public final class Main {
     private static final String STORAGE = "swap.storage";
     private static final String STARTLEVEL = "swap.startlevel.";
     private static final String LOCATION_PREFIX = "swap:";
+    /** Held strongly: java.util.logging keeps loggers only weakly, which would drop the level. */
+    private static final java.util.logging.Logger JLINE_LOG = java.util.logging.Logger.getLogger("org.jline");
 
     private Main() {
     }
@@ -74,6 +76,9 @@ public final class Main {
                 config.setProperty(key, System.getProperty(key));
             }
         }
+
+        // JLine logs through java.util.logging, e.g. a warning on every run with piped stdin.
+        JLINE_LOG.setLevel(java.util.logging.Level.parse(config.getProperty("swap.jline.loglevel", "SEVERE").trim()));
 
         Map<String, String> fw = new HashMap<>();
         for (String key : config.stringPropertyNames()) {
