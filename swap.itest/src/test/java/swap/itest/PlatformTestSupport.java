@@ -1,0 +1,152 @@
+package swap.itest;
+
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.fail;
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+import javax.inject.Inject;
+
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.util.tracker.ServiceTracker;
+
+/**
+ * Base class of every in-framework test: boots Felix (Pax Exam native container) with exactly the
+ * bundles of the distribution {@code cnf/target/swap.jar}, i.e. the dependencies of
+ * {@code swap.runtime/pom.xml}, as built by this reactor (copied to {@code target/bundles} by
+ * maven-dependency-plugin, path passed by failsafe in {@value #BUNDLES_DIR}).
+ *
+ * <p>Subclasses: annotate with {@code @RunWith(PaxExam.class)} and
+ * {@code @ExamReactorStrategy(PerClass.class)}, name the class {@code *IT}, and override
+ * {@link #extraOptions()} to add bundles or properties. A test bundle built by the build is passed
+ * as a failsafe system property {@code swap.testbundle.NAME=path} (see swap.itest/pom.xml) and
+ * installed with {@code CoreOptions.bundle(testBundleUrl("NAME"))}, or at run time with
+ * {@code context.installBundle(testBundleUrl("NAME"))}.
+ *
+ * <p>Runs offline: Pax Exam's own runtime bundles are resolved through {@code mvn:} links from the
+ * build's local repository only (failsafe sets {@code org.ops4j.pax.url.mvn.*}).
+ */
+public abstract class PlatformTestSupport {
+    /** System property: directory holding the distribution's bundles. */
+    public static final String BUNDLES_DIR = "swap.bundles.dir";
+    /** System property prefix: {@code swap.testbundle.NAME} = path of an extra test bundle. */
+    public static final String TEST_BUNDLE_PREFIX = "swap.testbundle.";
+    /** Bundle symbolic names of the platform's own bundles. */
+    public static final List<String> PLATFORM_BUNDLES = Collections.unmodifiableList(Arrays.asList(
+            "swap.api", "swap.core", "swap.fcm.shared", "swap.fcm.distributed", "swap.monitor", "swap.shell"));
+
+    @Inject
+    protected BundleContext context;
+
+    @Configuration
+    public final Option[] config() throws IOException {
+        File deploy = new File("target/deploy");
+        deploy.mkdirs();
+        // An empty Gogo profile: the default one fails without a console (--nointeractive).
+        File goshHome = new File("target/gosh-home");
+        new File(goshHome, "etc").mkdirs();
+        Files.write(new File(goshHome, "etc/gosh_profile").toPath(), new byte[0]);
+        List<Option> options = new ArrayList<>();
+        options.add(cleanCaches());
+        options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
+        options.add(systemProperty(BUNDLES_DIR).value(bundlesDir().getAbsolutePath()));
+        options.add(frameworkProperty("felix.log.level").value("1"));
+        // The Gogo console must not read the test's stdin nor stop the framework.
+        options.add(frameworkProperty("gosh.args").value("--nointeractive"));
+        options.add(frameworkProperty("gosh.home").value(goshHome.getAbsolutePath()));
+        options.add(frameworkProperty("felix.fileinstall.dir").value(deploy.getAbsolutePath()));
+        options.add(frameworkProperty("felix.fileinstall.poll").value("1000"));
+        options.add(junitBundles());
+        for (File f : distributionBundles()) {
+            options.add(bundle("file:" + f.getAbsolutePath()));
+        }
+        options.addAll(Arrays.asList(extraOptions()));
+        return options.toArray(new Option[0]);
+    }
+
+    /** Override to add options (bundles, properties) on top of the distribution. */
+    protected Option[] extraOptions() {
+        return new Option[0];
+    }
+
+    /** The directory holding the distribution's bundles. */
+    protected static File bundlesDir() {
+        String dir = System.getProperty(BUNDLES_DIR);
+        if (dir == null) {
+            throw new IllegalStateException("system property " + BUNDLES_DIR
+                    + " is not set: run the integration tests with Maven (mvn verify), which sets it");
+        }
+        return new File(dir);
+    }
+
+    /** The distribution's bundle files, sorted by name. */
+    protected static List<File> distributionBundles() {
+        File[] files = bundlesDir().listFiles((d, name) -> name.endsWith(".jar"));
+        if (files == null || files.length == 0) {
+            throw new IllegalStateException("no bundles in " + bundlesDir());
+        }
+        Arrays.sort(files);
+        return Arrays.asList(files);
+    }
+
+    /** URL of the extra test bundle passed as system property {@code swap.testbundle.NAME}. */
+    protected static String testBundleUrl(String name) {
+        String path = System.getProperty(TEST_BUNDLE_PREFIX + name);
+        if (path == null) {
+            throw new IllegalStateException("system property " + TEST_BUNDLE_PREFIX + name
+                    + " is not set: add it to failsafe's systemPropertyVariables in swap.itest/pom.xml");
+        }
+        return new File(path).toURI().toString();
+    }
+
+    /** The installed bundle with this symbolic name; fails the test if there is none. */
+    protected Bundle installedBundle(String symbolicName) {
+        for (Bundle b : context.getBundles()) {
+            if (symbolicName.equals(b.getSymbolicName())) {
+                return b;
+            }
+        }
+        fail("no bundle " + symbolicName + " installed");
+        return null;
+    }
+
+    /** Waits up to {@code timeoutMillis} for a service of this class name; fails the test if none appears. */
+    protected Object awaitService(String className, long timeoutMillis) throws InterruptedException {
+        ServiceTracker<Object, Object> tracker = new ServiceTracker<>(context, className, null);
+        tracker.open(true);
+        try {
+            Object service = tracker.waitForService(timeoutMillis);
+            assertNotNull("no " + className + " service within " + timeoutMillis + " ms", service);
+            return service;
+        } finally {
+            tracker.close();
+        }
+    }
+
+    /** Readable bundle state, for assertion messages. */
+    protected static String state(Bundle b) {
+        switch (b.getState()) {
+            case Bundle.INSTALLED: return "INSTALLED";
+            case Bundle.RESOLVED: return "RESOLVED";
+            case Bundle.STARTING: return "STARTING";
+            case Bundle.STOPPING: return "STOPPING";
+            case Bundle.ACTIVE: return "ACTIVE";
+            case Bundle.UNINSTALLED: return "UNINSTALLED";
+            default: return String.valueOf(b.getState());
+        }
+    }
+}

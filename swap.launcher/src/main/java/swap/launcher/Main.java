@@ -1,0 +1,232 @@
+package swap.launcher;
+
+import java.io.ByteArrayInputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Enumeration;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.ServiceLoader;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarInputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.framework.startlevel.BundleStartLevel;
+
+/**
+ * Main class of {@code swap.jar}: starts an OSGi framework found through {@link FrameworkFactory}
+ * ({@link ServiceLoader}), installs every {@code bundles/*.jar} embedded next to this class, gives
+ * each its start level, starts them and waits until the framework stops (the Gogo console stops it
+ * at end of input). Exit status: 0 when the framework stopped normally, 1 otherwise.
+ *
+ * <p>Configuration: {@code swap-launcher.properties} (defaults, documented there), each key
+ * overridable with a {@code -Dkey=value} system property.
+ */
+public final class Main {
+    private static final String BUNDLES = "bundles/";
+    private static final String STORAGE = "swap.storage";
+    private static final String STARTLEVEL = "swap.startlevel.";
+    private static final String LOCATION_PREFIX = "swap:";
+    /** Held strongly: java.util.logging keeps loggers only weakly, which would drop the level. */
+    private static final java.util.logging.Logger JLINE_LOG = java.util.logging.Logger.getLogger("org.jline");
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        try {
+            System.exit(run());
+        } catch (Exception e) {
+            System.err.println("swap: cannot start the platform: " + e);
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    static int run() throws Exception {
+        Properties config = new Properties();
+        try (InputStream in = Main.class.getResourceAsStream("/swap-launcher.properties")) {
+            if (in != null) {
+                config.load(in);
+            }
+        }
+        for (String key : System.getProperties().stringPropertyNames()) {
+            if (config.containsKey(key) || key.startsWith(STARTLEVEL)) {
+                config.setProperty(key, System.getProperty(key));
+            }
+        }
+
+        // JLine logs through java.util.logging, e.g. a warning on every run with piped stdin.
+        JLINE_LOG.setLevel(java.util.logging.Level.parse(config.getProperty("swap.jline.loglevel", "SEVERE").trim()));
+
+        Map<String, String> fw = new HashMap<>();
+        for (String key : config.stringPropertyNames()) {
+            String value = config.getProperty(key).trim();
+            if (!key.startsWith("swap.") && !value.isEmpty()) {
+                fw.put(key, value);
+            }
+        }
+
+        String storageProp = config.getProperty(STORAGE, "").trim();
+        boolean temporary = storageProp.isEmpty();
+        Path storage = temporary ? Files.createTempDirectory("swap-storage-") : Paths.get(storageProp).toAbsolutePath();
+        fw.put(Constants.FRAMEWORK_STORAGE, storage.toString());
+        if (temporary) {
+            fw.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        }
+        String deploy = fw.get("felix.fileinstall.dir");
+        if (deploy != null) {
+            Path dir = Paths.get(deploy).toAbsolutePath();
+            Files.createDirectories(dir);
+            fw.put("felix.fileinstall.dir", dir.toString());
+        }
+
+        Iterator<FrameworkFactory> factories = ServiceLoader.load(FrameworkFactory.class, Main.class.getClassLoader()).iterator();
+        if (!factories.hasNext()) {
+            throw new IllegalStateException("no org.osgi.framework.launch.FrameworkFactory on the class path");
+        }
+        Framework framework = factories.next().newFramework(fw);
+        java.util.concurrent.atomic.AtomicBoolean cleaned = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable cleanup = () -> {
+            if (cleaned.getAndSet(true)) {
+                return; // main thread and shutdown hook: only the first one cleans up
+            }
+            try {
+                if ((framework.getState() & (Bundle.STARTING | Bundle.ACTIVE | Bundle.STOPPING)) != 0) {
+                    framework.stop();
+                    framework.waitForStop(10_000);
+                }
+            } catch (Exception e) {
+                // exiting anyway
+            }
+            if (temporary) {
+                deleteTree(storage);
+            }
+        };
+        Runtime.getRuntime().addShutdownHook(new Thread(cleanup, "swap-shutdown"));
+
+        framework.init();
+        installBundles(framework.getBundleContext(), config);
+        framework.start();
+        FrameworkEvent stopped = framework.waitForStop(0);
+        cleanup.run();
+        switch (stopped.getType()) {
+            case FrameworkEvent.STOPPED:
+            case FrameworkEvent.STOPPED_UPDATE:
+            case FrameworkEvent.STOPPED_SYSTEM_REFRESHED:
+                return 0;
+            default:
+                System.err.println("swap: framework stopped with " + stopped.getType()
+                        + (stopped.getThrowable() != null ? ": " + stopped.getThrowable() : ""));
+                return 1;
+        }
+    }
+
+    /** Installs (or, with a persistent storage, updates) the embedded bundles, sets start levels, starts them. */
+    private static void installBundles(BundleContext context, Properties config) throws IOException, BundleException {
+        int defaultLevel = Integer.parseInt(config.getProperty(STARTLEVEL + "default", "10").trim());
+        List<Bundle> toStart = new ArrayList<>();
+        for (Map.Entry<String, byte[]> e : embeddedBundles().entrySet()) {
+            String location = LOCATION_PREFIX + e.getKey();
+            byte[] bytes = e.getValue();
+            Attributes main = manifest(bytes);
+            Bundle bundle = context.getBundle(location);
+            if (bundle == null) {
+                bundle = context.installBundle(location, new ByteArrayInputStream(bytes));
+            } else {
+                String version = main.getValue(Constants.BUNDLE_VERSION);
+                String installed = bundle.getHeaders("").get(Constants.BUNDLE_VERSION);
+                if (version == null || !version.equals(installed) || version.contains("SNAPSHOT")) {
+                    bundle.update(new ByteArrayInputStream(bytes));
+                }
+            }
+            String bsn = bundle.getSymbolicName();
+            String level = config.getProperty(STARTLEVEL + bsn);
+            bundle.adapt(BundleStartLevel.class).setStartLevel(level == null ? defaultLevel : Integer.parseInt(level.trim()));
+            if (main.getValue(Constants.FRAGMENT_HOST) == null) {
+                toStart.add(bundle);
+            }
+        }
+        for (Bundle b : toStart) {
+            b.start(); // persistent: the bundle starts when the framework reaches its start level
+        }
+    }
+
+    /** Every {@code bundles/*.jar} next to this class (in swap.jar, or a directory during development), by name. */
+    private static Map<String, byte[]> embeddedBundles() throws IOException {
+        Path source;
+        try {
+            source = Paths.get(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException e) {
+            throw new IOException(e);
+        }
+        Map<String, byte[]> result = new java.util.TreeMap<>();
+        if (Files.isDirectory(source)) {
+            Path dir = source.resolve(BUNDLES);
+            if (Files.isDirectory(dir)) {
+                try (Stream<Path> files = Files.list(dir)) {
+                    for (Path p : (Iterable<Path>) files::iterator) {
+                        if (p.getFileName().toString().endsWith(".jar")) {
+                            result.put(BUNDLES + p.getFileName(), Files.readAllBytes(p));
+                        }
+                    }
+                }
+            }
+        } else {
+            try (JarFile jar = new JarFile(source.toFile())) {
+                for (Enumeration<JarEntry> en = jar.entries(); en.hasMoreElements();) {
+                    JarEntry entry = en.nextElement();
+                    String name = entry.getName();
+                    if (name.startsWith(BUNDLES) && name.endsWith(".jar") && name.indexOf('/', BUNDLES.length()) < 0) {
+                        try (InputStream in = jar.getInputStream(entry)) {
+                            result.put(name, in.readAllBytes());
+                        }
+                    }
+                }
+            }
+        }
+        if (result.isEmpty()) {
+            throw new IllegalStateException("no " + BUNDLES + "*.jar found in " + source);
+        }
+        return result;
+    }
+
+    private static Attributes manifest(byte[] bundle) throws IOException {
+        try (JarInputStream in = new JarInputStream(new ByteArrayInputStream(bundle))) {
+            Manifest m = in.getManifest();
+            return m == null ? new Attributes() : m.getMainAttributes();
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            walk.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("swap: could not delete " + root + ": " + e);
+        }
+    }
+}
