@@ -30,6 +30,17 @@ public interface SwapManager {
     <T> Entry<T> create(Class<T> type, String target);
 
     /**
+     * Creates a new instance, imports {@code state} in {@code format} into it (the instance must be a
+     * {@link StatefulComponent} that lists the format among its imports), and only then puts it
+     * behind a new entry. This is how a component is bound to what it serves, e.g. a file cache
+     * manager to its file.
+     *
+     * @throws SwapException if no implementation matches, it does not import {@code format}, or
+     *         instantiation or import fails (the instance is then released)
+     */
+    <T, S> Entry<T> create(Class<T> type, String target, StateFormat<S> format, S state);
+
+    /**
      * Puts an existing object (code that is not a DS component) behind a new entry. It can be swapped
      * to registered implementations later; it is never released by the platform.
      *

@@ -107,6 +107,24 @@ public class Engine implements SwapManager {
     }
 
     @Override
+    public <T, S> Entry<T> create(Class<T> type, String target, StateFormat<S> format, S state) {
+        Implementation impl = source.resolve(type, target, null);
+        Object instance = instantiate(type, impl);
+        if (!Negotiation.imports(instance).contains(format) || !(instance instanceof StatefulComponent)) {
+            impl.release(instance);
+            throw new SwapException("implementation " + impl.label() + " does not import the format '" + format
+                    + "' (it imports " + Negotiation.names(Negotiation.imports(instance)) + ")");
+        }
+        try {
+            ((StatefulComponent) instance).importState(format, format.cast(state), new Context(0));
+        } catch (Exception | LinkageError ex) {
+            impl.release(instance);
+            throw new SwapException("implementation " + impl.label() + " failed to import its initial state: " + ex, ex);
+        }
+        return add(type, impl, instance);
+    }
+
+    @Override
     public <T> Entry<T> register(Class<T> type, T instance, String name) {
         if (!type.isInstance(instance)) {
             throw new SwapException("the object given is not a " + type.getName());

@@ -166,6 +166,18 @@ public class EngineTest {
     }
 
     @Test
+    public void createWithAnInitialState() {
+        Entry<Counter> e = engine.create(Counter.class, "striped", Counters.VALUE, 41L);
+        assertEquals(42, e.handle().increment());
+        try {
+            engine.create(Counter.class, "stateless", Counters.VALUE, 1L);
+            fail();
+        } catch (SwapException ex) {
+            assertTrue(ex.getMessage(), ex.getMessage().contains("does not import the format 'counter.value'"));
+        }
+    }
+
+    @Test
     public void instantiationFailureChangesNothing() throws Exception {
         source.add(Counter.class, "broken", "1.0.0", () -> {
             throw new IllegalStateException("activation failed");
