@@ -49,6 +49,13 @@ public abstract class PlatformTestSupport {
     public static final List<String> PLATFORM_BUNDLES = Collections.unmodifiableList(Arrays.asList(
             "swap.api", "swap.core", "swap.fcm.shared", "swap.fcm.distributed", "swap.monitor", "swap.shell"));
 
+    static {
+        // mvn: links (Pax Exam's own bundles) resolve from the local repository only: no remote
+        // repository, no fallback (see also failsafe's org.ops4j.pax.url.mvn.* properties).
+        System.setProperty("org.ops4j.pax.url.mvn.repositories", "");
+        System.setProperty("org.ops4j.pax.url.mvn.useFallbackRepositories", "false");
+    }
+
     @Inject
     protected BundleContext context;
 

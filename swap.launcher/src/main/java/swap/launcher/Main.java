@@ -18,11 +18,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.ServiceLoader;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.jar.JarInputStream;
 import java.util.jar.Manifest;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 import org.osgi.framework.Bundle;
@@ -49,7 +53,7 @@ public final class Main {
     private static final String STARTLEVEL = "swap.startlevel.";
     private static final String LOCATION_PREFIX = "swap:";
     /** Held strongly: java.util.logging keeps loggers only weakly, which would drop the level. */
-    private static final java.util.logging.Logger JLINE_LOG = java.util.logging.Logger.getLogger("org.jline");
+    private static final Logger JLINE_LOG = Logger.getLogger("org.jline");
 
     private Main() {
     }
@@ -78,7 +82,7 @@ public final class Main {
         }
 
         // JLine logs through java.util.logging, e.g. a warning on every run with piped stdin.
-        JLINE_LOG.setLevel(java.util.logging.Level.parse(config.getProperty("swap.jline.loglevel", "SEVERE").trim()));
+        JLINE_LOG.setLevel(Level.parse(config.getProperty("swap.jline.loglevel", "SEVERE").trim()));
 
         Map<String, String> fw = new HashMap<>();
         for (String key : config.stringPropertyNames()) {
@@ -107,7 +111,7 @@ public final class Main {
             throw new IllegalStateException("no org.osgi.framework.launch.FrameworkFactory on the class path");
         }
         Framework framework = factories.next().newFramework(fw);
-        java.util.concurrent.atomic.AtomicBoolean cleaned = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean cleaned = new AtomicBoolean();
         Runnable cleanup = () -> {
             if (cleaned.getAndSet(true)) {
                 return; // main thread and shutdown hook: only the first one cleans up
@@ -181,7 +185,7 @@ public final class Main {
         } catch (URISyntaxException e) {
             throw new IOException(e);
         }
-        Map<String, byte[]> result = new java.util.TreeMap<>();
+        Map<String, byte[]> result = new TreeMap<>();
         if (Files.isDirectory(source)) {
             Path dir = source.resolve(BUNDLES);
             if (Files.isDirectory(dir)) {
