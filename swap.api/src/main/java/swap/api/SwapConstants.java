@@ -23,6 +23,14 @@ public final class SwapConstants {
      */
     public static final String IMPL_VERSION = "swap.impl.version";
 
+    /**
+     * Service property, {@code String}: the name of an interposer service (a monitor), e.g.
+     * {@code "counter"}. Interposer services are of prototype scope: each entry they are put on
+     * ({@link SwapManager#interpose(long, String)}) gets an instance of its own, released when it
+     * is removed.
+     */
+    public static final String INTERPOSER_NAME = "swap.interposer.name";
+
     /** Prefix of every event topic the platform posts through Event Admin: {@value}. */
     public static final String TOPIC_PREFIX = "swap/entry/";
     /** A swap began (after the replacement was instantiated). */

@@ -1,6 +1,7 @@
 package swap.api;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -90,6 +91,30 @@ public interface SwapManager {
      * @throws SwapException for an unknown id or a name already on the entry
      */
     void interpose(long id, String name, Interposer interposer);
+
+    /**
+     * Puts a new instance of the interposer service named {@code name} (service property
+     * {@link SwapConstants#INTERPOSER_NAME}, prototype scope) around an entry, outermost, under that
+     * name. Removing it releases the instance.
+     *
+     * @throws SwapException for an unknown id, an unknown interposer name or a name already on the entry
+     */
+    void interpose(long id, String name);
+
+    /** @return the names of the interposer services available to {@link #interpose(long, String)}, sorted */
+    List<String> interposerNames();
+
+    /**
+     * @return what each {@link Monitor} on the entry measured, by interposer name, outermost first
+     * @throws SwapException for an unknown id
+     */
+    Map<String, Map<String, Object>> statistics(long id);
+
+    /**
+     * @return the interposer of this name on the entry, if any (a policy reads its monitors this way)
+     * @throws SwapException for an unknown id
+     */
+    Optional<Interposer> interposer(long id, String name);
 
     /**
      * Removes an interposer. Calls already inside it finish normally.

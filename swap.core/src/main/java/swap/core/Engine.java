@@ -25,6 +25,7 @@ import swap.api.Entry;
 import swap.api.EntryDTO;
 import swap.api.ImplementationDTO;
 import swap.api.Interposer;
+import swap.api.Monitor;
 import swap.api.StateFormat;
 import swap.api.StatefulComponent;
 import swap.api.SwapConstants;
@@ -201,7 +202,11 @@ public class Engine implements SwapManager {
         }
         Object instance = e.instance();
         Implementation impl = e.implementation();
+        List<InterposerChain.Named> interposers = e.interposers();
         e.markReleased();
+        for (InterposerChain.Named n : interposers) {
+            n.release().run();
+        }
         byInstance.remove(instance);
         impl.release(instance);
         return true;
@@ -222,31 +227,81 @@ public class Engine implements SwapManager {
 
     @Override
     public void interpose(long id, String name, Interposer interposer) {
+        add(require(id), new InterposerChain.Named(name, interposer));
+    }
+
+    @Override
+    public void interpose(long id, String name) {
         EntryImpl<?> e = require(id);
+        InterposerChain.Named n = source.newInterposer(name);
+        try {
+            add(e, n);
+        } catch (RuntimeException ex) {
+            n.release().run();
+            throw ex;
+        }
+    }
+
+    private static void add(EntryImpl<?> e, InterposerChain.Named n) {
         synchronized (e) {
-            List<InterposerChain.Named> l = new ArrayList<>();
-            for (InterposerChain.Named n : e.interposers()) {
-                if (n.name().equals(name)) {
-                    throw new SwapException("entry " + id + " already has an interposer named '" + name + "'; remove it first");
+            for (InterposerChain.Named old : e.interposers()) {
+                if (old.name().equals(n.name())) {
+                    throw new SwapException("entry " + e.id() + " already has an interposer named '" + n.name() + "'; remove it first");
                 }
             }
-            l.add(new InterposerChain.Named(name, interposer));
+            List<InterposerChain.Named> l = new ArrayList<>();
+            l.add(n);
             l.addAll(e.interposers());
             e.setInterposers(l);
         }
     }
 
     @Override
+    public List<String> interposerNames() {
+        return source.interposerNames();
+    }
+
+    @Override
+    public Map<String, Map<String, Object>> statistics(long id) {
+        Map<String, Map<String, Object>> m = new java.util.LinkedHashMap<>();
+        for (InterposerChain.Named n : require(id).interposers()) {
+            if (n.interposer() instanceof Monitor) {
+                m.put(n.name(), ((Monitor) n.interposer()).statistics());
+            }
+        }
+        return m;
+    }
+
+    @Override
+    public Optional<Interposer> interposer(long id, String name) {
+        for (InterposerChain.Named n : require(id).interposers()) {
+            if (n.name().equals(name)) {
+                return Optional.of(n.interposer());
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
     public boolean removeInterposer(long id, String name) {
         EntryImpl<?> e = require(id);
+        InterposerChain.Named gone = null;
         synchronized (e) {
             List<InterposerChain.Named> l = new ArrayList<>(e.interposers());
-            boolean removed = l.removeIf(n -> n.name().equals(name));
-            if (removed) {
+            for (InterposerChain.Named n : l) {
+                if (n.name().equals(name)) {
+                    gone = n;
+                }
+            }
+            if (gone != null) {
+                l.remove(gone);
                 e.setInterposers(l);
             }
-            return removed;
         }
+        if (gone != null) {
+            gone.release().run(); // calls still inside it finish; the instance is only handed back
+        }
+        return gone != null;
     }
 
     // ---------------------------------------------------------------- swaps

@@ -21,4 +21,13 @@ interface ImplementationSource {
 
     /** @return the implementations of {@code iface} ({@code null}: of every interface) */
     List<ImplementationDTO> list(String iface);
+
+    /**
+     * @return a new instance of the interposer service named {@code name}, with the action that releases it
+     * @throws swap.api.SwapException if there is none, saying which there are
+     */
+    InterposerChain.Named newInterposer(String name);
+
+    /** @return the names of the interposer services, sorted */
+    List<String> interposerNames();
 }

@@ -16,7 +16,12 @@ import swap.api.Invocation;
  */
 final class InterposerChain implements InvocationHandler {
 
-    record Named(String name, Interposer interposer) {
+    /** An interposer on an entry; {@code release} gives a service instance back when it is removed. */
+    record Named(String name, Interposer interposer, Runnable release) {
+        Named(String name, Interposer interposer) {
+            this(name, interposer, () -> {
+            });
+        }
     }
 
     private final long entryId;

@@ -16,6 +16,7 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.framework.Version;
 
 import swap.api.ImplementationDTO;
+import swap.api.Interposer;
 import swap.api.SwapConstants;
 import swap.api.SwapException;
 
@@ -151,6 +152,55 @@ final class OsgiImplementationSource implements ImplementationSource {
         }
         l.sort(Comparator.comparing((ImplementationDTO d) -> d.iface).thenComparing(d -> d.name).thenComparing(d -> d.version));
         return l;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    @Override
+    public InterposerChain.Named newInterposer(String name) {
+        ServiceReference<?>[] refs;
+        try {
+            refs = context.getAllServiceReferences(Interposer.class.getName(), "(" + SwapConstants.INTERPOSER_NAME + "=" + escape(name) + ")");
+        } catch (InvalidSyntaxException e) {
+            throw new SwapException("malformed interposer name '" + name + "'");
+        }
+        if (refs == null) {
+            throw new SwapException("no interposer named '" + name + "'; available: " + interposerNames());
+        }
+        ServiceReference<?> best = refs[0];
+        for (ServiceReference<?> r : refs) {
+            if (r.compareTo(best) > 0) {
+                best = r;
+            }
+        }
+        ServiceObjects objects = context.getServiceObjects(best);
+        Object o = objects == null ? null : objects.getService();
+        if (!(o instanceof Interposer)) {
+            throw new SwapException("interposer '" + name + "' is not available (its bundle stopped, or it failed to activate: see the log)");
+        }
+        return new InterposerChain.Named(name, (Interposer) o, () -> {
+            try {
+                objects.ungetService(o);
+            } catch (RuntimeException ignored) {
+                // already gone with its bundle
+            }
+        });
+    }
+
+    @Override
+    public List<String> interposerNames() {
+        ServiceReference<?>[] refs;
+        try {
+            refs = context.getAllServiceReferences(Interposer.class.getName(), "(" + SwapConstants.INTERPOSER_NAME + "=*)");
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        java.util.TreeSet<String> names = new java.util.TreeSet<>();
+        if (refs != null) {
+            for (ServiceReference<?> r : refs) {
+                names.add(String.valueOf(r.getProperty(SwapConstants.INTERPOSER_NAME)));
+            }
+        }
+        return new ArrayList<>(names);
     }
 
     private final class Service implements Implementation {

@@ -9,6 +9,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
 import swap.api.ImplementationDTO;
+import swap.api.Interposer;
 import swap.api.SwapConstants;
 import swap.api.SwapException;
 
@@ -22,6 +23,28 @@ import swap.api.SwapException;
 public final class StandaloneSource implements ImplementationSource {
 
     private final List<Impl> impls = new CopyOnWriteArrayList<>();
+    private final Map<String, Supplier<? extends Interposer>> interposers = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Registers an interposer factory under {@code name}: each entry it is put on gets a new instance. */
+    public void addInterposer(String name, Supplier<? extends Interposer> factory) {
+        interposers.put(name, factory);
+    }
+
+    @Override
+    public InterposerChain.Named newInterposer(String name) {
+        Supplier<? extends Interposer> f = interposers.get(name);
+        if (f == null) {
+            throw new SwapException("no interposer named '" + name + "'; available: " + interposerNames());
+        }
+        return new InterposerChain.Named(name, f.get());
+    }
+
+    @Override
+    public List<String> interposerNames() {
+        List<String> l = new ArrayList<>(interposers.keySet());
+        l.sort(null);
+        return l;
+    }
 
     /**
      * Registers an implementation.

@@ -538,6 +538,46 @@ public class EngineTest {
         assertTrue(toggles > 10);
     }
 
+    /** A monitor that counts calls; records whether it was released. */
+    static final class Counting implements swap.api.Monitor {
+        final AtomicInteger calls = new AtomicInteger();
+
+        @Override
+        public Object invoke(swap.api.Invocation call) throws Throwable {
+            calls.incrementAndGet();
+            return call.proceed();
+        }
+
+        @Override
+        public Map<String, Object> statistics() {
+            return Map.of("calls", calls.get());
+        }
+    }
+
+    @Test
+    public void namedInterposerServicesGiveEachEntryItsOwnMonitor() throws Exception {
+        source.addInterposer("calls", Counting::new);
+        assertEquals(List.of("calls"), engine.interposerNames());
+        Entry<Counter> a = atomicEntry();
+        Entry<Counter> b = atomicEntry();
+        engine.interpose(a.id(), "calls");
+        engine.interpose(b.id(), "calls");
+        a.handle().increment();
+        a.handle().increment();
+        b.handle().increment();
+        assertEquals(Map.of("calls", Map.of("calls", 2)), engine.statistics(a.id()));
+        assertEquals(Map.of("calls", Map.of("calls", 1)), engine.statistics(b.id()));
+        assertTrue(engine.interposer(a.id(), "calls").orElseThrow() instanceof Counting);
+        try {
+            engine.interpose(a.id(), "nope");
+            fail();
+        } catch (SwapException ex) {
+            assertTrue(ex.getMessage(), ex.getMessage().contains("no interposer named 'nope'; available: [calls]"));
+        }
+        assertTrue(engine.removeInterposer(a.id(), "calls"));
+        assertEquals(Map.of(), engine.statistics(a.id()));
+    }
+
     @Test
     public void releasedEntriesFailClearly() {
         Entry<Counter> e = atomicEntry();
