@@ -60,6 +60,12 @@ final class Mediator implements InvocationHandler {
         inFlight.incrementAndGet();
         Phase p = phase;
         if (p == Phase.FORWARD || (p == Phase.BLOCKED && mine != null)) {
+            if (p == Phase.FORWARD && mine == null) {
+                // Give the CPU to the swapping thread (and the VM thread that takes its stack
+                // snapshot) if they are waiting for one: on a busy machine they otherwise wait for
+                // a scheduling quantum while callers run through the mediator.
+                Thread.yield();
+            }
             return direct(self, mine, method, args);
         }
         leave();
