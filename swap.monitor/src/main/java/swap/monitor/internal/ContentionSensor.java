@@ -23,7 +23,15 @@ import swap.api.SwapConstants;
 @Component(service = Interposer.class, scope = ServiceScope.PROTOTYPE, property = SwapConstants.INTERPOSER_NAME + "=contention")
 public class ContentionSensor implements Monitor {
 
-    static final long WINDOW_NANOS = 1_000_000_000L;
+    private final long windowNanos;
+
+    public ContentionSensor() {
+        this(1000);
+    }
+
+    ContentionSensor(long windowMillis) {
+        this.windowNanos = windowMillis * 1_000_000L;
+    }
 
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
@@ -57,13 +65,13 @@ public class ContentionSensor implements Monitor {
 
     private Window roll(long now) {
         Window w = current;
-        if (now - w.start < WINDOW_NANOS) {
+        if (now - w.start < windowNanos) {
             return w;
         }
         synchronized (this) {
             w = current;
-            if (now - w.start >= WINDOW_NANOS) {
-                boolean skipped = now - w.start >= 2 * WINDOW_NANOS; // a whole window without calls
+            if (now - w.start >= windowNanos) {
+                boolean skipped = now - w.start >= 2 * windowNanos; // a whole window without calls
                 lastThreads = skipped ? 0 : w.threads.size();
                 lastMaxInFlight = skipped ? 0 : maxInFlight.getAndSet(inFlight.get());
                 w = new Window(now);
@@ -93,7 +101,7 @@ public class ContentionSensor implements Monitor {
         m.put("maxInFlightLastWindow", lastMaxInFlight);
         m.put("threadsLastWindow", lastThreads);
         m.put("threadsThisWindow", current.threads.size());
-        m.put("windowMillis", WINDOW_NANOS / 1_000_000);
+        m.put("windowMillis", windowNanos / 1_000_000);
         return m;
     }
 }
