@@ -1,0 +1,82 @@
+package swap.monitor.internal;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import org.apache.felix.hc.api.FormattingResultLog;
+import org.apache.felix.hc.api.HealthCheck;
+import org.apache.felix.hc.api.Result;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+import swap.api.SwapManager;
+import swap.api.SwapOutcome;
+import swap.api.SwapResult;
+
+/**
+ * A Felix Health Checks health check ({@code hc.name=swap}, tag {@code swap}) over the recent swap
+ * history: WARN for a rolled-back or failed swap in the window, CRITICAL for a flapping entry
+ * (more than {@code flapping.swaps} completed swaps in the window), OK otherwise.
+ * Configuration PID {@code swap.health}.
+ */
+@Component(service = HealthCheck.class, configurationPid = "swap.health",
+        property = {HealthCheck.NAME + "=swap", HealthCheck.TAGS + "=swap"})
+@Designate(ocd = SwapHealthCheck.Config.class)
+public class SwapHealthCheck implements HealthCheck {
+
+    @ObjectClassDefinition(id = "swap.health", name = "Swap health check", description = "Reports recent rollbacks, failed swaps and flapping entries.")
+    public @interface Config {
+        @AttributeDefinition(name = "Window (s)", description = "How far back the check looks.", min = "1")
+        long window_seconds() default 300;
+
+        @AttributeDefinition(name = "Flapping swaps", description = "More completed swaps of one entry than this in the window is flapping.", min = "1")
+        int flapping_swaps() default 10;
+    }
+
+    private final SwapManager manager;
+    private final long windowMillis;
+    private final int flappingSwaps;
+
+    @Activate
+    public SwapHealthCheck(@Reference SwapManager manager, Config config) {
+        this(manager, config.window_seconds() * 1000, config.flapping_swaps());
+    }
+
+    SwapHealthCheck(SwapManager manager, long windowMillis, int flappingSwaps) {
+        this.manager = manager;
+        this.windowMillis = windowMillis;
+        this.flappingSwaps = flappingSwaps;
+    }
+
+    @Override
+    public Result execute() {
+        FormattingResultLog log = new FormattingResultLog();
+        long since = System.currentTimeMillis() - windowMillis;
+        Map<Long, Integer> completed = new HashMap<>();
+        int problems = 0;
+        for (SwapResult r : manager.history(Integer.MAX_VALUE)) {
+            if (r.endedAtMillis < since) {
+                continue;
+            }
+            if (r.outcome == SwapOutcome.COMPLETED) {
+                completed.merge(r.entryId, 1, Integer::sum);
+            } else if (r.reason == null || !r.reason.contains("mid-swap")) {
+                problems++;
+                log.warn("entry {}: swap {} -> {} {}: {}", r.entryId, r.from, r.to, r.outcome, r.reason);
+            }
+        }
+        completed.forEach((id, n) -> {
+            if (n > flappingSwaps) {
+                log.critical("entry {} is flapping: {} swaps in the last {} s (check its policy's hysteresis and rate limit)", id, n, windowMillis / 1000);
+            }
+        });
+        if (problems == 0 && completed.values().stream().noneMatch(n -> n > flappingSwaps)) {
+            log.info("no rollback, failed swap or flapping entry in the last {} s ({} entries)", windowMillis / 1000, manager.list().size());
+        }
+        return new Result(log);
+    }
+}
