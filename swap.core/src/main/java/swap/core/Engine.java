@@ -212,6 +212,20 @@ public class Engine implements SwapManager {
         return true;
     }
 
+    /**
+     * Moves every entry whose implementation is named {@code name} and whose instance came from a
+     * source that {@code gone} says is no longer available (e.g. its service was unregistered and
+     * registered anew after a configuration change) to {@code target}, on a worker thread.
+     */
+    void adopt(String name, java.util.function.Predicate<Object> gone, String target, String why) {
+        for (EntryImpl<?> e : table.values()) {
+            Implementation impl = e.implementation();
+            if (name.equals(impl.name()) && gone.test(impl.origin()) && !EntryImpl.RELEASED.equals(e.state())) {
+                workers.execute(() -> execute(e, () -> source.resolve(e.type(), target, null), null, why, 0));
+            }
+        }
+    }
+
     /** Entries whose instance came from {@code origin}. */
     List<EntryImpl<?>> entriesFrom(Object origin) {
         List<EntryImpl<?>> l = new ArrayList<>();
@@ -336,7 +350,13 @@ public class Engine implements SwapManager {
                 try {
                     return source.resolve(e.type(), current.name(), origin);
                 } catch (SwapException sameNameGone) {
-                    return source.resolve(e.type(), "(" + SwapConstants.IMPL_NAME + "=*)", origin);
+                    try {
+                        return source.resolve(e.type(), "(" + SwapConstants.IMPL_NAME + "=*)", origin);
+                    } catch (SwapException none) {
+                        throw new SwapException(why + " and no other implementation of " + e.type().getName()
+                                + " is registered: the entry stays on its old instance and moves to the next implementation named "
+                                + current.name() + " that is registered");
+                    }
                 }
             };
             // A swap already running on the entry is waited for (bounded), then the entry is moved.

@@ -6,6 +6,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceEvent;
 import org.osgi.framework.ServiceListener;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -28,7 +29,9 @@ import swap.api.SwapManager;
  * <p>When an implementation service is unregistered (its bundle stops or is uninstalled), every
  * entry it backs is first moved, with its state, to the best remaining implementation of the same
  * name, else of any name; the service's event is delivered synchronously, so the old instances are
- * still active while they export their state.
+ * still active while they export their state. An entry that nothing could take stays on its old
+ * instance and moves, with its state, to the next implementation of the same name that is
+ * registered (DS re-registers a component after a configuration change this way).
  */
 @Component(service = SwapManager.class, configurationPid = "swap.core.manager", immediate = true)
 @Designate(ocd = OsgiSwapManager.Config.class)
@@ -61,9 +64,16 @@ public class OsgiSwapManager extends Engine {
             }
         });
         implementationsGoing = event -> {
+            ServiceReference<?> ref = event.getServiceReference();
+            String name = OsgiImplementationSource.name(ref);
             if (event.getType() == ServiceEvent.UNREGISTERING) {
-                evacuate(event.getServiceReference(), "implementation " + OsgiImplementationSource.name(event.getServiceReference())
-                        + " is going away (bundle " + event.getServiceReference().getBundle().getSymbolicName() + ")");
+                evacuate(ref, "implementation " + name + " is going away (bundle " + ref.getBundle().getSymbolicName() + ")");
+            } else if (event.getType() == ServiceEvent.REGISTERED) {
+                // Entries left on an instance whose service went away (nothing else could take them,
+                // or DS re-registered the component after a configuration change) move to the new one.
+                adopt(name, origin -> origin instanceof ServiceReference && ((ServiceReference<?>) origin).getBundle() == null,
+                        "(" + Constants.SERVICE_ID + "=" + ref.getProperty(Constants.SERVICE_ID) + ")",
+                        "implementation " + name + " is available again (service " + ref.getProperty(Constants.SERVICE_ID) + ")");
             }
         };
         try {

@@ -84,7 +84,9 @@ public class MonitorIT extends PlatformTestSupport {
         props.put(EventConstants.EVENT_TOPIC, SwapConstants.TOPIC_COMPLETED);
         ServiceRegistration<EventHandler> reg = context.registerService(EventHandler.class, events::add, props);
 
-        ConfigurationAdmin ca = (ConfigurationAdmin) awaitService(ConfigurationAdmin.class.getName(), 10_000);
+        awaitService(ConfigurationAdmin.class.getName(), 10_000);
+        // Held for the whole test: Config Admin is a service factory, an instance dies with its last unget.
+        ConfigurationAdmin ca = context.getService(context.getServiceReference(ConfigurationAdmin.class));
         Configuration policy = ca.getConfiguration("swap.policy.concurrency", "?");
         Dictionary<String, Object> c = new Hashtable<>();
         c.put("iface", Counter.class.getName());
@@ -133,7 +135,10 @@ public class MonitorIT extends PlatformTestSupport {
         ServiceReference<?>[] hc = context.getServiceReferences(HealthCheck.class.getName(), "(" + HealthCheck.NAME + "=swap)");
         assertTrue("the swap health check is registered", hc != null && hc.length == 1);
         Result result = ((HealthCheck) context.getService(hc[0])).execute();
-        assertEquals(result.toString(), Result.Status.OK, result.getStatus());
+        // The policy's own component was re-registered by the configuration change: the failed attempt to
+        // move its entry elsewhere is a warning; nothing may be flapping.
+        assertTrue(result.toString(), result.getStatus() == Result.Status.OK
+                || (result.getStatus() == Result.Status.WARN && result.toString().contains("is going away")));
 
         reg.unregister();
         policy.delete();

@@ -53,7 +53,7 @@ public class PolicyRunnerComponent implements PolicyRunner {
         timer.scheduleWithFixedDelay(() -> {
             try {
                 policies.evaluateAll();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError e) {
                 log.error("a policy failed; it runs again next period", e);
             }
         }, config.period_millis(), config.period_millis(), TimeUnit.MILLISECONDS);
