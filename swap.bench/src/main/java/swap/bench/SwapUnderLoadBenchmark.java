@@ -18,6 +18,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 
 import swap.api.SwapOutcome;
 import swap.api.SwapResult;
@@ -27,8 +29,8 @@ import swap.core.StandaloneSource;
 /**
  * Swapping an entry while 4 caller threads call it as fast as they can. JMH's sample mode gives
  * the time to complete a swap (p50, p99); the longest time any caller was held by the mediator in
- * each swap is recorded in an HdrHistogram and printed at the end of each fork as
- * {@code caller-wait p50/p99/max}.
+ * each swap is recorded in an HdrHistogram over the measurement iterations and printed at the end
+ * of each fork as a {@code caller-wait} line with p50, p99 and max.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -73,20 +75,18 @@ public class SwapUnderLoadBenchmark {
         }
     }
 
-    @Setup(Level.Iteration)
-    public void resetHistogram() {
-        callerWait.reset();
-    }
+    private boolean measuring;
 
-    @TearDown(Level.Iteration)
-    public void report() {
-        System.out.printf("%ncaller-wait (longest hold per swap, us): p50 %.1f p99 %.1f max %.1f over %d swaps, %d rolled back%n",
-                callerWait.getValueAtPercentile(50) / 1e3, callerWait.getValueAtPercentile(99) / 1e3, callerWait.getMaxValue() / 1e3,
-                callerWait.getTotalCount(), rolledBack);
+    @Setup(Level.Iteration)
+    public void iteration(IterationParams params) {
+        measuring = params.getType() == IterationType.MEASUREMENT;
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws InterruptedException {
+        System.out.printf("%ncaller-wait over the measurement iterations (longest hold per swap, us): p50 %.1f p99 %.1f max %.1f over %d swaps, %d rolled back%n",
+                callerWait.getValueAtPercentile(50) / 1e3, callerWait.getValueAtPercentile(99) / 1e3, callerWait.getMaxValue() / 1e3,
+                callerWait.getTotalCount(), rolledBack);
         running = false;
         for (Thread t : callers) {
             t.join();
@@ -97,6 +97,9 @@ public class SwapUnderLoadBenchmark {
     @Benchmark
     public SwapResult swapUnderLoad() {
         SwapResult r = engine.swap(id, TARGETS[i++ & 1], null).toCompletableFuture().join();
+        if (!measuring) {
+            return r;
+        }
         if (r.outcome == SwapOutcome.COMPLETED) {
             callerWait.recordValue(Math.min(r.longestWaitNanos, callerWait.getHighestTrackableValue()));
         } else {
