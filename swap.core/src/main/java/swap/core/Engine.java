@@ -631,28 +631,12 @@ public class Engine implements SwapManager {
     }
 
     /** An object registered by {@link #register}: never instantiated or released by the platform. */
-    private static final class Registered implements Implementation {
-        private final String name;
+    private static final class Registered extends Implementation.Named {
         private final Object instance;
 
         Registered(String name, Object instance) {
-            this.name = name;
+            super(name, "0.0.0", null);
             this.instance = instance;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public String version() {
-            return "0.0.0";
-        }
-
-        @Override
-        public String bundle() {
-            return null;
         }
 
         @Override

@@ -30,4 +30,32 @@ interface Implementation {
     default String label() {
         return name() + " " + version();
     }
+
+    /** The name, version and bundle every implementation reports. */
+    abstract class Named implements Implementation {
+        private final String name;
+        private final String version;
+        private final String bundle;
+
+        Named(String name, String version, String bundle) {
+            this.name = name;
+            this.version = version;
+            this.bundle = bundle;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public String version() {
+            return version;
+        }
+
+        @Override
+        public String bundle() {
+            return bundle;
+        }
+    }
 }

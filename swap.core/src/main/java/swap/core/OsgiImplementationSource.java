@@ -203,33 +203,13 @@ final class OsgiImplementationSource implements ImplementationSource {
         return new ArrayList<>(names);
     }
 
-    private final class Service implements Implementation {
+    private final class Service extends Implementation.Named {
         private final ServiceReference<?> ref;
-        private final String name;
-        private final String version;
-        private final String bundle;
 
         Service(ServiceReference<?> ref) {
+            super(OsgiImplementationSource.name(ref), OsgiImplementationSource.version(ref).toString(),
+                    ref.getBundle() == null ? null : ref.getBundle().getSymbolicName());
             this.ref = ref;
-            this.name = OsgiImplementationSource.name(ref);
-            this.version = OsgiImplementationSource.version(ref).toString();
-            Bundle b = ref.getBundle();
-            this.bundle = b == null ? null : b.getSymbolicName();
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public String version() {
-            return version;
-        }
-
-        @Override
-        public String bundle() {
-            return bundle;
         }
 
         @Override

@@ -124,7 +124,7 @@ public final class StandaloneSource implements ImplementationSource {
         return l;
     }
 
-    private static final class Impl implements Implementation {
+    private static final class Impl extends Implementation.Named {
         final Class<?> type;
         final String name;
         final String version;
@@ -132,26 +132,12 @@ public final class StandaloneSource implements ImplementationSource {
         final Map<String, String> properties;
 
         Impl(Class<?> type, String name, String version, Supplier<?> factory, Map<String, String> properties) {
+            super(name, version, null);
             this.type = type;
             this.name = name;
             this.version = version;
             this.factory = factory;
             this.properties = properties;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public String version() {
-            return version;
-        }
-
-        @Override
-        public String bundle() {
-            return null;
         }
 
         @Override
