@@ -282,7 +282,7 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
     }
 
     @Override
-    public void importState(StateFormat<?> format, Object state, TransferContext context) {
+    public void importState(StateFormat<?> format, Object state, TransferContext context) throws IOException {
         if (s != null) {
             throw new IllegalStateException("this FCM is already bound to " + s.path);
         }
@@ -318,6 +318,17 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
                 throw cause instanceof RuntimeException ? (RuntimeException) cause : ex;
             }
         }
+        // More pages than a partition's budget (an exporter with a larger budget, or pages unevenly
+        // spread): the eldest go now, dirty ones written back first. An I/O error fails the import;
+        // the exporter still has all its pages.
+        for (Partition p : st.partitions) {
+            p.lock.lock();
+            try {
+                st.trim(p);
+            } finally {
+                p.lock.unlock();
+            }
+        }
         s = st; // the join above orders every task's writes before this
     }
 
@@ -338,7 +349,6 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
                 if (page.dirty()) {
                     p.markDirty(n);
                 }
-                // Past the partition's budget (a larger exporter budget): the eldest go on the next misses.
             } finally {
                 p.lock.unlock();
             }

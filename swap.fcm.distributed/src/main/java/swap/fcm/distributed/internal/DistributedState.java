@@ -48,9 +48,9 @@ public final class DistributedState {
         this.budget = budget;
         this.size = new AtomicLong(size);
         this.partitions = new Partition[partitionCount];
-        int each = Math.max(1, (budget + partitionCount - 1) / partitionCount);
+        // The budget shared out exactly, but every partition can hold at least one page.
         for (int i = 0; i < partitionCount; i++) {
-            partitions[i] = new Partition(each);
+            partitions[i] = new Partition(Math.max(1, budget / partitionCount + (i < budget % partitionCount ? 1 : 0)));
         }
     }
 
@@ -104,21 +104,32 @@ public final class DistributedState {
         }
     }
 
+    /** Caller holds {@code p.lock}: evicts until the partition's budget holds (after an import from a larger cache). */
+    void trim(Partition p) throws IOException {
+        while (p.pages.size() > p.budget) {
+            evictEldest(p);
+        }
+    }
+
     private Partition.Node insert(Partition p, long number, Partition.Node n) throws IOException {
         while (p.pages.size() >= p.budget) {
-            Iterator<Map.Entry<Long, Partition.Node>> it = p.pages.entrySet().iterator();
-            Map.Entry<Long, Partition.Node> eldest = it.next();
-            if (eldest.getValue().dirty) {
-                writeBack(p, eldest.getKey(), eldest.getValue()); // an I/O error leaves the page cached and dirty
-            }
-            it.remove();
-            p.evictions++;
+            evictEldest(p);
         }
         p.pages.put(number, n);
         return n;
     }
 
-    /** Caller holds {@code p.lock}. */
+    private void evictEldest(Partition p) throws IOException {
+        Iterator<Map.Entry<Long, Partition.Node>> it = p.pages.entrySet().iterator();
+        Map.Entry<Long, Partition.Node> eldest = it.next();
+        if (eldest.getValue().dirty) {
+            writeBack(p, eldest.getKey(), eldest.getValue()); // an I/O error leaves the page cached and dirty
+        }
+        it.remove();
+        p.evictions++;
+    }
+
+    /** Caller holds {@code p.lock}: writes a dirty page (only the bytes within the logical size) and marks it clean. */
     void writeBack(Partition p, long number, Partition.Node n) throws IOException {
         long start = number * pageSize;
         int len = (int) Math.min(pageSize, size.get() - start);

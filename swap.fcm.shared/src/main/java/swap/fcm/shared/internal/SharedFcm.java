@@ -202,7 +202,7 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
     }
 
     @Override
-    public void importState(StateFormat<?> format, Object state, TransferContext context) {
+    public void importState(StateFormat<?> format, Object state, TransferContext context) throws IOException {
         if (s != null) {
             throw new IllegalStateException("this FCM is already bound to " + s.path);
         }
@@ -229,7 +229,9 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
                     }
                 }
             }
-            // More pages than the budget (an exporter with a larger one): the eldest go on the next misses.
+            // More pages than the budget (an exporter with a larger one): the eldest go now, dirty ones
+            // written back first. An I/O error fails the import; the exporter still has all its pages.
+            st.trim();
         }
         s = st;
     }

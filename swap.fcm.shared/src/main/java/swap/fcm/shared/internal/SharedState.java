@@ -116,6 +116,13 @@ public final class SharedState {
         return n;
     }
 
+    /** Evicts the least recently used pages until the budget holds (after an import from a larger cache). */
+    void trim() throws IOException {
+        while (pages.size() > budget) {
+            evictEldest();
+        }
+    }
+
     /** Drops the least recently used page, writing it back first if dirty; an I/O error leaves it cached. */
     private void evictEldest() throws IOException {
         Iterator<Map.Entry<Long, Node>> it = pages.entrySet().iterator();

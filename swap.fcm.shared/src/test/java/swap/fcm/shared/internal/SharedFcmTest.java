@@ -340,6 +340,26 @@ public class SharedFcmTest {
     }
 
     @Test
+    public void anImportLargerThanTheBudgetIsTrimmedWritingDirtyPagesBack() throws Exception {
+        Path p = tmp.newFile().toPath();
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            byte[] model = bytes(6 * PAGE, 13);
+            List<Page> pages = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                pages.add(new Page(i, Arrays.copyOfRange(model, i * PAGE, (i + 1) * PAGE), true));
+            }
+            SharedFcm f = new SharedFcm();
+            f.importState(FcmFormats.PAGES, new PageSet(p, ch, model.length, PAGE, 2, List.of(pages)), null);
+            assertEquals(2, f.stats().cachedPages);
+            assertEquals(2, f.stats().dirtyPages);
+            assertEquals(4, f.stats().evictions);
+            assertArrayEquals(model, readAll(f));
+            f.close();
+            assertArrayEquals(model, Files.readAllBytes(p));
+        }
+    }
+
+    @Test
     public void aFailingImportRollsBackAndTheOldFcmKeepsItsDirtyPages() throws Exception {
         Path p = tmp.newFile().toPath();
         Entry<FileCacheManager> e = cache.open(p);
