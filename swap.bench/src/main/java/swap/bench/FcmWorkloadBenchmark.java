@@ -43,7 +43,7 @@ import swap.fcm.shared.internal.SharedFcm;
  * and runs transactions; one operation = create a file (1-16 KiB written in 4 KiB writes), read a
  * whole file, append 1-4 KiB to a file, delete a file, each file opened and closed (flushed) by the
  * file cache. Run with {@code -t 1} for PostMark itself; more threads run independent PostMarks.</li>
- * <li>{@code sdet} (SDET's shape): every thread works on one shared set of 8 open files of 256 KiB;
+ * <li>{@code sdet} (SDET's shape): every thread works on one shared set of 4 open files of 256 KiB;
  * one operation = a 4 KiB read (70 %) or a 512 B - 4 KiB write (30 %) at a random offset.</li>
  * <li>{@code search} (the paper's Figure 1): threads scan one open 8 MiB file, all of it cached;
  * one operation = 16 sequential 4 KiB reads from the thread's own moving position.</li>
@@ -66,7 +66,7 @@ public class FcmWorkloadBenchmark {
 
     static final int PAGE = 4096;
     static final int BUDGET = 4096;
-    static final int SDET_FILES = 8;
+    static final int SDET_FILES = 4;
     static final int SDET_SIZE = 256 * 1024;
     static final int SEARCH_SIZE = 8 * 1024 * 1024;
     static final int SEARCH_CHUNK = 16;
@@ -180,7 +180,9 @@ public class FcmWorkloadBenchmark {
             for (int i = 0; i < POSTMARK_POOL; i++) {
                 files.add(create(b));
             }
-            searchPos = (long) id * (SEARCH_SIZE / 8);
+            // Threads start 257 pages apart: spread over the file, and on different partitions of a
+            // distributed FCM (a multiple of 16 pages apart, they would scan in lockstep on one lock).
+            searchPos = (long) id * 257 * PAGE % SEARCH_SIZE;
         }
 
         Path create(FcmWorkloadBenchmark b) throws IOException {

@@ -36,6 +36,8 @@ public final class DistributedState {
     final int budget;
     final Partition[] partitions;
     final AtomicLong size;
+    /** {@code partitions.length - 1} if that is a power of two, else -1. */
+    private final int mask;
     volatile boolean closed;
 
     DistributedState(Path path, FileChannel channel, long size, int pageSize, int budget, int partitionCount) {
@@ -48,6 +50,7 @@ public final class DistributedState {
         this.budget = budget;
         this.size = new AtomicLong(size);
         this.partitions = new Partition[partitionCount];
+        this.mask = Integer.bitCount(partitionCount) == 1 ? partitionCount - 1 : -1;
         // The budget shared out exactly, but every partition can hold at least one page.
         for (int i = 0; i < partitionCount; i++) {
             partitions[i] = new Partition(Math.max(1, budget / partitionCount + (i < budget % partitionCount ? 1 : 0)));
@@ -55,7 +58,8 @@ public final class DistributedState {
     }
 
     Partition partition(long number) {
-        return partitions[(int) (number % partitions.length)];
+        // A mask for a power-of-two count (the default): a 64-bit division costs tens of cycles per page.
+        return partitions[mask >= 0 ? (int) (number & mask) : (int) (number % partitions.length)];
     }
 
     void checkOpen() throws ClosedChannelException {
