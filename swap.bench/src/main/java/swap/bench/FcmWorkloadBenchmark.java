@@ -52,7 +52,8 @@ import swap.fcm.shared.internal.SharedFcm;
  * <p>Files live in a fresh temporary directory under {@code dir} (default {@code /dev/shm} when it
  * is writable, so that {@code flush}'s {@code force} measures the cache rather than the device;
  * else {@code java.io.tmpdir}), removed at the end of each trial. Page size 4 KiB, budget 4096
- * pages per file, the distributed FCM with its default 16 partitions.
+ * pages per file; the distributed FCM with {@code partitions} partitions per file (0: its default,
+ * twice the processors rounded up to a power of two, 4 on 2 cores).
  *
  * <p>{@link FcmWorkloadTable} runs the whole matrix (impl x threads 1, 2, 4, 8) and prints the table.
  */
@@ -79,6 +80,10 @@ public class FcmWorkloadBenchmark {
     /** Where the temporary directory goes; empty: /dev/shm if writable, else java.io.tmpdir. */
     @Param({""})
     public String dir;
+
+    /** Partitions per file of the distributed FCM; 0: its default. */
+    @Param({"0"})
+    public int partitions;
 
     Engine engine;
     FileCacheService cache;
@@ -107,17 +112,18 @@ public class FcmWorkloadBenchmark {
     }
 
     /** An engine with both FCM implementations registered, as their bundles register them. */
-    static Engine engine() {
+    static Engine engine(int partitions) {
         StandaloneSource source = new StandaloneSource();
         source.add(FileCacheManager.class, SharedFcm.NAME, "1.0.0", SharedFcm::new, FileCacheManager.CONCURRENCY, "shared");
-        source.add(FileCacheManager.class, DistributedFcm.NAME, "1.0.0", DistributedFcm::new, FileCacheManager.CONCURRENCY, "distributed");
+        source.add(FileCacheManager.class, DistributedFcm.NAME, "1.0.0",
+                () -> partitions > 0 ? new DistributedFcm(partitions) : new DistributedFcm(), FileCacheManager.CONCURRENCY, "distributed");
         return new Engine(source);
     }
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         root = Files.createTempDirectory(baseDir(dir), "fcm-bench");
-        engine = engine();
+        engine = engine(partitions);
         cache = new FileCacheService(engine, PAGE, BUDGET, target(impl));
         SplittableRandom rnd = new SplittableRandom(42);
         for (int i = 0; i < SDET_FILES; i++) {

@@ -24,8 +24,8 @@ import swap.api.fcm.FcmStats;
 import swap.api.fcm.FileCacheManager;
 
 /**
- * The distributed file cache manager: the pages are partitioned by page number over
- * {@link #PARTITIONS} partitions, each with its own lock, LRU order, share of the budget and
+ * The distributed file cache manager: the pages are partitioned by page number (page n in
+ * partition n mod the partition count) over a configurable number of partitions, each with its own lock, LRU order, share of the budget and
  * statistics, so threads working on different pages rarely meet. Global operations (flush,
  * truncate, close, statistics) visit every partition and cost more than in the shared FCM, and
  * each open file pays for its partitions in memory.
@@ -44,7 +44,9 @@ import swap.api.fcm.FileCacheManager;
  * closes nothing and clears nothing, since the importer owns the channel and the pages.
  *
  * <p>Configuration (PID {@value #PID}): {@value #PARTITIONS} partitions per file, default
- * {@value #DEFAULT_PARTITIONS}.
+ * {@link #DEFAULT_PARTITIONS}: twice the processors, rounded up to a power of two (no more threads than
+ * processors run at once, and each partition costs memory per file and a visit in every global
+ * operation; on the 2-core development machine, 4).
  */
 @Component(service = FileCacheManager.class, scope = ServiceScope.PROTOTYPE, configurationPid = DistributedFcm.PID, property = {
         SwapConstants.IMPL_NAME + "=" + DistributedFcm.NAME,
@@ -59,7 +61,7 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
     /** Configuration property, {@code Integer}: partitions per open file. */
     public static final String PARTITIONS = "partitions";
     /** Partitions per open file unless configured. */
-    public static final int DEFAULT_PARTITIONS = 16;
+    public static final int DEFAULT_PARTITIONS = defaultPartitions(Runtime.getRuntime().availableProcessors());
     /** Below this many pages an import runs on the calling thread: tasks would cost more than they save. */
     static final int PARALLEL_IMPORT_THRESHOLD = 64;
 
@@ -72,7 +74,12 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
     /** Set once by the import that binds this instance (before any call reaches it). */
     private volatile DistributedState s;
 
-    /** For DS and for plain Java: {@value #DEFAULT_PARTITIONS} partitions. */
+    static int defaultPartitions(int processors) {
+        int n = Math.max(2, 2 * processors);
+        return Integer.bitCount(n) == 1 ? n : Integer.highestOneBit(n) << 1;
+    }
+
+    /** For DS and for plain Java: {@link #DEFAULT_PARTITIONS} partitions. */
     public DistributedFcm() {
     }
 

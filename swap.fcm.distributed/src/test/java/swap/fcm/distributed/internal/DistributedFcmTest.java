@@ -379,6 +379,14 @@ public class DistributedFcmTest {
     }
 
     @Test
+    public void theDefaultPartitionCountIsTwiceTheProcessorsRoundedUpToAPowerOfTwo() {
+        assertEquals(2, DistributedFcm.defaultPartitions(1));
+        assertEquals(4, DistributedFcm.defaultPartitions(2));
+        assertEquals(8, DistributedFcm.defaultPartitions(3));
+        assertEquals(64, DistributedFcm.defaultPartitions(32));
+    }
+
+    @Test
     public void aLargeCanonicalStateIsImportedInParallelOnTheContextsExecutor() throws Exception {
         Path p = tmp.newFile().toPath();
         int pages = 1000;
