@@ -1,0 +1,254 @@
+package swap.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import swap.api.Entry;
+import swap.api.fcm.FileCacheManager;
+import swap.core.Engine;
+import swap.core.StandaloneSource;
+import swap.core.fcm.FileCacheService;
+import swap.fcm.distributed.internal.DistributedFcm;
+import swap.fcm.shared.internal.SharedFcm;
+
+/**
+ * K42's file-cache workloads on the FCMs, outside OSGi (engine, file-cache service and FCMs on a
+ * plain class path; every call goes through the entry's handle, as in the framework).
+ *
+ * <ul>
+ * <li>{@code postmark} (PostMark's shape): each benchmark thread keeps its own pool of small files
+ * and runs transactions; one operation = create a file (1-16 KiB written in 4 KiB writes), read a
+ * whole file, append 1-4 KiB to a file, delete a file, each file opened and closed (flushed) by the
+ * file cache. Run with {@code -t 1} for PostMark itself; more threads run independent PostMarks.</li>
+ * <li>{@code sdet} (SDET's shape): every thread works on one shared set of 4 open files of 256 KiB;
+ * one operation = a 4 KiB read (70 %) or a 512 B - 4 KiB write (30 %) at a random offset.</li>
+ * <li>{@code search} (the paper's Figure 1): threads scan one open 8 MiB file, all of it cached;
+ * one operation = 16 sequential 4 KiB reads from the thread's own moving position.</li>
+ * </ul>
+ *
+ * <p>Files live in a fresh temporary directory under {@code dir} (default {@code /dev/shm} when it
+ * is writable, so that {@code flush}'s {@code force} measures the cache rather than the device;
+ * else {@code java.io.tmpdir}), removed at the end of each trial. Page size 4 KiB, budget 4096
+ * pages per file; the distributed FCM with {@code partitions} partitions per file (0: its default,
+ * twice the processors rounded up to a power of two, 4 on 2 cores).
+ *
+ * <p>{@link FcmWorkloadTable} runs the whole matrix (impl x threads 1, 2, 4, 8) and prints the table.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 1)
+@Fork(1)
+public class FcmWorkloadBenchmark {
+
+    static final int PAGE = 4096;
+    static final int BUDGET = 4096;
+    static final int SDET_FILES = 4;
+    static final int SDET_SIZE = 256 * 1024;
+    static final int SEARCH_SIZE = 8 * 1024 * 1024;
+    static final int SEARCH_CHUNK = 16;
+    static final int POSTMARK_POOL = 100;
+
+    /** The FCM implementation every file opens with. */
+    @Param({"shared", "distributed"})
+    public String impl;
+
+    /** Where the temporary directory goes; empty: /dev/shm if writable, else java.io.tmpdir. */
+    @Param({""})
+    public String dir;
+
+    /** Partitions per file of the distributed FCM; 0: its default. */
+    @Param({"0"})
+    public int partitions;
+
+    Engine engine;
+    FileCacheService cache;
+    Path root;
+    final List<FileCacheManager> sdet = new ArrayList<>();
+    FileCacheManager search;
+    final AtomicInteger threadIds = new AtomicInteger();
+
+    static Path baseDir(String dir) {
+        if (!dir.isEmpty()) {
+            return Paths.get(dir);
+        }
+        Path shm = Paths.get("/dev/shm");
+        return Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Paths.get(System.getProperty("java.io.tmpdir"));
+    }
+
+    static String target(String impl) {
+        switch (impl) {
+            case "shared":
+                return SharedFcm.NAME;
+            case "distributed":
+                return DistributedFcm.NAME;
+            default:
+                throw new IllegalArgumentException("impl must be shared or distributed, was " + impl);
+        }
+    }
+
+    /** An engine with both FCM implementations registered, as their bundles register them. */
+    static Engine engine(int partitions) {
+        StandaloneSource source = new StandaloneSource();
+        source.add(FileCacheManager.class, SharedFcm.NAME, "1.0.0", SharedFcm::new, FileCacheManager.CONCURRENCY, "shared");
+        source.add(FileCacheManager.class, DistributedFcm.NAME, "1.0.0",
+                () -> partitions > 0 ? new DistributedFcm(partitions) : new DistributedFcm(), FileCacheManager.CONCURRENCY, "distributed");
+        return new Engine(source);
+    }
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException {
+        root = Files.createTempDirectory(baseDir(dir), "fcm-bench");
+        engine = engine(partitions);
+        cache = new FileCacheService(engine, PAGE, BUDGET, target(impl));
+        SplittableRandom rnd = new SplittableRandom(42);
+        for (int i = 0; i < SDET_FILES; i++) {
+            Path p = root.resolve("sdet-" + i);
+            Files.write(p, bytes(rnd, SDET_SIZE));
+            FileCacheManager f = cache.open(p).handle();
+            readAll(f, new byte[PAGE]);
+            sdet.add(f);
+        }
+        Path s = root.resolve("search");
+        Files.write(s, bytes(rnd, SEARCH_SIZE));
+        search = cache.open(s).handle();
+        readAll(search, new byte[PAGE]);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws IOException {
+        cache.closeAll();
+        engine.shutdown();
+        try (Stream<Path> s = Files.walk(root)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    static byte[] bytes(SplittableRandom rnd, int n) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = (byte) rnd.nextInt();
+        }
+        return b;
+    }
+
+    static long readAll(FileCacheManager f, byte[] buf) throws IOException {
+        long pos = 0;
+        long sum = 0;
+        int r;
+        while ((r = f.read(pos, buf, 0, buf.length)) > 0) {
+            pos += r;
+            sum += buf[0];
+        }
+        return sum;
+    }
+
+    /** Per benchmark thread: its random numbers, its PostMark pool and its search position. */
+    @State(Scope.Thread)
+    public static class PerThread {
+        SplittableRandom rnd;
+        byte[] buf = new byte[PAGE];
+        Path pool;
+        List<Path> files = new ArrayList<>();
+        long next;
+        long searchPos;
+
+        @Setup(Level.Trial)
+        public void setUp(FcmWorkloadBenchmark b) throws IOException {
+            int id = b.threadIds.getAndIncrement();
+            rnd = new SplittableRandom(id * 7919L + 1);
+            rnd.nextBytes(buf);
+            pool = Files.createDirectories(b.root.resolve("postmark-" + id));
+            for (int i = 0; i < POSTMARK_POOL; i++) {
+                files.add(create(b));
+            }
+            // Threads start 257 pages apart: spread over the file, and on different partitions of a
+            // distributed FCM (a multiple of 16 pages apart, they would scan in lockstep on one lock).
+            searchPos = (long) id * 257 * PAGE % SEARCH_SIZE;
+        }
+
+        Path create(FcmWorkloadBenchmark b) throws IOException {
+            Path p = pool.resolve("f" + next++);
+            Entry<FileCacheManager> e = b.cache.create(p);
+            FileCacheManager f = e.handle();
+            int size = 1024 + rnd.nextInt(15 * 1024 + 1);
+            for (int pos = 0; pos < size; pos += PAGE) {
+                f.write(pos, buf, 0, Math.min(PAGE, size - pos));
+            }
+            b.cache.close(e.id());
+            return p;
+        }
+    }
+
+    /** One PostMark transaction group: create, read, append, delete. */
+    @Benchmark
+    public long postmark(PerThread t) throws IOException {
+        t.files.add(t.create(this));
+
+        Path p = t.files.get(t.rnd.nextInt(t.files.size()));
+        Entry<FileCacheManager> e = cache.open(p);
+        long sum = readAll(e.handle(), t.buf);
+        cache.close(e.id());
+
+        p = t.files.get(t.rnd.nextInt(t.files.size()));
+        e = cache.open(p);
+        FileCacheManager f = e.handle();
+        f.write(f.size(), t.buf, 0, 1024 + t.rnd.nextInt(3 * 1024 + 1));
+        cache.close(e.id());
+
+        Files.delete(t.files.remove(t.rnd.nextInt(t.files.size())));
+        return sum;
+    }
+
+    /** One SDET-like operation on the shared set of files. */
+    @Benchmark
+    public int sdet(PerThread t) throws IOException {
+        FileCacheManager f = sdet.get(t.rnd.nextInt(SDET_FILES));
+        int op = t.rnd.nextInt(10);
+        if (op < 7) {
+            return f.read(t.rnd.nextInt(SDET_SIZE - PAGE), t.buf, 0, PAGE);
+        }
+        int len = 512 + t.rnd.nextInt(PAGE - 512 + 1);
+        f.write(t.rnd.nextInt(SDET_SIZE - len), t.buf, 0, len);
+        return len;
+    }
+
+    /** Scans 16 pages of the large file from the thread's position, as grep would. */
+    @Benchmark
+    public long search(PerThread t) throws IOException {
+        long sum = 0;
+        for (int i = 0; i < SEARCH_CHUNK; i++) {
+            if (t.searchPos >= SEARCH_SIZE) {
+                t.searchPos = 0;
+            }
+            int r = search.read(t.searchPos, t.buf, 0, PAGE);
+            t.searchPos += r;
+            sum += t.buf[r - 1];
+        }
+        return sum;
+    }
+}

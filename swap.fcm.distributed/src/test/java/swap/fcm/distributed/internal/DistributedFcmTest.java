@@ -1,0 +1,572 @@
+package swap.fcm.distributed.internal;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertSame;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+import swap.api.Entry;
+import swap.api.StateFormat;
+import swap.api.StatefulComponent;
+import swap.api.SwapException;
+import swap.api.SwapOutcome;
+import swap.api.SwapResult;
+import swap.api.TransferContext;
+import swap.api.fcm.FcmFormats;
+import swap.api.fcm.FcmFormats.Page;
+import swap.api.fcm.FcmFormats.PageSet;
+import swap.api.fcm.FcmStats;
+import swap.api.fcm.FileCacheManager;
+import swap.core.Engine;
+import swap.core.StandaloneSource;
+import swap.core.fcm.FileCacheService;
+
+/** The distributed FCM on real files, through the engine and the file-cache service outside OSGi. */
+public class DistributedFcmTest {
+
+    static final int PAGE = 64;
+    static final int BUDGET = 4;
+
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    private Engine engine;
+    private FileCacheService cache;
+
+    @Before
+    public void setUp() {
+        StandaloneSource source = new StandaloneSource();
+        source.add(FileCacheManager.class, DistributedFcm.NAME, "1.0.0", () -> new DistributedFcm(4), FileCacheManager.CONCURRENCY, "distributed");
+        source.add(FileCacheManager.class, "fcm.distributed.other", "1.0.0", () -> new DistributedFcm(4), FileCacheManager.CONCURRENCY, "distributed");
+        source.add(FileCacheManager.class, "fcm.broken", "1.0.0", BrokenImport::new);
+        engine = new Engine(source);
+        cache = new FileCacheService(engine, PAGE, BUDGET, DistributedFcm.NAME);
+    }
+
+    @After
+    public void tearDown() {
+        cache.closeAll();
+        engine.shutdown();
+    }
+
+    private static byte[] bytes(int n, int seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static byte[] readAll(FileCacheManager f) throws IOException {
+        byte[] b = new byte[(int) f.size()];
+        int done = 0;
+        while (done < b.length) {
+            int r = f.read(done, b, done, b.length - done);
+            assertTrue("read returned " + r, r > 0);
+            done += r;
+        }
+        return b;
+    }
+
+    @Test
+    public void writesAcrossPagesReadBackAndReachTheDiskOnFlush() throws Exception {
+        Path p = tmp.newFile().toPath();
+        Entry<FileCacheManager> e = cache.open(p);
+        FileCacheManager f = e.handle();
+        assertEquals(PAGE, f.pageSize());
+        assertEquals(p.toAbsolutePath(), f.path());
+        byte[] data = bytes(3 * PAGE + 10, 1);
+        f.write(5, data, 0, data.length);
+        assertEquals(5 + data.length, f.size());
+        byte[] back = new byte[data.length];
+        assertEquals(data.length, f.read(5, back, 0, back.length));
+        assertArrayEquals(data, back);
+        assertEquals(0, Files.size(p)); // not flushed yet, nothing evicted (4 pages, budget 4)
+        f.flush();
+        byte[] expected = new byte[5 + data.length];
+        System.arraycopy(data, 0, expected, 5, data.length);
+        assertArrayEquals(expected, Files.readAllBytes(p));
+        assertEquals(0, f.stats().dirtyPages);
+        cache.close(e.id());
+    }
+
+    @Test
+    public void readsOfAnExistingFileMissThenHitAndStopAtTheEnd() throws Exception {
+        Path p = tmp.newFile().toPath();
+        byte[] data = bytes(2 * PAGE + 7, 2);
+        Files.write(p, data);
+        FileCacheManager f = cache.open(p).handle();
+        assertArrayEquals(data, readAll(f));
+        FcmStats s = f.stats();
+        assertEquals(3, s.misses);
+        assertEquals(3, s.cachedPages);
+        readAll(f);
+        assertEquals(3, f.stats().hits);
+        byte[] b = new byte[100];
+        assertEquals(-1, f.read(data.length, b, 0, 10));
+        assertEquals(-1, f.read(data.length + 1000, b, 0, 10));
+        assertEquals(3, f.read(data.length - 3, b, 0, 100));
+        assertEquals(0, f.read(0, b, 0, 0));
+    }
+
+    @Test
+    public void aMissingFileIsReportedAndCreateMakesIt() throws Exception {
+        Path p = tmp.getRoot().toPath().resolve("missing");
+        try {
+            cache.open(p);
+            fail();
+        } catch (NoSuchFileException expected) {
+            // fine
+        }
+        assertTrue(cache.openEntries().isEmpty());
+        Entry<FileCacheManager> e = cache.create(p);
+        assertTrue(Files.exists(p));
+        assertEquals(0, e.handle().size());
+        try {
+            cache.open(p);
+            fail("a second open of the same file");
+        } catch (IOException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("already open"));
+        }
+    }
+
+    @Test
+    public void evictionWritesDirtyPagesBackAndKeepsTheBudget() throws Exception {
+        Path p = tmp.newFile().toPath();
+        FileCacheManager f = cache.open(p).handle();
+        byte[] data = bytes(10 * PAGE, 3);
+        for (int i = 0; i < 10; i++) {
+            f.write((long) i * PAGE, data, i * PAGE, PAGE);
+        }
+        FcmStats s = f.stats();
+        assertEquals(BUDGET, s.cachedPages);
+        assertEquals(6, s.evictions);
+        assertEquals(BUDGET, s.dirtyPages);
+        // The evicted (eldest) pages are on disk already.
+        byte[] disk = Files.readAllBytes(p);
+        assertEquals(6 * PAGE, disk.length);
+        assertArrayEquals(Arrays.copyOf(data, 6 * PAGE), disk);
+        assertArrayEquals(data, readAll(f));
+        f.flush();
+        assertArrayEquals(data, Files.readAllBytes(p));
+    }
+
+    @Test
+    public void truncateDropsPagesAndAGapReadsAsZeros() throws Exception {
+        Path p = tmp.newFile().toPath();
+        FileCacheManager f = cache.open(p).handle();
+        byte[] data = bytes(5 * PAGE, 4);
+        f.write(0, data, 0, data.length);
+        f.truncate(PAGE + 10);
+        assertEquals(PAGE + 10, f.size());
+        assertEquals(-1, f.read(PAGE + 10, new byte[1], 0, 1));
+        f.truncate(10_000); // larger: nothing
+        assertEquals(PAGE + 10, f.size());
+        byte[] tail = bytes(5, 5);
+        f.write(3 * PAGE, tail, 0, tail.length);
+        byte[] expected = new byte[3 * PAGE + 5];
+        System.arraycopy(data, 0, expected, 0, PAGE + 10);
+        System.arraycopy(tail, 0, expected, 3 * PAGE, 5);
+        assertArrayEquals(expected, readAll(f));
+        f.flush();
+        assertArrayEquals(expected, Files.readAllBytes(p));
+        f.truncate(0);
+        assertEquals(0, f.size());
+        assertEquals(0, f.stats().cachedPages);
+        assertEquals(0, Files.size(p));
+    }
+
+    @Test
+    public void aClosedFcmThrowsClosedChannelExceptionAndCloseReleasesTheEntry() throws Exception {
+        Path p = tmp.newFile().toPath();
+        Entry<FileCacheManager> e = cache.open(p);
+        FileCacheManager f = e.handle();
+        f.write(0, new byte[] {1, 2, 3}, 0, 3);
+        f.close();
+        for (ThrowingCall c : List.<ThrowingCall>of(() -> f.read(0, new byte[1], 0, 1), () -> f.write(0, new byte[1], 0, 1),
+                f::size, () -> f.truncate(0), f::flush, f::close)) {
+            try {
+                c.run();
+                fail();
+            } catch (ClosedChannelException expected) {
+                // fine
+            }
+        }
+        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(p));
+        cache.close(e.id()); // closed through the handle: only releases the entry
+        assertTrue(engine.entry(e.id()).isEmpty());
+        try {
+            cache.close(e.id());
+            fail();
+        } catch (SwapException expected) {
+            // fine
+        }
+        // The file can be opened again.
+        Entry<FileCacheManager> again = cache.open(p);
+        assertEquals(3, again.handle().size());
+        cache.close(again.id());
+    }
+
+    interface ThrowingCall {
+        void run() throws Exception;
+    }
+
+    @Test
+    public void anIoErrorLeavesTheCacheConsistentAndARetryWorks() throws Exception {
+        Path p = tmp.newFile().toPath();
+        FailingChannel ch = new FailingChannel(FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE));
+        DistributedFcm f = new DistributedFcm(1);
+        f.importState(FcmFormats.PAGES, new PageSet(p, ch, 0, PAGE, 2, List.of()), null);
+        byte[] data = bytes(3 * PAGE, 6);
+        f.write(0, data, 0, 2 * PAGE);
+        ch.failWrites = true;
+        try {
+            f.write(2 * PAGE, data, 2 * PAGE, PAGE); // needs an eviction, whose write-back fails
+            fail();
+        } catch (IOException expected) {
+            // fine
+        }
+        assertEquals(2, f.stats().cachedPages);
+        assertEquals(2, f.stats().dirtyPages);
+        try {
+            f.flush();
+            fail();
+        } catch (IOException expected) {
+            // fine
+        }
+        try {
+            f.close();
+            fail();
+        } catch (IOException expected) {
+            // still open
+        }
+        assertArrayEquals(Arrays.copyOf(data, 2 * PAGE), readAll(f));
+        ch.failWrites = false;
+        f.write(2 * PAGE, data, 2 * PAGE, PAGE);
+        f.close();
+        assertArrayEquals(data, Files.readAllBytes(p));
+    }
+
+    @Test
+    public void distributedToDistributedHandsThePartitionsOverByReferenceWithDirtyPagesAndStatistics() throws Exception {
+        Path p = tmp.newFile().toPath();
+        Entry<FileCacheManager> e = cache.open(p);
+        FileCacheManager f = e.handle();
+        byte[] data = bytes(3 * PAGE, 7);
+        f.write(0, data, 0, data.length);
+        readAll(f);
+        FcmStats s0 = f.stats();
+        SwapResult r = engine.swap(e.id(), "fcm.distributed.other", "test").toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(r.toString(), SwapOutcome.COMPLETED, r.outcome);
+        assertEquals(DistributedFcm.PARTITIONED.name(), r.format);
+        assertEquals("fcm.distributed.other", e.describe().implementation);
+        FcmStats s1 = f.stats();
+        assertEquals(s0.hits, s1.hits);
+        assertEquals(3, s1.dirtyPages);
+        assertArrayEquals(data, readAll(f));
+        cache.close(e.id());
+        assertArrayEquals(data, Files.readAllBytes(p));
+    }
+
+    @Test
+    public void theMapItselfIsWhatIsHandedOver() throws Exception {
+        Path p = tmp.newFile().toPath();
+        DistributedFcm a = new DistributedFcm(1);
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            a.importState(FcmFormats.PAGES, new PageSet(p, ch, 0, PAGE, BUDGET, List.of()), null);
+            Object map = a.exportState(DistributedFcm.PARTITIONED);
+            DistributedFcm b = new DistributedFcm(1);
+            b.importState(DistributedFcm.PARTITIONED, map, null);
+            assertSame(map, b.exportState(DistributedFcm.PARTITIONED));
+        }
+    }
+
+    @Test
+    public void pagesRoundTripWithDirtyPagesAndSeveralPartsAsADistributedFcmExportsThem() throws Exception {
+        Path p = tmp.newFile().toPath();
+        byte[] onDisk = bytes(4 * PAGE, 8);
+        Files.write(p, onDisk);
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            // What a distributed FCM with 2 partitions exports: even pages in one part, odd in the other.
+            byte[] p0 = bytes(PAGE, 9);
+            byte[] p3 = bytes(PAGE, 10);
+            byte[] p5 = bytes(PAGE, 11);
+            List<List<Page>> parts = List.of(
+                    List.of(new Page(0, p0, true), new Page(2, Arrays.copyOfRange(onDisk, 2 * PAGE, 3 * PAGE), false)),
+                    List.of(new Page(3, p3, true), new Page(5, p5, true)));
+            long size = 6 * PAGE;
+            DistributedFcm a = new DistributedFcm(3);
+            a.importState(FcmFormats.PAGES, new PageSet(p, ch, size, PAGE, 9, parts), null);
+            assertEquals(4, a.stats().cachedPages);
+            assertEquals(3, a.stats().dirtyPages);
+            assertEquals(size, a.size());
+
+            // Export to the canonical form and import into a fresh one: same pages, same dirt.
+            PageSet exported = (PageSet) a.exportState(FcmFormats.PAGES);
+            // One part per partition: page n in partition n % 3.
+            assertEquals(3, exported.parts().size());
+            assertEquals(List.of(0L, 3L), exported.parts().get(0).stream().map(Page::number).sorted().collect(java.util.stream.Collectors.toList()));
+            assertEquals(List.of(), exported.parts().get(1));
+            assertEquals(List.of(2L, 5L), exported.parts().get(2).stream().map(Page::number).sorted().collect(java.util.stream.Collectors.toList()));
+            DistributedFcm b = new DistributedFcm(2);
+            b.importState(FcmFormats.PAGES, exported, null);
+            assertEquals(3, b.stats().dirtyPages);
+            assertEquals(3, a.stats().dirtyPages); // export left the exporter intact
+
+            byte[] expected = new byte[(int) size];
+            System.arraycopy(onDisk, 0, expected, 0, onDisk.length);
+            System.arraycopy(p0, 0, expected, 0, PAGE);
+            System.arraycopy(p3, 0, expected, 3 * PAGE, PAGE);
+            System.arraycopy(p5, 0, expected, 5 * PAGE, PAGE);
+            assertArrayEquals(expected, readAll(b));
+            b.flush();
+            assertArrayEquals(expected, Files.readAllBytes(p));
+        }
+    }
+
+    @Test
+    public void anImportLargerThanTheBudgetIsTrimmedWritingDirtyPagesBack() throws Exception {
+        Path p = tmp.newFile().toPath();
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            byte[] model = bytes(6 * PAGE, 13);
+            List<Page> pages = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                pages.add(new Page(i, Arrays.copyOfRange(model, i * PAGE, (i + 1) * PAGE), true));
+            }
+            DistributedFcm f = new DistributedFcm(2);
+            f.importState(FcmFormats.PAGES, new PageSet(p, ch, model.length, PAGE, 2, List.of(pages)), null);
+            assertEquals(2, f.stats().cachedPages);
+            assertEquals(2, f.stats().dirtyPages);
+            assertEquals(4, f.stats().evictions);
+            assertArrayEquals(model, readAll(f));
+            f.close();
+            assertArrayEquals(model, Files.readAllBytes(p));
+        }
+    }
+
+    @Test
+    public void aFailingImportRollsBackAndTheOldFcmKeepsItsDirtyPages() throws Exception {
+        Path p = tmp.newFile().toPath();
+        Entry<FileCacheManager> e = cache.open(p);
+        FileCacheManager f = e.handle();
+        byte[] data = bytes(2 * PAGE + 3, 12);
+        f.write(0, data, 0, data.length);
+        SwapResult r = engine.swap(e.id(), "fcm.broken", "test").toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(r.toString(), SwapOutcome.ROLLED_BACK, r.outcome);
+        assertEquals(DistributedFcm.NAME, e.describe().implementation);
+        assertEquals(3, f.stats().dirtyPages);
+        assertArrayEquals(data, readAll(f));
+        cache.close(e.id());
+        assertArrayEquals(data, Files.readAllBytes(p));
+    }
+
+    @Test
+    public void theDefaultPartitionCountIsTwiceTheProcessorsRoundedUpToAPowerOfTwo() {
+        assertEquals(2, DistributedFcm.defaultPartitions(1));
+        assertEquals(4, DistributedFcm.defaultPartitions(2));
+        assertEquals(8, DistributedFcm.defaultPartitions(3));
+        assertEquals(64, DistributedFcm.defaultPartitions(32));
+    }
+
+    @Test
+    public void aLargeCanonicalStateIsImportedInParallelOnTheContextsExecutor() throws Exception {
+        Path p = tmp.newFile().toPath();
+        int pages = 1000;
+        java.util.Set<String> workers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicInteger tasks = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        TransferContext ctx = new TransferContext() {
+            @Override
+            public java.util.concurrent.Executor executor() {
+                return r -> pool.execute(() -> {
+                    tasks.incrementAndGet();
+                    workers.add(Thread.currentThread().getName());
+                    r.run();
+                });
+            }
+
+            @Override
+            public int parallelism() {
+                return 4;
+            }
+
+            @Override
+            public long entryId() {
+                return 0;
+            }
+        };
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            // One part, as a shared FCM exports it: cut into slices for the workers.
+            List<Page> one = new ArrayList<>();
+            byte[] model = new byte[pages * PAGE];
+            for (int i = 0; i < pages; i++) {
+                byte[] b = bytes(PAGE, 100 + i);
+                System.arraycopy(b, 0, model, i * PAGE, PAGE);
+                one.add(new Page(i, b, i % 3 != 0));
+            }
+            DistributedFcm f = new DistributedFcm(8);
+            f.importState(FcmFormats.PAGES, new PageSet(p, ch, model.length, PAGE, 2 * pages, List.of(one)), ctx);
+            assertTrue("tasks: " + tasks, tasks.get() >= 4);
+            assertEquals(pages, f.stats().cachedPages);
+            assertEquals(pages - (pages + 2) / 3, f.stats().dirtyPages);
+            assertEquals(0, f.stats().misses);
+            assertArrayEquals(model, readAll(f));
+            assertEquals(0, f.stats().misses);
+
+            // Its export, one part per partition, imported in parallel into a different partition count.
+            PageSet exported = (PageSet) f.exportState(FcmFormats.PAGES);
+            assertEquals(8, exported.parts().size());
+            tasks.set(0);
+            DistributedFcm g = new DistributedFcm(5);
+            g.importState(FcmFormats.PAGES, exported, ctx);
+            assertTrue("tasks: " + tasks, tasks.get() >= 8);
+            assertEquals(f.stats().dirtyPages, g.stats().dirtyPages);
+            assertArrayEquals(model, readAll(g));
+            g.close();
+            // Only the dirty pages were written; the clean ones (never on disk here) read back as zeros.
+            byte[] disk = Files.readAllBytes(p);
+            for (int i = 0; i < pages; i++) {
+                byte[] expected = i % 3 != 0 ? Arrays.copyOfRange(model, i * PAGE, (i + 1) * PAGE) : new byte[PAGE];
+                assertArrayEquals("page " + i, expected, Arrays.copyOfRange(disk, i * PAGE, (i + 1) * PAGE));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    public void manySwapsUnderConcurrentWritersLoseNothing() throws Exception {
+        Path p = tmp.newFile().toPath();
+        Entry<FileCacheManager> e = cache.open(p);
+        FileCacheManager f = e.handle();
+        int threads = 3;
+        int region = 5 * PAGE + 17; // regions share pages at their borders
+        byte[] model = new byte[threads * region];
+        List<Thread> writers = new ArrayList<>();
+        List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            Thread th = new Thread(() -> {
+                Random rnd = new Random(id);
+                try {
+                    byte[] all = new byte[region];
+                    rnd.nextBytes(all);
+                    f.write((long) id * region, all, 0, region);
+                    System.arraycopy(all, 0, model, id * region, region);
+                    for (int i = 0; i < 3000; i++) {
+                        int off = rnd.nextInt(region);
+                        int len = 1 + rnd.nextInt(region - off);
+                        byte[] b = new byte[len];
+                        rnd.nextBytes(b);
+                        f.write((long) id * region + off, b, 0, len);
+                        System.arraycopy(b, 0, model, id * region + off, len);
+                    }
+                } catch (Throwable ex) {
+                    errors.add(ex);
+                }
+            });
+            writers.add(th);
+            th.start();
+        }
+        String[] targets = {"fcm.distributed.other", DistributedFcm.NAME, "fcm.broken"};
+        int i = 0;
+        while (writers.stream().anyMatch(Thread::isAlive)) {
+            SwapResult r = engine.swap(e.id(), targets[i++ % targets.length], "churn").toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertTrue(r.toString(), r.outcome != SwapOutcome.FAILED);
+        }
+        for (Thread th : writers) {
+            th.join();
+        }
+        assertTrue(errors.toString(), errors.isEmpty());
+        cache.close(e.id());
+        byte[] disk = Files.readAllBytes(p);
+        assertEquals(model.length, disk.length);
+        assertArrayEquals(model, disk);
+    }
+
+    /** A test-only FCM whose import always fails: swaps to it roll back. */
+    public static final class BrokenImport implements FileCacheManager, StatefulComponent {
+        @Override
+        public List<StateFormat<?>> exportFormats() {
+            return List.of(FcmFormats.PAGES);
+        }
+
+        @Override
+        public List<StateFormat<?>> importFormats() {
+            return List.of(DistributedFcm.PARTITIONED, FcmFormats.PAGES);
+        }
+
+        @Override
+        public Object exportState(StateFormat<?> format) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void importState(StateFormat<?> format, Object state, TransferContext context) throws IOException {
+            throw new IOException("injected import failure");
+        }
+
+        @Override
+        public Path path() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public int pageSize() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public int read(long position, byte[] buffer, int offset, int length) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void write(long position, byte[] buffer, int offset, int length) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public long size() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void truncate(long size) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void flush() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void close() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public FcmStats stats() {
+            throw new UnsupportedOperationException();
+        }
+    }
+}
