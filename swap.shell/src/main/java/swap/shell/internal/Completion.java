@@ -20,12 +20,16 @@ import org.osgi.service.component.annotations.Component;
  * {@code .completions}, present only in an interactive console), so this listener runs the script in
  * each interactive session before that session's first command (its profile), once.
  *
- * <p>Called by every session's thread; keeps no state besides a session variable.
+ * <p>On a dumb terminal (stdin piped) it also turns off JLine's blinking of matching parentheses,
+ * which would print the line again into the output of commands with an LDAP filter.
+ *
+ * <p>Called by every session's thread; keeps no state besides session variables.
  */
 @Component(service = CommandSessionListener.class)
 public final class Completion implements CommandSessionListener {
     static final String SCRIPT = "completion.gosh";
     private static final String DONE = ".swap.completion";
+    private static final String BLINK = "blink-matching-paren";
 
     private final String script;
 
@@ -47,6 +51,12 @@ public final class Completion implements CommandSessionListener {
             return;
         }
         session.put(DONE, Boolean.TRUE); // first: the script's own commands come through here too
+        Object term = session.get("TERM");
+        if (term != null && term.toString().startsWith("dumb") && session.get(BLINK) == null) {
+            // Piped input: JLine "blinks" the matching parenthesis of every ')' typed (an LDAP filter) by
+            // printing the line again, which runs into the command's output. No terminal, no blinking.
+            session.put(BLINK, 0);
+        }
         try {
             session.execute(script);
         } catch (Exception e) {

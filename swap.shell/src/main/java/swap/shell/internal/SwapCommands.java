@@ -50,7 +50,7 @@ public final class SwapCommands {
     @Descriptor("create a component instance behind a new entry (for components that need no initial state, e.g. swap.example.counter.Counter)")
     public EntryDTO create(
             @Descriptor("interface name (swap:impls lists them)") String iface,
-            @Descriptor("implementation name, or an LDAP filter in parentheses, e.g. (concurrency=distributed)") String target) {
+            @Descriptor("implementation name, or an LDAP filter in parentheses, quoted: '(concurrency=distributed)'") String target) {
         return shell.create(iface, target);
     }
 
@@ -59,7 +59,7 @@ public final class SwapCommands {
             @Descriptor("quiescence timeout in milliseconds (default: the swap manager's)")
             @Parameter(names = {"-t", "--timeout"}, absentValue = "0") long timeout,
             @Descriptor("entry id (swap:list)") String id,
-            @Descriptor("implementation name (swap:impls), or an LDAP filter in parentheses, e.g. (concurrency=distributed)") String target) {
+            @Descriptor("implementation name (swap:impls), or an LDAP filter in parentheses, quoted: '(concurrency=distributed)'") String target) {
         return shell.swap(Shell.id(id), target, timeout);
     }
 
