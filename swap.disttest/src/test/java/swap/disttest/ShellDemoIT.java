@@ -92,7 +92,7 @@ public class ShellDemoIT {
             // watch the statistics
             assertTrue(c.run("swap:interpose " + id + " example.calls").contains("interposers     example.calls"));
             String stats = c.run("swap:stats " + id);
-            assertTrue(stats, stats.contains("entry " + id + " " + FCM + " -> fcm.example 1.0.0 ACTIVE"));
+            assertTrue(stats, stats.matches("(?s)entry +" + id + " " + Pattern.quote(FCM) + " -> fcm\\.example 1\\.0\\.0 ACTIVE\\n.*"));
             assertTrue(stats, stats.matches("(?s).*\\ncache +hits=\\d+ misses=\\d+ evictions=\\d+ cached=\\d+ dirty=\\d+ hit-ratio=[0-9.]+.*"));
             assertTrue(stats, stats.matches("(?s).*\\nload +(running|ended), 2 thread\\(s\\) for 30 s, \\d+ reads, \\d+ writes, \\d+ errors.*"));
             assertTrue(stats, stats.matches("(?s).*\\nmonitor example.calls +calls=\\d+ failed=\\d+ mean-us=[0-9.]+.*"));
