@@ -84,7 +84,7 @@ public class ShellDemoIT {
             assertTrue(impls, impls.matches("(?s).*\\|fcm\\.example *\\|.*"));
 
             // swap the live entry to it, under load
-            String swapped = c.run("swap:swap " + id + " fcm.example");
+            String swapped = c.run("swap:swap --timeout 10000 " + id + " fcm.example");
             assertTrue(swapped, swapped.contains("outcome     COMPLETED"));
             assertTrue(swapped, swapped.contains("format      fcm.pages.v1"));
             assertTrue(swapped, swapped.contains("to          fcm.example 1.0.0"));

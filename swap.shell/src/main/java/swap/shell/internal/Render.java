@@ -63,7 +63,7 @@ final class Render {
         Table t = new Table("Interface", "Name", "Version", "Bundle", "Service", "Characteristics", "Exports", "Imports", "Entries");
         for (Dtos.Implementation i : impls) {
             ImplementationDTO d = i.implementation;
-            t.row(d.iface, d.name, d.version, d.bundle + " [" + d.bundleId + "]", String.valueOf(d.serviceId), characteristics(d.properties),
+            t.row(d.iface, d.name, d.version, d.bundle == null ? "-" : d.bundle + " [" + d.bundleId + "]", String.valueOf(d.serviceId), characteristics(d.properties),
                     i.exportFormats == null ? "?" : String.join(",", i.exportFormats),
                     i.importFormats == null ? "?" : String.join(",", i.importFormats),
                     i.entries.isEmpty() ? "-" : joinLongs(i.entries));
