@@ -7,6 +7,7 @@ import java.util.Map;
 
 import swap.api.EntryDTO;
 import swap.api.ImplementationDTO;
+import swap.api.PolicyDTO;
 import swap.api.SwapResult;
 
 /**
@@ -60,10 +61,10 @@ public final class Dtos {
         public Map<String, Object> cache;
         /** The background load of {@code fcm:load}, if one ran on this entry. */
         public Load load;
-        /** Per interposer (outermost first): what it measured; an empty map if it measures nothing the shell can read. */
+        /** Per monitor on the entry (outermost first): what it measured ({@code SwapManager.statistics}). */
         public Map<String, Map<String, Object>> monitors = new LinkedHashMap<>();
-        /** Interposers on the entry that were not put there from this shell (their statistics are not reachable). */
-        public List<String> foreignMonitors = new ArrayList<>();
+        /** Interposers on the entry that measure nothing (not a {@code swap.api.Monitor}). */
+        public List<String> silentMonitors = new ArrayList<>();
     }
 
     /** A background load ({@code fcm:load}) and its counts so far. */
@@ -82,26 +83,17 @@ public final class Dtos {
         public String lastError;
     }
 
-    /** {@code swap:policy}. */
-    public static final class Policy {
-        public String name;
-        public boolean enabled;
-        public long serviceId;
-        public String bundle;
-        public List<String> types = new ArrayList<>();
-    }
-
-    /** {@code swap:policy}. */
-    public static final class PolicyTable extends ArrayList<Policy> {
+    /** {@code swap:policy}: the policy runner's policies. */
+    public static final class PolicyTable extends ArrayList<PolicyDTO> {
         private static final long serialVersionUID = 1L;
+        /** Whether a policy runner is there at all. */
+        public boolean runner;
     }
 
-    /** {@code swap:monitors}: the interposers offered as services. */
+    /** {@code swap:monitors}: the interposer services the swap manager can put on entries. */
     public static final class Monitor {
         public String name;
-        public String scope;
-        public String bundle;
-        public long serviceId;
+        /** Ids of the entries it is on. */
         public List<Long> entries = new ArrayList<>();
     }
 

@@ -10,6 +10,8 @@ import java.util.Map;
 
 import swap.api.EntryDTO;
 import swap.api.ImplementationDTO;
+import swap.api.PolicyDTO;
+import swap.api.SwapConstants;
 import swap.api.SwapResult;
 
 /** The console rendering of the shell's DTOs: {@code lb}-style tables and {@code key: value} blocks. Stateless. */
@@ -136,14 +138,14 @@ final class Render {
         if (s.load != null) {
             b.add("load", loadLine(s.load));
         }
-        if (s.monitors.isEmpty() && s.foreignMonitors.isEmpty()) {
+        if (s.monitors.isEmpty() && s.silentMonitors.isEmpty()) {
             b.add("monitors", "none: swap:interpose " + e.id + " MONITOR adds one (swap:monitors lists them)");
         }
         for (Map.Entry<String, Map<String, Object>> m : s.monitors.entrySet()) {
             b.add("monitor " + m.getKey(), m.getValue().isEmpty() ? "(exposes no statistics)" : map(m.getValue()));
         }
-        for (String name : s.foreignMonitors) {
-            b.add("monitor " + name, "(not added from this shell: statistics not reachable)");
+        for (String name : s.silentMonitors) {
+            b.add("monitor " + name, "(measures nothing)");
         }
         return b.toString();
     }
@@ -160,21 +162,24 @@ final class Render {
     }
 
     static String policies(Dtos.PolicyTable policies) {
-        Table t = new Table("Name", "Enabled", "Service", "Bundle", "Types");
-        for (Dtos.Policy p : policies) {
-            t.row(p.name, String.valueOf(p.enabled), String.valueOf(p.serviceId), orDash(p.bundle), String.join(",", p.types));
+        Table t = new Table("Name", "Enabled", "Entry", "Evaluations", "Last decision");
+        t.rightAligned(2, 3);
+        for (PolicyDTO p : policies) {
+            t.row(p.name, p.enabled ? "on" : "off", p.entryId < 0 ? "-" : String.valueOf(p.entryId), String.valueOf(p.evaluations),
+                    p.lastDecision == null ? "-" : time(p.lastDecisionAtMillis) + " " + p.lastDecision);
         }
-        return t.render(policies.isEmpty() ? "no policies registered (services with the property " + ShellConstants.POLICY_NAME
-                + "); swap.monitor will provide them" : null);
+        String empty = !policies.runner ? "no policy runner: bundle swap.monitor provides it"
+                : "no policies configured (configuration PID swap.policy)";
+        return t.render(policies.isEmpty() ? empty : null);
     }
 
     static String monitors(Dtos.MonitorTable monitors) {
-        Table t = new Table("Name", "Scope", "Service", "Bundle", "On entries");
+        Table t = new Table("Name", "On entries");
         for (Dtos.Monitor m : monitors) {
-            t.row(m.name, m.scope, String.valueOf(m.serviceId), orDash(m.bundle), m.entries.isEmpty() ? "-" : joinLongs(m.entries));
+            t.row(m.name, m.entries.isEmpty() ? "-" : joinLongs(m.entries));
         }
         return t.render(monitors.isEmpty() ? "no monitors registered (swap.api.Interposer services with the property "
-                + ShellConstants.INTERPOSER_NAME + ")" : null);
+                + SwapConstants.INTERPOSER_NAME + ")" : null);
     }
 
     static String opened(Dtos.Opened o) {

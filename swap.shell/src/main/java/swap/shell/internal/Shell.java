@@ -12,16 +12,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.function.Supplier;
 
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.Constants;
 import org.osgi.framework.InvalidSyntaxException;
-import org.osgi.framework.ServiceEvent;
-import org.osgi.framework.ServiceListener;
-import org.osgi.framework.ServiceObjects;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -33,7 +27,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import swap.api.Entry;
 import swap.api.EntryDTO;
 import swap.api.ImplementationDTO;
-import swap.api.Interposer;
+import swap.api.PolicyDTO;
+import swap.api.PolicyRunner;
 import swap.api.SwapException;
 import swap.api.SwapManager;
 import swap.api.SwapOutcome;
@@ -47,8 +42,7 @@ import swap.api.fcm.FileCacheManager;
  * {@link FcmCommands} are thin facades over it. Every refused request throws a
  * {@link ShellException} whose message says what is wrong and what to do; nothing is changed then.
  *
- * <p>State: the interposers this shell put on entries (so {@code swap:stats} can ask them for their
- * statistics, and {@code swap:remove} can release them) and the background loads. Thread-safe:
+ * <p>State: the background loads only (interposer instances are the swap manager's). Thread-safe:
  * any number of sessions call it at once.
  */
 @Component(service = Shell.class)
@@ -57,9 +51,6 @@ public final class Shell {
 
     private final BundleContext context;
     private final Loads loads = new Loads();
-    /** entry id -> interposer name -> what this shell put there. */
-    private final Map<Long, Map<String, Held>> held = new ConcurrentHashMap<>();
-    private final ServiceListener monitorsGoing;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile SwapManager manager;
@@ -67,62 +58,25 @@ public final class Shell {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile FileCache fileCache;
 
-    /** An interposer this shell put on an entry, and how to give it back. */
-    private record Held(ServiceReference<Interposer> ref, ServiceObjects<Interposer> objects, Interposer instance) {
-        void release() {
-            try {
-                objects.ungetService(instance);
-            } catch (RuntimeException ignored) {
-                // the service is already gone
-            }
-        }
-    }
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile PolicyRunner policyRunner;
 
     @Activate
     public Shell(BundleContext context) {
         this.context = context;
-        // A monitor whose bundle stops comes off every entry this shell put it on, before it goes.
-        this.monitorsGoing = event -> {
-            if (event.getType() == ServiceEvent.UNREGISTERING) {
-                monitorGoing(event.getServiceReference());
-            }
-        };
-        if (context != null) {
-            try {
-                context.addServiceListener(monitorsGoing, "(" + ShellConstants.INTERPOSER_NAME + "=*)");
-            } catch (InvalidSyntaxException e) {
-                throw new IllegalStateException(e);
-            }
-        }
     }
 
-    /** For tests: a shell over a given manager, without OSGi (no monitors, no file cache). */
-    Shell(SwapManager manager, FileCache fileCache) {
+    /** For tests: a shell over a given manager, without OSGi. */
+    Shell(SwapManager manager, FileCache fileCache, PolicyRunner policyRunner) {
         this((BundleContext) null);
         this.manager = manager;
         this.fileCache = fileCache;
+        this.policyRunner = policyRunner;
     }
 
     @Deactivate
     void deactivate() {
-        if (context != null) {
-            context.removeServiceListener(monitorsGoing);
-        }
         loads.stopAll();
-        SwapManager m = manager;
-        for (Map.Entry<Long, Map<String, Held>> e : held.entrySet()) {
-            for (Map.Entry<String, Held> h : e.getValue().entrySet()) {
-                if (m != null) {
-                    try {
-                        m.removeInterposer(e.getKey(), h.getKey());
-                    } catch (RuntimeException ignored) {
-                        // entry gone
-                    }
-                }
-                h.getValue().release();
-            }
-        }
-        held.clear();
     }
 
     // ================================================================== swap:*
@@ -264,7 +218,6 @@ public final class Shell {
     Dtos.Done release(long id) {
         entry(id);
         loads.forget(id);
-        dropHeld(id);
         manager().release(id);
         return new Dtos.Done(id, "entry " + id + " released");
     }
@@ -272,72 +225,30 @@ public final class Shell {
     // ------------------------------------------------------------------ monitors
 
     Dtos.MonitorTable monitors() {
+        SwapManager m = manager();
+        List<EntryDTO> entries = m.list();
         Dtos.MonitorTable t = new Dtos.MonitorTable();
-        for (ServiceReference<Interposer> r : monitorRefs(null)) {
-            Dtos.Monitor m = new Dtos.Monitor();
-            m.name = String.valueOf(r.getProperty(ShellConstants.INTERPOSER_NAME));
-            m.scope = String.valueOf(r.getProperty(Constants.SERVICE_SCOPE));
-            m.serviceId = (Long) r.getProperty(Constants.SERVICE_ID);
-            m.bundle = r.getBundle() == null ? null : r.getBundle().getSymbolicName();
-            for (Map.Entry<Long, Map<String, Held>> e : held.entrySet()) {
-                Held h = e.getValue().get(m.name);
-                if (h != null && h.ref().equals(r)) {
-                    m.entries.add(e.getKey());
+        for (String name : m.interposerNames()) {
+            Dtos.Monitor d = new Dtos.Monitor();
+            d.name = name;
+            for (EntryDTO e : entries) {
+                if (e.interposers != null && e.interposers.contains(name)) {
+                    d.entries.add(e.id);
                 }
             }
-            t.add(m);
+            t.add(d);
         }
         return t;
     }
 
-    private List<ServiceReference<Interposer>> monitorRefs(String name) {
-        List<ServiceReference<Interposer>> l = new ArrayList<>();
-        if (context == null) {
-            return l;
-        }
-        try {
-            String filter = name == null ? "(" + ShellConstants.INTERPOSER_NAME + "=*)" : "(" + ShellConstants.INTERPOSER_NAME + "=" + escape(name) + ")";
-            l.addAll(context.getServiceReferences(Interposer.class, filter));
-        } catch (InvalidSyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-        l.sort((a, b) -> b.compareTo(a)); // highest ranking first
-        return l;
-    }
-
-    private static String escape(String s) {
-        return s.replace("\\", "\\\\").replace("*", "\\*").replace("(", "\\(").replace(")", "\\)");
-    }
-
     EntryDTO interpose(long id, String monitor) {
         SwapManager m = manager();
-        EntryDTO before = info(id);
-        if (before.interposers != null && before.interposers.contains(monitor)) {
-            throw new ShellException("swap", "entry " + id + " already has the monitor " + monitor + "; swap:stats " + id + " shows what it measured");
-        }
-        List<ServiceReference<Interposer>> refs = monitorRefs(monitor);
-        if (refs.isEmpty()) {
-            List<String> names = new ArrayList<>();
-            for (Dtos.Monitor d : monitors()) {
-                names.add(d.name);
-            }
-            throw new ShellException("swap", "no monitor named " + monitor + (names.isEmpty() ? " (none is registered: install and start a bundle that provides one)"
-                    : "; registered: " + String.join(", ", new TreeSet<>(names))));
-        }
-        ServiceReference<Interposer> ref = refs.get(0);
-        ServiceObjects<Interposer> objects = context.getServiceObjects(ref);
-        Interposer instance = objects == null ? null : objects.getService();
-        if (instance == null) {
-            throw new ShellException("swap", "monitor " + monitor + " could not be obtained (its bundle is stopping, or its component failed: see the log)");
-        }
-        Held h = new Held(ref, objects, instance);
+        entry(id);
         try {
-            m.interpose(id, monitor, instance);
+            m.interpose(id, monitor);
         } catch (SwapException e) {
-            h.release();
             throw new ShellException("swap", e.getMessage(), e);
         }
-        held.computeIfAbsent(id, k -> new ConcurrentHashMap<>()).put(monitor, h);
         return info(id);
     }
 
@@ -350,47 +261,14 @@ public final class Shell {
         } catch (SwapException e) {
             throw new ShellException("swap", e.getMessage(), e);
         }
-        Map<String, Held> mine = held.get(id);
-        Held h = mine == null ? null : mine.remove(monitor);
-        if (h != null) {
-            h.release();
-        }
         if (!removed) {
             throw new ShellException("swap", "entry " + id + " has no monitor named " + monitor + "; swap:info " + id + " lists its interposers");
         }
         return info(id);
     }
 
-    private void dropHeld(long id) {
-        Map<String, Held> mine = held.remove(id);
-        if (mine != null) {
-            for (Held h : mine.values()) {
-                h.release();
-            }
-        }
-    }
-
-    private void monitorGoing(ServiceReference<?> ref) {
-        SwapManager m = manager;
-        for (Map.Entry<Long, Map<String, Held>> e : held.entrySet()) {
-            for (var it = e.getValue().entrySet().iterator(); it.hasNext();) {
-                Map.Entry<String, Held> h = it.next();
-                if (h.getValue().ref().equals(ref)) {
-                    if (m != null) {
-                        try {
-                            m.removeInterposer(e.getKey(), h.getKey());
-                        } catch (RuntimeException ignored) {
-                            // entry gone
-                        }
-                    }
-                    it.remove();
-                    h.getValue().release();
-                }
-            }
-        }
-    }
-
     Dtos.Stats stats(long id) {
+        SwapManager m = manager();
         Entry<?> e = entry(id);
         Dtos.Stats s = new Dtos.Stats();
         s.entry = e.describe();
@@ -413,61 +291,40 @@ public final class Shell {
             }
         }
         s.load = loads.snapshot(id);
-        Map<String, Held> mine = held.getOrDefault(id, Map.of());
+        Map<String, Map<String, Object>> measured;
+        try {
+            measured = m.statistics(id);
+        } catch (SwapException ex) {
+            throw new ShellException("swap", ex.getMessage(), ex);
+        }
         for (String name : s.entry.interposers == null ? List.<String>of() : s.entry.interposers) {
-            Held h = mine.get(name);
-            if (h == null) {
-                s.foreignMonitors.add(name);
+            Map<String, Object> st = measured.get(name);
+            if (st == null) {
+                s.silentMonitors.add(name);
             } else {
-                s.monitors.put(name, measured(h.instance()));
+                s.monitors.put(name, st);
             }
         }
         return s;
     }
 
-    /** What a monitor measured: it implements {@code Supplier<Map<String, Object>>}, or it measures nothing we can read. */
-    @SuppressWarnings("unchecked")
-    static Map<String, Object> measured(Object monitor) {
-        if (monitor instanceof Supplier) {
-            try {
-                Object o = ((Supplier<?>) monitor).get();
-                if (o instanceof Map) {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    ((Map<Object, Object>) o).forEach((k, v) -> m.put(String.valueOf(k), v));
-                    return m;
-                }
-            } catch (RuntimeException e) {
-                return Map.of("error", e.toString());
-            }
-        }
-        return Map.of();
-    }
-
     // ------------------------------------------------------------------ policies
 
+    private PolicyRunner runner() {
+        PolicyRunner r = policyRunner;
+        if (r == null) {
+            throw new ShellException("swap", "no policy runner: bundle swap.monitor provides it; lb and scr:list show whether it is active");
+        }
+        return r;
+    }
+
     Dtos.PolicyTable policies() {
+        PolicyRunner r = policyRunner;
         Dtos.PolicyTable t = new Dtos.PolicyTable();
-        if (context == null) {
-            return t;
+        t.runner = r != null;
+        if (r != null) {
+            t.addAll(r.policies());
         }
-        try {
-            ServiceReference<?>[] refs = context.getAllServiceReferences(null, "(" + ShellConstants.POLICY_NAME + "=*)");
-            if (refs != null) {
-                for (ServiceReference<?> r : refs) {
-                    Dtos.Policy p = new Dtos.Policy();
-                    p.name = String.valueOf(r.getProperty(ShellConstants.POLICY_NAME));
-                    Object en = r.getProperty(ShellConstants.POLICY_ENABLED);
-                    p.enabled = en == null || Boolean.parseBoolean(en.toString());
-                    p.serviceId = (Long) r.getProperty(Constants.SERVICE_ID);
-                    p.bundle = r.getBundle() == null ? null : r.getBundle().getSymbolicName();
-                    p.types.addAll(List.of((String[]) r.getProperty(Constants.OBJECTCLASS)));
-                    t.add(p);
-                }
-            }
-        } catch (InvalidSyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-        t.sort((a, b) -> a.name.compareTo(b.name));
         return t;
     }
 
@@ -475,13 +332,12 @@ public final class Shell {
         if (!"on".equals(onOff) && !"off".equals(onOff)) {
             throw new ShellException("swap", "say on or off: swap:policy " + name + " on|off");
         }
-        for (Dtos.Policy p : policies()) {
-            if (p.name.equals(name)) {
-                throw new ShellException("swap", "policy " + name + " cannot be turned " + onOff
-                        + " from the shell yet: there is no policy API (swap.monitor will add it); stop its bundle " + p.bundle + " to stop it");
-            }
+        try {
+            runner().enable(name, "on".equals(onOff));
+        } catch (SwapException e) {
+            throw new ShellException("swap", e.getMessage(), e);
         }
-        throw new ShellException("swap", "no policy named " + name + "; swap:policy lists them");
+        return policies();
     }
 
     // ================================================================== fcm:*
@@ -566,7 +422,6 @@ public final class Shell {
         FileCache f = fileCache();
         fcm(id);
         loads.forget(id);
-        dropHeld(id);
         try {
             f.close(id);
         } catch (IOException | SwapException e) {
@@ -640,9 +495,7 @@ public final class Shell {
                     if (cmd.equals("remove")) {
                         m.entry(parse(positional.get(0))).ifPresent(e -> out.addAll(e.describe().interposers));
                     } else {
-                        for (Dtos.Monitor d : monitors()) {
-                            out.add(d.name);
-                        }
+                        out.addAll(m.interposerNames());
                     }
                 }
             }
@@ -659,7 +512,7 @@ public final class Shell {
             }
             case "policy" -> {
                 if (pos == 0) {
-                    for (Dtos.Policy p : policies()) {
+                    for (PolicyDTO p : policies()) {
                         out.add(p.name);
                     }
                 } else if (pos == 1) {

@@ -8,6 +8,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 import swap.api.EntryDTO;
+import swap.api.SwapConstants;
 import swap.api.SwapResult;
 
 /**
@@ -82,7 +83,7 @@ public final class SwapCommands {
         return shell.remove(Shell.id(id), monitor);
     }
 
-    @Descriptor("list the monitors offered as services (swap.api.Interposer with the property " + ShellConstants.INTERPOSER_NAME + ")")
+    @Descriptor("list the monitors (interposer services with the property " + SwapConstants.INTERPOSER_NAME + ") and the entries they are on")
     public Dtos.MonitorTable monitors() {
         return shell.monitors();
     }
@@ -102,12 +103,12 @@ public final class SwapCommands {
         return shell.history(n);
     }
 
-    @Descriptor("list the policies (services with the property " + ShellConstants.POLICY_NAME + ")")
+    @Descriptor("list the policies the policy runner evaluates: name, on/off, entry, evaluations, last decision")
     public Dtos.PolicyTable policy() {
         return shell.policies();
     }
 
-    @Descriptor("turn a policy on or off")
+    @Descriptor("turn a policy on or off (its entry stays; a policy turned off decides nothing)")
     public Dtos.PolicyTable policy(@Descriptor("policy name (swap:policy)") String name, @Descriptor("on or off") String onOff) {
         return shell.policy(name, onOff);
     }

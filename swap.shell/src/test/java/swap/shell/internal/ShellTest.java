@@ -8,13 +8,14 @@ import static org.junit.Assert.fail;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
 
 import swap.api.EntryDTO;
+import swap.api.Invocation;
+import swap.api.Monitor;
 import swap.api.StateFormat;
 import swap.api.StatefulComponent;
 import swap.api.SwapOutcome;
@@ -98,8 +99,10 @@ public class ShellTest {
         source.add(Counter.class, "plain", "1.0.0", Plain::new, "concurrency=shared");
         source.add(Counter.class, "plain2", "2.0.0", Plain::new, "concurrency=distributed");
         source.add(Counter.class, "alien", "1.0.0", Alien::new);
+        source.addInterposer("calls", Calls::new);
+        source.addInterposer("plain", () -> call -> call.proceed());
         engine = new Engine(source);
-        shell = new Shell(engine, null);
+        shell = new Shell(engine, null, null);
         id = engine.create(Counter.class, "plain").id();
     }
 
@@ -150,11 +153,12 @@ public class ShellTest {
         assertRefused(() -> shell.swap(id, "alien", 0), "swap: no state format in common");
         assertRefused(() -> shell.swap(id, "plain", -1), "swap: timeout -1 ms is negative");
         assertRefused(() -> shell.remove(id, "x"), "swap: entry " + id + " has no monitor named x");
-        assertRefused(() -> shell.interpose(id, "x"), "swap: no monitor named x");
+        assertRefused(() -> shell.interpose(id, "x"), "swap: no interposer named 'x'");
         assertRefused(() -> Shell.id("abc"), "swap: not an entry id: abc");
         assertRefused(() -> shell.open(java.nio.file.Paths.get("x"), false), "fcm: no file cache service: ");
         assertRefused(() -> shell.read(id, 0, 1), "fcm: entry " + id + " is a " + Counter.class.getName() + ", not a file");
-        assertRefused(() -> shell.policy("p", "on"), "swap: no policy named p");
+        assertRefused(() -> shell.policy("p", "on"), "swap: no policy runner");
+        assertRefused(() -> shell.policy("p", "maybe"), "swap: say on or off");
     }
 
     @Test
@@ -169,22 +173,38 @@ public class ShellTest {
         assertEquals(List.of("alien", "plain", "plain2"), shell.candidates(List.of("swap:swap", String.valueOf(id), "p"), 2));
         assertEquals(List.of("alien", "plain", "plain2"), shell.candidates(List.of("swap", "-t", "100", String.valueOf(id), ""), 4));
         assertEquals(List.of(), shell.candidates(List.of("fcm:read", ""), 1)); // no file entries
-        assertTrue(Render.policies(shell.policies()).contains("no policies registered"));
-        assertTrue(Render.monitors(shell.monitors()).contains("no monitors registered"));
+        assertTrue(Render.policies(shell.policies()).contains("no policy runner"));
+        assertEquals(List.of("calls", "plain"), shell.candidates(List.of("swap:interpose", String.valueOf(id), ""), 2));
+        assertTrue(Render.monitors(shell.monitors()), Render.monitors(shell.monitors()).contains("calls|-"));
     }
 
-    /** A monitor put on by someone else shows as such; one that is a Supplier of a map shows its numbers. */
+    /** What a monitor measured shows in swap:stats; an interposer that is not a Monitor shows as measuring nothing. */
     @Test
     public void statsOfMonitors() {
-        engine.interpose(id, "other", call -> call.proceed());
-        Dtos.Stats s = shell.stats(id);
-        assertEquals(List.of("other"), s.foreignMonitors);
-        assertTrue(Render.stats(s), Render.stats(s).contains("monitor other  (not added from this shell: statistics not reachable)"));
-        Supplier<Map<String, Object>> m = () -> Map.of("calls", 3L);
-        assertEquals(Map.of("calls", 3L), Shell.measured(m));
-        assertEquals(Map.of(), Shell.measured(new Object()));
-        EntryDTO d = shell.info(id);
-        assertTrue(Render.entry(d), Render.entry(d).contains("interposers     other"));
+        shell.interpose(id, "calls");
+        EntryDTO d = shell.interpose(id, "plain");
+        assertEquals(List.of("plain", "calls"), d.interposers);
+        engine.entry(id).map(e -> ((Counter) e.handle()).increment());
+        String s = Render.stats(shell.stats(id));
+        assertTrue(s, s.contains("monitor calls  calls=1"));
+        assertTrue(s, s.contains("monitor plain  (measures nothing)"));
+        assertTrue(Render.monitors(shell.monitors()), Render.monitors(shell.monitors()).contains("calls|" + id));
+        assertTrue(Render.entry(shell.remove(id, "calls")).contains("interposers     plain"));
+    }
+
+    public static class Calls implements Monitor {
+        final AtomicLong n = new AtomicLong();
+
+        @Override
+        public Object invoke(Invocation call) throws Throwable {
+            n.incrementAndGet();
+            return call.proceed();
+        }
+
+        @Override
+        public Map<String, Object> statistics() {
+            return Map.of("calls", n.get());
+        }
     }
 
     @Test
