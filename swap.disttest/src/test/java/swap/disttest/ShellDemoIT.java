@@ -2,7 +2,6 @@ package swap.disttest;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assume.assumeTrue;
 
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -29,8 +28,7 @@ public class ShellDemoIT {
 
     @Before
     public void needsTheFileCache() throws Exception {
-        assumeTrue("swap.core in the distribution provides no swap.api.fcm.FileCache service yet (FCM work not merged)",
-                Console.distributionHasFileCache());
+        assertTrue("swap.core in the distribution must provide the swap.api.fcm.FileCache service", Console.distributionHasFileCache());
     }
 
     @Test
