@@ -25,7 +25,7 @@ import swap.api.fcm.FileCacheManager;
 
 /**
  * The distributed file cache manager: the pages are partitioned by page number (page n in
- * partition n mod the partition count) over a configurable number of partitions, each with its own lock, LRU order, share of the budget and
+ * partition n mod the partition count) over a configurable number of partitions, each with its own lock (its monitor), LRU order, share of the budget and
  * statistics, so threads working on different pages rarely meet. Global operations (flush,
  * truncate, close, statistics) visit every partition and cost more than in the shared FCM, and
  * each open file pays for its partitions in memory.
@@ -141,8 +141,7 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
             int in = (int) (pos - number * ps);
             int chunk = Math.min(n - done, ps - in);
             Partition p = st.partition(number);
-            p.lock.lock();
-            try {
+            synchronized (p) {
                 st.checkOpen();
                 long now = st.size.get();
                 if (pos >= now) { // truncated meanwhile
@@ -150,8 +149,6 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
                 }
                 chunk = (int) Math.min(chunk, now - pos);
                 System.arraycopy(st.pageForRead(p, number).bytes, in, buffer, offset + done, chunk);
-            } finally {
-                p.lock.unlock();
             }
             done += chunk;
         }
@@ -174,8 +171,7 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
             int in = (int) (pos - number * ps);
             int chunk = Math.min(length - done, ps - in);
             Partition p = st.partition(number);
-            p.lock.lock();
-            try {
+            synchronized (p) {
                 st.checkOpen();
                 Partition.Node page = st.pageForWrite(p, number, in, in + chunk);
                 System.arraycopy(buffer, offset + done, page.bytes, in, chunk);
@@ -186,8 +182,6 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
                 while ((cur = st.size.get()) < end && !st.size.compareAndSet(cur, end)) {
                     // retry
                 }
-            } finally {
-                p.lock.unlock();
             }
             done += chunk;
         }
@@ -203,13 +197,10 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
     @Override
     public void truncate(long size) throws IOException {
         DistributedState st = state();
-        st.lockAll();
-        try {
+        st.underAllLocks(() -> {
             st.checkOpen();
             st.truncate(size);
-        } finally {
-            st.unlockAll();
-        }
+        });
     }
 
     @Override
@@ -217,12 +208,9 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
         DistributedState st = state();
         st.checkOpen();
         for (Partition p : st.partitions) {
-            p.lock.lock();
-            try {
+            synchronized (p) {
                 st.checkOpen();
                 st.flush(p);
-            } finally {
-                p.lock.unlock();
             }
         }
         st.channel.force(false);
@@ -231,8 +219,7 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
     @Override
     public void close() throws IOException {
         DistributedState st = state();
-        st.lockAll();
-        try {
+        st.underAllLocks(() -> {
             st.checkOpen();
             for (Partition p : st.partitions) {
                 st.flush(p); // an I/O error leaves the FCM open with its dirty pages: the caller may retry
@@ -244,9 +231,7 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
                 p.dirty = 0;
             }
             st.channel.close();
-        } finally {
-            st.unlockAll();
-        }
+        });
     }
 
     @Override
@@ -274,15 +259,12 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
         }
         List<List<Page>> parts = new ArrayList<>(st.partitions.length);
         for (Partition p : st.partitions) {
-            p.lock.lock();
-            try {
+            synchronized (p) {
                 List<Page> l = new ArrayList<>(p.pages.size());
                 for (Map.Entry<Long, Partition.Node> e : p.pages.entrySet()) {
                     l.add(new Page(e.getKey(), e.getValue().bytes, e.getValue().dirty));
                 }
                 parts.add(l);
-            } finally {
-                p.lock.unlock();
             }
         }
         return new PageSet(st.path, st.channel, st.size.get(), st.pageSize, st.budget, parts);
@@ -329,11 +311,8 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
         // spread): the eldest go now, dirty ones written back first. An I/O error fails the import;
         // the exporter still has all its pages.
         for (Partition p : st.partitions) {
-            p.lock.lock();
-            try {
+            synchronized (p) {
                 st.trim(p);
-            } finally {
-                p.lock.unlock();
             }
         }
         s = st; // the join above orders every task's writes before this
@@ -346,8 +325,7 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
                         + " bytes, the page size is " + st.pageSize);
             }
             Partition p = st.partition(page.number());
-            p.lock.lock();
-            try {
+            synchronized (p) {
                 Partition.Node n = new Partition.Node(page.bytes(), false);
                 Partition.Node old = p.pages.put(page.number(), n);
                 if (old != null && old.dirty) {
@@ -356,8 +334,6 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
                 if (page.dirty()) {
                     p.markDirty(n);
                 }
-            } finally {
-                p.lock.unlock();
             }
         }
     }

@@ -26,7 +26,9 @@ import swap.api.fcm.FcmStats;
  * shrink.
  *
  * <p>Happens-before: {@link #size} and {@link #closed} are volatile; the rest of a partition is
- * guarded by its lock; the final fields are safely published with this object.
+ * guarded by its monitor ({@code synchronized (partition)}, the same primitive as the shared FCM's,
+ * so that the two differ only in the partitioning); the final fields are safely published with
+ * this object.
  */
 public final class DistributedState {
 
@@ -68,7 +70,7 @@ public final class DistributedState {
         }
     }
 
-    /** Caller holds {@code p.lock}. */
+    /** Caller holds {@code p}'s monitor. */
     Partition.Node pageForRead(Partition p, long number) throws IOException {
         Partition.Node n = p.pages.get(number);
         if (n != null) {
@@ -81,7 +83,7 @@ public final class DistributedState {
         return insert(p, number, new Partition.Node(b, false));
     }
 
-    /** Caller holds {@code p.lock}. A page past the end of the file or overwritten whole is not read. */
+    /** Caller holds {@code p}'s monitor. A page past the end of the file or overwritten whole is not read. */
     Partition.Node pageForWrite(Partition p, long number, int from, int to) throws IOException {
         Partition.Node n = p.pages.get(number);
         if (n != null) {
@@ -91,7 +93,7 @@ public final class DistributedState {
         p.misses++;
         byte[] b = new byte[pageSize];
         boolean whole = from == 0 && to == pageSize;
-        // The size cannot shrink while p.lock is held, and nothing past it was ever on disk since the last truncate.
+        // The size cannot shrink while p's monitor is held, and nothing past it was ever on disk since the last truncate.
         if (!whole && number * pageSize < size.get()) {
             load(number, b);
         }
@@ -108,7 +110,7 @@ public final class DistributedState {
         }
     }
 
-    /** Caller holds {@code p.lock}: evicts until the partition's budget holds (after an import from a larger cache). */
+    /** Caller holds {@code p}'s monitor: evicts until the partition's budget holds (after an import from a larger cache). */
     void trim(Partition p) throws IOException {
         while (p.pages.size() > p.budget) {
             evictEldest(p);
@@ -133,7 +135,7 @@ public final class DistributedState {
         p.evictions++;
     }
 
-    /** Caller holds {@code p.lock}: writes a dirty page (only the bytes within the logical size) and marks it clean. */
+    /** Caller holds {@code p}'s monitor: writes a dirty page (only the bytes within the logical size) and marks it clean. */
     void writeBack(Partition p, long number, Partition.Node n) throws IOException {
         long start = number * pageSize;
         int len = (int) Math.min(pageSize, size.get() - start);
@@ -147,7 +149,7 @@ public final class DistributedState {
         p.dirty--;
     }
 
-    /** Caller holds {@code p.lock}: writes the partition's dirty pages back in page order. */
+    /** Caller holds {@code p}'s monitor: writes the partition's dirty pages back in page order. */
     void flush(Partition p) throws IOException {
         if (p.dirty == 0) {
             return;
@@ -164,15 +166,23 @@ public final class DistributedState {
         }
     }
 
-    void lockAll() {
-        for (Partition p : partitions) {
-            p.lock.lock();
-        }
+    /** Something to run while every partition's monitor is held. */
+    interface Locked {
+        void run() throws IOException;
     }
 
-    void unlockAll() {
-        for (int i = partitions.length - 1; i >= 0; i--) {
-            partitions[i].lock.unlock();
+    /** Runs {@code body} holding every partition's monitor, taken in index order (so global operations never deadlock). */
+    void underAllLocks(Locked body) throws IOException {
+        underAllLocks(0, body);
+    }
+
+    private void underAllLocks(int i, Locked body) throws IOException {
+        if (i == partitions.length) {
+            body.run();
+            return;
+        }
+        synchronized (partitions[i]) {
+            underAllLocks(i + 1, body);
         }
     }
 
@@ -210,15 +220,12 @@ public final class DistributedState {
     FcmStats stats() {
         FcmStats s = new FcmStats();
         for (Partition p : partitions) {
-            p.lock.lock();
-            try {
+            synchronized (p) {
                 s.hits += p.hits;
                 s.misses += p.misses;
                 s.evictions += p.evictions;
                 s.cachedPages += p.pages.size();
                 s.dirtyPages += p.dirty;
-            } finally {
-                p.lock.unlock();
             }
         }
         return s;

@@ -1,15 +1,13 @@
 package swap.fcm.distributed.internal;
 
 import java.util.LinkedHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One partition of a distributed FCM: the pages whose number is congruent to its index modulo the
- * partition count, in an access-ordered map (LRU order, eldest first), with its own lock, budget
- * and statistics.
+ * partition count, in an access-ordered map (LRU order, eldest first), with its own lock (this
+ * object's monitor), budget and statistics.
  *
- * <p>Happens-before: every field except the lock itself is read and written only while holding
- * {@link #lock}.
+ * <p>Happens-before: every field is read and written only while holding this object's monitor.
  */
 final class Partition {
 
@@ -24,7 +22,6 @@ final class Partition {
         }
     }
 
-    final ReentrantLock lock = new ReentrantLock();
     final LinkedHashMap<Long, Node> pages = new LinkedHashMap<>(16, 0.75f, true);
     final int budget;
     long hits;
