@@ -52,6 +52,7 @@ public class FcmIT extends PlatformTestSupport {
 
     @Before
     public void setUp() throws Exception {
+        concurrencyPolicy(false);
         manager = (SwapManager) awaitService(SwapManager.class.getName(), 10_000);
         files = (FileCache) awaitService(FileCache.class.getName(), 10_000);
         awaitImplementations(manager, "fcm.shared", "fcm.distributed");
@@ -59,7 +60,8 @@ public class FcmIT extends PlatformTestSupport {
     }
 
     @After
-    public void tearDown() throws IOException {
+    public void tearDown() throws IOException, InterruptedException {
+        concurrencyPolicy(true);
         try (Stream<Path> s = Files.walk(dir)) {
             s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }

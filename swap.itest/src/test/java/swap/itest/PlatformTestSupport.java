@@ -144,6 +144,14 @@ public abstract class PlatformTestSupport {
         }
     }
 
+    /**
+     * Turns the autonomic concurrency policy on or off. Tests that swap file cache managers
+     * themselves turn it off, so that the policy's own swaps do not race theirs ("mid-swap").
+     */
+    protected void concurrencyPolicy(boolean on) throws InterruptedException {
+        ((swap.api.PolicyRunner) awaitService(swap.api.PolicyRunner.class.getName(), 10_000)).enable("policy.concurrency", on);
+    }
+
     /** Readable bundle state, for assertion messages. */
     protected static String state(Bundle b) {
         switch (b.getState()) {
