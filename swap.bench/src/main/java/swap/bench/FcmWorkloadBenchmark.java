@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -28,7 +30,11 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import swap.api.Entry;
 import swap.api.fcm.FileCacheManager;
+import swap.api.Policy;
 import swap.core.Engine;
+import swap.monitor.internal.ConcurrencyPolicy;
+import swap.monitor.internal.ContentionSensor;
+import swap.monitor.internal.Policies;
 import swap.core.StandaloneSource;
 import swap.core.fcm.FileCacheService;
 import swap.fcm.distributed.internal.DistributedFcm;
@@ -73,8 +79,13 @@ public class FcmWorkloadBenchmark {
     static final int SEARCH_CHUNK = 16;
     static final int POSTMARK_POOL = 100;
 
-    /** The FCM implementation every file opens with. */
-    @Param({"shared", "distributed"})
+    /**
+     * The FCM implementation every file opens with. {@code auto}: every file starts shared and the
+     * shared FCM asks for its own replacement when it sees contention (the object trigger, the
+     * platform's default); {@code auto-policy}: every file starts shared and the concurrency policy
+     * decides from contention sensors interposed on every file (100-ms windows, evaluated every window).
+     */
+    @Param({"shared", "distributed", "auto", "auto-policy"})
     public String impl;
 
     /** Where the temporary directory goes; empty: /dev/shm if writable, else java.io.tmpdir. */
@@ -103,28 +114,54 @@ public class FcmWorkloadBenchmark {
     static String target(String impl) {
         switch (impl) {
             case "shared":
+            case "auto":
+            case "auto-policy":
                 return SharedFcm.NAME;
             case "distributed":
                 return DistributedFcm.NAME;
             default:
-                throw new IllegalArgumentException("impl must be shared or distributed, was " + impl);
+                throw new IllegalArgumentException("impl must be shared, distributed, auto or auto-policy, was " + impl);
         }
     }
 
     /** An engine with both FCM implementations registered, as their bundles register them. */
     static Engine engine(int partitions) {
+        return engine(partitions, "shared");
+    }
+
+    static Engine engine(int partitions, String impl) {
         StandaloneSource source = new StandaloneSource();
-        source.add(FileCacheManager.class, SharedFcm.NAME, "1.0.0", SharedFcm::new, FileCacheManager.CONCURRENCY, "shared");
+        Engine engine = new Engine(source);
+        boolean selfSwapping = impl.equals("auto");
+        source.add(FileCacheManager.class, SharedFcm.NAME, "1.0.0", () -> selfSwapping ? new SharedFcm(engine) : new SharedFcm(),
+                FileCacheManager.CONCURRENCY, "shared");
         source.add(FileCacheManager.class, DistributedFcm.NAME, "1.0.0",
                 () -> partitions > 0 ? new DistributedFcm(partitions) : new DistributedFcm(), FileCacheManager.CONCURRENCY, "distributed");
-        return new Engine(source);
+        if (impl.equals("auto-policy")) {
+            source.addInterposer("contention", () -> new ContentionSensor(POLICY_WINDOW_MILLIS));
+            source.add(Policy.class, ConcurrencyPolicy.NAME, "1.0.0",
+                    () -> new ConcurrencyPolicy(FileCacheManager.class.getName(), 2, 2, 5, 1000));
+        }
+        return engine;
     }
+
+    static final long POLICY_WINDOW_MILLIS = 100;
+    ScheduledExecutorService policyRunner;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         root = Files.createTempDirectory(baseDir(dir), "fcm-bench");
-        engine = engine(partitions);
+        engine = engine(partitions, impl);
         cache = new FileCacheService(engine, PAGE, BUDGET, target(impl));
+        if (impl.equals("auto-policy")) {
+            Policies policies = new Policies(engine, List.of(ConcurrencyPolicy.NAME), (p, d) -> { });
+            policyRunner = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "policy");
+                t.setDaemon(true);
+                return t;
+            });
+            policyRunner.scheduleWithFixedDelay(policies::evaluateAll, POLICY_WINDOW_MILLIS, POLICY_WINDOW_MILLIS, TimeUnit.MILLISECONDS);
+        }
         SplittableRandom rnd = new SplittableRandom(42);
         for (int i = 0; i < SDET_FILES; i++) {
             Path p = root.resolve("sdet-" + i);
@@ -141,6 +178,9 @@ public class FcmWorkloadBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
+        if (policyRunner != null) {
+            policyRunner.shutdownNow();
+        }
         cache.closeAll();
         engine.shutdown();
         try (Stream<Path> s = Files.walk(root)) {

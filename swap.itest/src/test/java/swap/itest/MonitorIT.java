@@ -96,6 +96,7 @@ public class MonitorIT extends PlatformTestSupport {
         Configuration runner = ca.getConfiguration("swap.policy", "?");
         Dictionary<String, Object> r = new Hashtable<>();
         r.put("period.millis", 500L);
+        r.put("enabled", new String[] {"policy.concurrency"});
         runner.update(r);
 
         Entry<Counter> e = m.create(Counter.class, "counter.simple");

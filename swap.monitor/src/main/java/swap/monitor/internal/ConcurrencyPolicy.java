@@ -35,7 +35,7 @@ import swap.api.SwapResult;
 @Designate(ocd = ConcurrencyPolicy.Config.class)
 public class ConcurrencyPolicy implements Policy {
 
-    static final String NAME = "policy.concurrency";
+    public static final String NAME = "policy.concurrency";
 
     @ObjectClassDefinition(id = "swap.policy.concurrency", name = "Concurrency policy",
             description = "Swaps components between shared and distributed implementations as their contention changes.")
@@ -74,7 +74,8 @@ public class ConcurrencyPolicy implements Policy {
         this(c.iface(), c.threads(), c.hot_windows(), c.quiet_windows(), c.min_interval_millis());
     }
 
-    ConcurrencyPolicy(String iface, int threads, int hotWindows, int quietWindows, long minIntervalMillis) {
+    /** Outside OSGi: tests, benchmarks. */
+    public ConcurrencyPolicy(String iface, int threads, int hotWindows, int quietWindows, long minIntervalMillis) {
         this.iface = iface;
         this.threads = threads;
         this.hotWindows = hotWindows;

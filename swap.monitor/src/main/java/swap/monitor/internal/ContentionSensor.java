@@ -29,7 +29,8 @@ public class ContentionSensor implements Monitor {
         this(1000);
     }
 
-    ContentionSensor(long windowMillis) {
+    /** A sensor with windows of {@code windowMillis} (outside OSGi: tests, benchmarks). */
+    public ContentionSensor(long windowMillis) {
         this.windowNanos = windowMillis * 1_000_000L;
     }
 

@@ -29,13 +29,19 @@ public final class Policies {
     private final Map<String, PolicyDTO> policies = new LinkedHashMap<>();
     private final Map<String, Entry<Policy>> entries = new LinkedHashMap<>();
 
+    /** Runs {@code names}, every one turned on. */
     public Policies(SwapManager manager, List<String> names, Sink sink) {
+        this(manager, names, names, sink);
+    }
+
+    /** Runs {@code names}; those in {@code on} start turned on, the others off. */
+    public Policies(SwapManager manager, List<String> names, java.util.Collection<String> on, Sink sink) {
         this.manager = manager;
         this.sink = sink;
         for (String n : names) {
             PolicyDTO d = new PolicyDTO();
             d.name = n;
-            d.enabled = true;
+            d.enabled = on.contains(n);
             policies.put(n, d);
         }
     }

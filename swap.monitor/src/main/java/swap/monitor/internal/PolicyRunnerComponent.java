@@ -34,6 +34,10 @@ public class PolicyRunnerComponent implements PolicyRunner {
         @AttributeDefinition(name = "Policies", description = "Implementation names of the policies to run, in order.")
         String[] policies() default {ConcurrencyPolicy.NAME};
 
+        @AttributeDefinition(name = "Turned on", description = "The policies that start turned on (swap:policy NAME on turns one on later). "
+                + "None by default: the file cache managers' own contention trigger costs less than the policy's interposed sensors (README, FCM workloads).")
+        String[] enabled() default {};
+
         @AttributeDefinition(name = "Period (ms)", description = "How often the policies are evaluated (once per contention-sensor window).", min = "10")
         long period_millis() default 1000;
     }
@@ -44,7 +48,7 @@ public class PolicyRunnerComponent implements PolicyRunner {
     @Activate
     public PolicyRunnerComponent(@Reference SwapManager manager, @Reference(service = LoggerFactory.class) Logger log, Config config) {
         List<String> names = Arrays.asList(config.policies());
-        this.policies = new Policies(manager, names, (policy, decision) -> log.info("{}: {}", policy, decision));
+        this.policies = new Policies(manager, names, Arrays.asList(config.enabled()), (policy, decision) -> log.info("{}: {}", policy, decision));
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "swap-policy-runner");
             t.setDaemon(true);

@@ -8,12 +8,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ServiceScope;
 
 import swap.api.StateFormat;
 import swap.api.StatefulComponent;
 import swap.api.SwapConstants;
+import swap.api.SwapManager;
+import swap.api.SwapOutcome;
 import swap.api.TransferContext;
 import swap.api.fcm.FcmFormats;
 import swap.api.fcm.FcmFormats.Page;
@@ -37,7 +47,7 @@ import swap.api.fcm.FileCacheManager;
  * completed, DS deactivates this instance: it closes nothing and clears nothing, since the importer
  * owns the channel and the pages.
  */
-@Component(service = FileCacheManager.class, scope = ServiceScope.PROTOTYPE, property = {
+@Component(service = FileCacheManager.class, scope = ServiceScope.PROTOTYPE, configurationPid = "swap.fcm.shared", property = {
         SwapConstants.IMPL_NAME + "=" + SharedFcm.NAME,
         SwapConstants.IMPL_VERSION + "=1.0.0",
         FileCacheManager.CONCURRENCY + "=shared"})
@@ -50,6 +60,70 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
     public static final StateFormat<SharedState> MAP = StateFormat.byReference("fcm.shared.map.v1", SharedState.class);
 
     private static final List<StateFormat<?>> FORMATS = List.of(MAP, FcmFormats.PAGES);
+
+    /**
+     * The object-triggered alternative to the concurrency policy (K42's objects asked for their own
+     * replacement when they outgrew themselves): reads and writes count, without a lock, the calls
+     * inside or waiting for the monitor; a call that finds another one there is contended. After
+     * {@link #CONTENDED_CALLS} contended calls within {@link #WINDOW_NANOS}, this FCM asks the swap
+     * manager, once, to replace it with a {@code (concurrency=distributed)} implementation. Off when
+     * no swap manager is bound (or with {@code self.swap=false}, PID {@code swap.fcm.shared}).
+     */
+    static final int CONTENDED_CALLS = 64;
+    static final long WINDOW_NANOS = 100_000_000L;
+
+    private final AtomicInteger present = new AtomicInteger();
+    private final AtomicInteger contended = new AtomicInteger();
+    private volatile long windowStart = System.nanoTime();
+    private final AtomicBoolean asked = new AtomicBoolean();
+    private volatile boolean selfSwap = true;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile SwapManager manager;
+
+    /** DS. */
+    public SharedFcm() {
+    }
+
+    /** Outside OSGi: an FCM that may ask {@code manager} for its own replacement. */
+    public SharedFcm(SwapManager manager) {
+        this.manager = manager;
+    }
+
+    @Activate
+    @Modified
+    void configure(Map<String, Object> properties) {
+        selfSwap = !"false".equals(String.valueOf(properties.get("self.swap")));
+    }
+
+    private void enter() {
+        if (present.getAndIncrement() > 0 && selfSwap) {
+            contendedCall();
+        }
+    }
+
+    private void exit() {
+        present.decrementAndGet();
+    }
+
+    private void contendedCall() {
+        long now = System.nanoTime();
+        if (now - windowStart > WINDOW_NANOS) {
+            windowStart = now;
+            contended.set(0);
+        }
+        SwapManager m = manager;
+        if (contended.incrementAndGet() >= CONTENDED_CALLS && m != null && asked.compareAndSet(false, true)) {
+            // From inside a call: the swap runs on a worker thread once this call has returned.
+            m.entryOf(this).ifPresentOrElse(e -> e.swap("(" + FileCacheManager.CONCURRENCY + "=distributed)",
+                    NAME + ": " + CONTENDED_CALLS + " contended calls within " + WINDOW_NANOS / 1_000_000 + " ms")
+                    .whenComplete((r, t) -> {
+                        if (r == null || r.outcome != SwapOutcome.COMPLETED) {
+                            asked.set(false); // not replaced: ask again on the next contention
+                        }
+                    }), () -> asked.set(false));
+        }
+    }
 
     /** Set once by the import that binds this instance (before any call reaches it). */
     private volatile SharedState s;
@@ -79,23 +153,28 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
             throw new IllegalArgumentException("negative position " + position);
         }
         SharedState st = state();
-        synchronized (st) {
-            st.checkOpen();
-            if (position >= st.size) {
-                return -1;
+        enter();
+        try {
+            synchronized (st) {
+                st.checkOpen();
+                if (position >= st.size) {
+                    return -1;
+                }
+                int n = (int) Math.min(length, st.size - position);
+                int ps = st.pageSize;
+                int done = 0;
+                while (done < n) {
+                    long pos = position + done;
+                    long number = pos / ps;
+                    int in = (int) (pos - number * ps);
+                    int chunk = Math.min(n - done, ps - in);
+                    System.arraycopy(st.pageForRead(number).bytes, in, buffer, offset + done, chunk);
+                    done += chunk;
+                }
+                return n;
             }
-            int n = (int) Math.min(length, st.size - position);
-            int ps = st.pageSize;
-            int done = 0;
-            while (done < n) {
-                long pos = position + done;
-                long number = pos / ps;
-                int in = (int) (pos - number * ps);
-                int chunk = Math.min(n - done, ps - in);
-                System.arraycopy(st.pageForRead(number).bytes, in, buffer, offset + done, chunk);
-                done += chunk;
-            }
-            return n;
+        } finally {
+            exit();
         }
     }
 
@@ -106,23 +185,28 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
             throw new IllegalArgumentException("negative position " + position);
         }
         SharedState st = state();
-        synchronized (st) {
-            st.checkOpen();
-            int ps = st.pageSize;
-            int done = 0;
-            while (done < length) {
-                long pos = position + done;
-                long number = pos / ps;
-                int in = (int) (pos - number * ps);
-                int chunk = Math.min(length - done, ps - in);
-                SharedState.Node page = st.pageForWrite(number, in, in + chunk);
-                System.arraycopy(buffer, offset + done, page.bytes, in, chunk);
-                st.markDirty(page);
-                done += chunk;
-                if (pos + chunk > st.size) {
-                    st.size = pos + chunk;
+        enter();
+        try {
+            synchronized (st) {
+                st.checkOpen();
+                int ps = st.pageSize;
+                int done = 0;
+                while (done < length) {
+                    long pos = position + done;
+                    long number = pos / ps;
+                    int in = (int) (pos - number * ps);
+                    int chunk = Math.min(length - done, ps - in);
+                    SharedState.Node page = st.pageForWrite(number, in, in + chunk);
+                    System.arraycopy(buffer, offset + done, page.bytes, in, chunk);
+                    st.markDirty(page);
+                    done += chunk;
+                    if (pos + chunk > st.size) {
+                        st.size = pos + chunk;
+                    }
                 }
             }
+        } finally {
+            exit();
         }
     }
 

@@ -1,0 +1,102 @@
+package swap.fcm.shared.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.junit.After;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+import swap.api.Entry;
+import swap.api.fcm.FileCacheManager;
+import swap.core.Engine;
+import swap.core.StandaloneSource;
+import swap.core.fcm.FileCacheService;
+
+/**
+ * The object trigger: a shared FCM that sees contention asks for its own replacement by a
+ * {@code (concurrency=distributed)} implementation; one used by a single thread does not.
+ * (The distributed FCM is another bundle; a shared FCM registered with that characteristic
+ * stands in for it here.)
+ */
+public class SelfSwapTest {
+
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    private Engine engine;
+    private FileCacheService cache;
+
+    private void start(boolean selfSwap) {
+        StandaloneSource source = new StandaloneSource();
+        engine = new Engine(source);
+        source.add(FileCacheManager.class, SharedFcm.NAME, "1.0.0", () -> selfSwap ? new SharedFcm(engine) : new SharedFcm(),
+                FileCacheManager.CONCURRENCY, "shared");
+        source.add(FileCacheManager.class, "stand-in.distributed", "1.0.0", SharedFcm::new, FileCacheManager.CONCURRENCY, "distributed");
+        cache = new FileCacheService(engine, 4096, 64, SharedFcm.NAME);
+    }
+
+    @After
+    public void tearDown() {
+        cache.closeAll();
+        engine.shutdown();
+    }
+
+    private void load(FileCacheManager f, int threads, long millis) throws InterruptedException {
+        AtomicBoolean running = new AtomicBoolean(true);
+        List<Thread> l = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            Thread th = new Thread(() -> {
+                byte[] b = new byte[4096];
+                try {
+                    while (running.get()) {
+                        f.read(0, b, 0, b.length);
+                        f.write(100, b, 0, 10);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            l.add(th);
+            th.start();
+        }
+        Thread.sleep(millis);
+        running.set(false);
+        for (Thread th : l) {
+            th.join();
+        }
+    }
+
+    @Test
+    public void aContendedSharedFcmAsksForADistributedOne() throws Exception {
+        start(true);
+        Path p = tmp.newFile("contended").toPath();
+        Files.write(p, new byte[8192]);
+        Entry<FileCacheManager> e = cache.open(p);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!"stand-in.distributed".equals(e.describe().implementation) && System.nanoTime() < deadline) {
+            load(e.handle(), 4, 200);
+        }
+        assertEquals("stand-in.distributed", e.describe().implementation);
+        assertTrue(e.describe().lastSwap.reason, e.describe().lastSwap.reason.startsWith("fcm.shared: 64 contended calls"));
+    }
+
+    @Test
+    public void oneThreadNeverTriggersIt() throws Exception {
+        start(true);
+        Path p = tmp.newFile("alone").toPath();
+        Files.write(p, new byte[8192]);
+        Entry<FileCacheManager> e = cache.open(p);
+        load(e.handle(), 1, 500);
+        assertEquals(SharedFcm.NAME, e.describe().implementation);
+        assertEquals(0, e.describe().swaps);
+    }
+}
