@@ -28,7 +28,7 @@ public final class FcmWorkloadTable {
     public static void main(String[] args) throws Exception {
         int[] threads = args.length == 0 ? new int[] {1, 2, 4, 8} : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
         String[] workloads = {"postmark", "sdet", "search"};
-        String[] impls = {"shared", "distributed"};
+        String[] impls = {"shared", "distributed", "auto"};
         Map<String, Double> median = new LinkedHashMap<>();
         Map<String, Double> spread = new LinkedHashMap<>();
         for (String w : workloads) {
@@ -52,14 +52,16 @@ public final class FcmWorkloadTable {
             }
         }
         StringBuilder b = new StringBuilder();
-        b.append("| workload | threads | shared (ops/s) | distributed (ops/s) | distributed / shared | spread shared / distributed |\n");
-        b.append("|---|---:|---:|---:|---:|---:|\n");
+        b.append("| workload | threads | shared (ops/s) | distributed (ops/s) | auto (ops/s) | distributed / shared | auto / better static | spread shared / distributed / auto |\n");
+        b.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (String w : workloads) {
             for (int t : threads) {
                 double s = median.get(w + "/shared/" + t);
                 double d = median.get(w + "/distributed/" + t);
-                b.append(String.format("| %s | %d | %,.0f | %,.0f | %.2f | %.0f %% / %.0f %% |%n", w, t, s, d, d / s,
-                        100 * spread.get(w + "/shared/" + t), 100 * spread.get(w + "/distributed/" + t)));
+                double a = median.get(w + "/auto/" + t);
+                b.append(String.format("| %s | %d | %,.0f | %,.0f | %,.0f | %.2f | %.2f | %.0f %% / %.0f %% / %.0f %% |%n", w, t, s, d, a, d / s,
+                        a / Math.max(s, d), 100 * spread.get(w + "/shared/" + t), 100 * spread.get(w + "/distributed/" + t),
+                        100 * spread.get(w + "/auto/" + t)));
             }
         }
         System.out.print(b);

@@ -86,7 +86,7 @@ public class FcmDurabilityIT extends PlatformTestSupport {
 
     @Before
     public void setUp() throws Exception {
-        concurrencyPolicy(false);
+        autonomicSwaps(false);
         manager = (SwapManager) awaitService(SwapManager.class.getName(), 10_000);
         cache = (FileCache) awaitService(FileCache.class.getName(), 10_000);
         FcmIT.awaitImplementations(manager, "fcm.shared", "fcm.distributed");
@@ -144,7 +144,7 @@ public class FcmDurabilityIT extends PlatformTestSupport {
 
     @After
     public void tearDown() throws Exception {
-        concurrencyPolicy(true);
+        autonomicSwaps(true);
         broken.unregister();
         config.delete();
         try (Stream<Path> s = Files.walk(dir)) {

@@ -52,7 +52,7 @@ public class FcmIT extends PlatformTestSupport {
 
     @Before
     public void setUp() throws Exception {
-        concurrencyPolicy(false);
+        autonomicSwaps(false);
         manager = (SwapManager) awaitService(SwapManager.class.getName(), 10_000);
         files = (FileCache) awaitService(FileCache.class.getName(), 10_000);
         awaitImplementations(manager, "fcm.shared", "fcm.distributed");
@@ -60,8 +60,8 @@ public class FcmIT extends PlatformTestSupport {
     }
 
     @After
-    public void tearDown() throws IOException, InterruptedException {
-        concurrencyPolicy(true);
+    public void tearDown() throws Exception {
+        autonomicSwaps(true);
         try (Stream<Path> s = Files.walk(dir)) {
             s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }

@@ -145,11 +145,33 @@ public abstract class PlatformTestSupport {
     }
 
     /**
-     * Turns the autonomic concurrency policy on or off. Tests that swap file cache managers
-     * themselves turn it off, so that the policy's own swaps do not race theirs ("mid-swap").
+     * Turns the autonomic swaps of file cache managers off (the concurrency policy and the shared
+     * FCM's own contention trigger), or back on (the trigger; the policy stays off, its default) (PID {@code swap.fcm.shared}, {@code self.swap}; waits
+     * until the FCM service shows the setting). Tests that swap file cache managers themselves turn
+     * them off, so that autonomic swaps do not race theirs ("mid-swap").
      */
-    protected void concurrencyPolicy(boolean on) throws InterruptedException {
-        ((swap.api.PolicyRunner) awaitService(swap.api.PolicyRunner.class.getName(), 10_000)).enable("policy.concurrency", on);
+    protected void autonomicSwaps(boolean on) throws Exception {
+        if (!on) { // the policy starts off; turning the swaps back on leaves it off
+            ((swap.api.PolicyRunner) awaitService(swap.api.PolicyRunner.class.getName(), 10_000)).enable("policy.concurrency", false);
+        }
+        awaitService(org.osgi.service.cm.ConfigurationAdmin.class.getName(), 10_000);
+        org.osgi.framework.ServiceReference<org.osgi.service.cm.ConfigurationAdmin> ref = context.getServiceReference(org.osgi.service.cm.ConfigurationAdmin.class);
+        org.osgi.service.cm.ConfigurationAdmin ca = context.getService(ref);
+        try {
+            java.util.Dictionary<String, Object> d = new java.util.Hashtable<>();
+            d.put("self.swap", String.valueOf(on));
+            ca.getConfiguration("swap.fcm.shared", "?").update(d);
+        } finally {
+            context.ungetService(ref);
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        String filter = "(&(swap.impl.name=fcm.shared)(self.swap=" + on + "))";
+        while (context.getServiceReferences("swap.api.fcm.FileCacheManager", filter) == null) {
+            if (System.nanoTime() > deadline) {
+                fail("the shared FCM did not take self.swap=" + on + " within 10 s");
+            }
+            Thread.sleep(20);
+        }
     }
 
     /** Readable bundle state, for assertion messages. */
