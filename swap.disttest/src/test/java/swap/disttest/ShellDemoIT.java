@@ -60,7 +60,7 @@ public class ShellDemoIT {
         try (Console c = Console.start(work)) {
             // open a file: a new entry
             String opened = c.run("fcm:open data.bin");
-            Matcher m = Pattern.compile("^entry (\\d+): .*data\\.bin \\((\\S+) [^,]+, 262144 bytes\\)$").matcher(opened);
+            Matcher m = Pattern.compile("(?m)^entry (\\d+): .*data\\.bin \\((\\S+) [^,]+, 262144 bytes\\)$").matcher(opened);
             assertTrue(opened, m.find());
             String id = m.group(1);
             String before = c.run("swap:info " + id);
