@@ -70,4 +70,29 @@ public class CallOverheadBenchmark {
     public long handle(Keys k) {
         return handle.get(k.next());
     }
+
+    /**
+     * An entry that had an interposer, removed again (set up only for {@link #handleInterposerRemoved},
+     * so it does not touch the other methods' type profiles).
+     */
+    @State(Scope.Benchmark)
+    public static class Removed {
+        Cache handle;
+
+        @Setup
+        public void setUp(CallOverheadBenchmark b) {
+            var e = b.engine.create(Cache.class, b.body);
+            b.engine.interpose(e.id(), "counting", call -> call.proceed());
+            for (int i = 0; i < 20_000; i++) {
+                e.handle().get(i);
+            }
+            b.engine.removeInterposer(e.id(), "counting");
+            handle = e.handle();
+        }
+    }
+
+    @Benchmark
+    public long handleInterposerRemoved(Removed r, Keys k) {
+        return r.handle.get(k.next());
+    }
 }

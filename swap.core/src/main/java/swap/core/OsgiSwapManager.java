@@ -16,6 +16,8 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -52,6 +54,10 @@ public class OsgiSwapManager extends Engine {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile EventAdmin eventAdmin;
 
+    /** Every swap's outcome and reason goes to the OSGi log too (logger {@code swap.core.OsgiSwapManager}). */
+    @Reference(service = LoggerFactory.class)
+    Logger log;
+
     @Activate
     public OsgiSwapManager(BundleContext context, Config config) {
         super(new OsgiImplementationSource(context));
@@ -61,6 +67,17 @@ public class OsgiSwapManager extends Engine {
             EventAdmin admin = eventAdmin;
             if (admin != null) {
                 admin.postEvent(new Event(topic, (Map<String, ?>) properties));
+            }
+            Logger l = log;
+            if (l != null && !topic.equals(SwapConstants.TOPIC_STARTED)) {
+                String line = "entry " + properties.get(SwapConstants.EVENT_ENTRY_ID) + " " + topic.substring(SwapConstants.TOPIC_PREFIX.length())
+                        + ": " + properties.get(SwapConstants.EVENT_FROM) + " -> " + properties.get(SwapConstants.EVENT_TO)
+                        + ", format " + properties.get(SwapConstants.EVENT_FORMAT) + ": " + properties.get(SwapConstants.EVENT_REASON);
+                if (topic.equals(SwapConstants.TOPIC_COMPLETED)) {
+                    l.info(line);
+                } else {
+                    l.warn(line);
+                }
             }
         });
         implementationsGoing = event -> {

@@ -90,6 +90,21 @@ public class SelfSwapTest {
     }
 
     @Test
+    public void aWorkloadAlternatingBetweenOneAndManyThreadsSwapsAtMostOnce() throws Exception {
+        start(true);
+        Path p = tmp.newFile("alternating").toPath();
+        Files.write(p, new byte[8192]);
+        Entry<FileCacheManager> e = cache.open(p);
+        for (int i = 0; i < 4; i++) {
+            load(e.handle(), 4, 150);
+            load(e.handle(), 1, 150);
+        }
+        // The object trigger only moves a file to distributed, once: it cannot flap.
+        assertTrue("swaps: " + e.describe().swaps, e.describe().swaps <= 1);
+        assertEquals(0, e.describe().failures);
+    }
+
+    @Test
     public void oneThreadNeverTriggersIt() throws Exception {
         start(true);
         Path p = tmp.newFile("alone").toPath();
