@@ -98,6 +98,11 @@ public class ShellCommandsIT {
             assertTrue(mid, mid.startsWith("swap: entry " + id + " is mid-swap; retry"));
             assertEquals("mid-swap refusal changed nothing", midRow, row(c.run("swap:list"), id));
             Files.createFile(work.resolve("slow-counter.gate")); // let the first swap finish
+            // Gogo prints the background job's "done" line asynchronously; typing while it prints garbles the
+            // next command line, so wait for it before typing again.
+            for (int i = 0; i < 600 && !c.transcript().matches("(?s).*\\[1\\]\\s+done\\s+swap:swap.*"); i++) {
+                Thread.sleep(50);
+            }
             waitForState(c, id, "ACTIVE");
             assertTrue(c.run("swap:info " + id), c.run("swap:info " + id).contains("implementation  counter.slow 1.0.0"));
 
