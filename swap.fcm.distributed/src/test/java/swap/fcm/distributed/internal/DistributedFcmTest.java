@@ -19,11 +19,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.After;
-import org.junit.Before;
-import org.junit.Rule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 
 import swap.api.Entry;
 import swap.api.StateFormat;
@@ -37,196 +33,23 @@ import swap.api.fcm.FcmFormats.Page;
 import swap.api.fcm.FcmFormats.PageSet;
 import swap.api.fcm.FcmStats;
 import swap.api.fcm.FileCacheManager;
-import swap.core.Engine;
+import swap.fcm.testkit.FcmContractTest;
+import swap.fcm.testkit.FailingChannel;
 import swap.core.StandaloneSource;
-import swap.core.fcm.FileCacheService;
 
 /** The distributed FCM on real files, through the engine and the file-cache service outside OSGi. */
-public class DistributedFcmTest {
+public class DistributedFcmTest extends FcmContractTest {
 
-    static final int PAGE = 64;
-    static final int BUDGET = 4;
-
-    @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
-
-    private Engine engine;
-    private FileCacheService cache;
-
-    @Before
-    public void setUp() {
-        StandaloneSource source = new StandaloneSource();
+    @Override
+    protected void register(StandaloneSource source) {
         source.add(FileCacheManager.class, DistributedFcm.NAME, "1.0.0", () -> new DistributedFcm(4), FileCacheManager.CONCURRENCY, "distributed");
         source.add(FileCacheManager.class, "fcm.distributed.other", "1.0.0", () -> new DistributedFcm(4), FileCacheManager.CONCURRENCY, "distributed");
         source.add(FileCacheManager.class, "fcm.broken", "1.0.0", BrokenImport::new);
-        engine = new Engine(source);
-        cache = new FileCacheService(engine, PAGE, BUDGET, DistributedFcm.NAME);
     }
 
-    @After
-    public void tearDown() {
-        cache.closeAll();
-        engine.shutdown();
-    }
-
-    private static byte[] bytes(int n, int seed) {
-        byte[] b = new byte[n];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
-
-    private static byte[] readAll(FileCacheManager f) throws IOException {
-        byte[] b = new byte[(int) f.size()];
-        int done = 0;
-        while (done < b.length) {
-            int r = f.read(done, b, done, b.length - done);
-            assertTrue("read returned " + r, r > 0);
-            done += r;
-        }
-        return b;
-    }
-
-    @Test
-    public void writesAcrossPagesReadBackAndReachTheDiskOnFlush() throws Exception {
-        Path p = tmp.newFile().toPath();
-        Entry<FileCacheManager> e = cache.open(p);
-        FileCacheManager f = e.handle();
-        assertEquals(PAGE, f.pageSize());
-        assertEquals(p.toAbsolutePath(), f.path());
-        byte[] data = bytes(3 * PAGE + 10, 1);
-        f.write(5, data, 0, data.length);
-        assertEquals(5 + data.length, f.size());
-        byte[] back = new byte[data.length];
-        assertEquals(data.length, f.read(5, back, 0, back.length));
-        assertArrayEquals(data, back);
-        assertEquals(0, Files.size(p)); // not flushed yet, nothing evicted (4 pages, budget 4)
-        f.flush();
-        byte[] expected = new byte[5 + data.length];
-        System.arraycopy(data, 0, expected, 5, data.length);
-        assertArrayEquals(expected, Files.readAllBytes(p));
-        assertEquals(0, f.stats().dirtyPages);
-        cache.close(e.id());
-    }
-
-    @Test
-    public void readsOfAnExistingFileMissThenHitAndStopAtTheEnd() throws Exception {
-        Path p = tmp.newFile().toPath();
-        byte[] data = bytes(2 * PAGE + 7, 2);
-        Files.write(p, data);
-        FileCacheManager f = cache.open(p).handle();
-        assertArrayEquals(data, readAll(f));
-        FcmStats s = f.stats();
-        assertEquals(3, s.misses);
-        assertEquals(3, s.cachedPages);
-        readAll(f);
-        assertEquals(3, f.stats().hits);
-        byte[] b = new byte[100];
-        assertEquals(-1, f.read(data.length, b, 0, 10));
-        assertEquals(-1, f.read(data.length + 1000, b, 0, 10));
-        assertEquals(3, f.read(data.length - 3, b, 0, 100));
-        assertEquals(0, f.read(0, b, 0, 0));
-    }
-
-    @Test
-    public void aMissingFileIsReportedAndCreateMakesIt() throws Exception {
-        Path p = tmp.getRoot().toPath().resolve("missing");
-        try {
-            cache.open(p);
-            fail();
-        } catch (NoSuchFileException expected) {
-            // fine
-        }
-        assertTrue(cache.openEntries().isEmpty());
-        Entry<FileCacheManager> e = cache.create(p);
-        assertTrue(Files.exists(p));
-        assertEquals(0, e.handle().size());
-        try {
-            cache.open(p);
-            fail("a second open of the same file");
-        } catch (IOException expected) {
-            assertTrue(expected.getMessage(), expected.getMessage().contains("already open"));
-        }
-    }
-
-    @Test
-    public void evictionWritesDirtyPagesBackAndKeepsTheBudget() throws Exception {
-        Path p = tmp.newFile().toPath();
-        FileCacheManager f = cache.open(p).handle();
-        byte[] data = bytes(10 * PAGE, 3);
-        for (int i = 0; i < 10; i++) {
-            f.write((long) i * PAGE, data, i * PAGE, PAGE);
-        }
-        FcmStats s = f.stats();
-        assertEquals(BUDGET, s.cachedPages);
-        assertEquals(6, s.evictions);
-        assertEquals(BUDGET, s.dirtyPages);
-        // The evicted (eldest) pages are on disk already.
-        byte[] disk = Files.readAllBytes(p);
-        assertEquals(6 * PAGE, disk.length);
-        assertArrayEquals(Arrays.copyOf(data, 6 * PAGE), disk);
-        assertArrayEquals(data, readAll(f));
-        f.flush();
-        assertArrayEquals(data, Files.readAllBytes(p));
-    }
-
-    @Test
-    public void truncateDropsPagesAndAGapReadsAsZeros() throws Exception {
-        Path p = tmp.newFile().toPath();
-        FileCacheManager f = cache.open(p).handle();
-        byte[] data = bytes(5 * PAGE, 4);
-        f.write(0, data, 0, data.length);
-        f.truncate(PAGE + 10);
-        assertEquals(PAGE + 10, f.size());
-        assertEquals(-1, f.read(PAGE + 10, new byte[1], 0, 1));
-        f.truncate(10_000); // larger: nothing
-        assertEquals(PAGE + 10, f.size());
-        byte[] tail = bytes(5, 5);
-        f.write(3 * PAGE, tail, 0, tail.length);
-        byte[] expected = new byte[3 * PAGE + 5];
-        System.arraycopy(data, 0, expected, 0, PAGE + 10);
-        System.arraycopy(tail, 0, expected, 3 * PAGE, 5);
-        assertArrayEquals(expected, readAll(f));
-        f.flush();
-        assertArrayEquals(expected, Files.readAllBytes(p));
-        f.truncate(0);
-        assertEquals(0, f.size());
-        assertEquals(0, f.stats().cachedPages);
-        assertEquals(0, Files.size(p));
-    }
-
-    @Test
-    public void aClosedFcmThrowsClosedChannelExceptionAndCloseReleasesTheEntry() throws Exception {
-        Path p = tmp.newFile().toPath();
-        Entry<FileCacheManager> e = cache.open(p);
-        FileCacheManager f = e.handle();
-        f.write(0, new byte[] {1, 2, 3}, 0, 3);
-        f.close();
-        for (ThrowingCall c : List.<ThrowingCall>of(() -> f.read(0, new byte[1], 0, 1), () -> f.write(0, new byte[1], 0, 1),
-                f::size, () -> f.truncate(0), f::flush, f::close)) {
-            try {
-                c.run();
-                fail();
-            } catch (ClosedChannelException expected) {
-                // fine
-            }
-        }
-        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(p));
-        cache.close(e.id()); // closed through the handle: only releases the entry
-        assertTrue(engine.entry(e.id()).isEmpty());
-        try {
-            cache.close(e.id());
-            fail();
-        } catch (SwapException expected) {
-            // fine
-        }
-        // The file can be opened again.
-        Entry<FileCacheManager> again = cache.open(p);
-        assertEquals(3, again.handle().size());
-        cache.close(again.id());
-    }
-
-    interface ThrowingCall {
-        void run() throws Exception;
+    @Override
+    protected String implementation() {
+        return DistributedFcm.NAME;
     }
 
     @Test

@@ -1,4 +1,4 @@
-package swap.fcm.distributed.internal;
+package swap.fcm.testkit;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -9,11 +9,12 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 
 /** A file channel that delegates to a real one and fails every write while {@link #failWrites} is set. */
-final class FailingChannel extends FileChannel {
-    final FileChannel delegate;
-    volatile boolean failWrites;
+public final class FailingChannel extends FileChannel {
+    private final FileChannel delegate;
+    /** While set, every write throws an {@link IOException} (fault injection). */
+    public volatile boolean failWrites;
 
-    FailingChannel(FileChannel delegate) {
+    public FailingChannel(FileChannel delegate) {
         this.delegate = delegate;
     }
 
