@@ -5,6 +5,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
+
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
@@ -17,11 +18,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+
 import swap.api.Entry;
 import swap.api.StateFormat;
 import swap.api.StatefulComponent;
@@ -60,10 +63,19 @@ public abstract class FcmContractTest {
     /** @return the name new files open with */
     protected abstract String implementation();
 
+    /** @return the name of a second registration of the same implementation ({@link #register} adds it) */
+    protected String otherImplementation() {
+        return implementation() + ".other";
+    }
+
+    /** @return the implementation's own by-reference format, which {@code fcm.broken} lists first */
+    protected abstract StateFormat<?> byReferenceFormat();
+
     @Before
     public void setUp() {
         StandaloneSource source = new StandaloneSource();
         register(source);
+        source.add(FileCacheManager.class, "fcm.broken", "1.0.0", () -> new BrokenImport(byReferenceFormat()));
         engine = new Engine(source);
         cache = new FileCacheService(engine, PAGE, BUDGET, implementation());
     }
@@ -232,5 +244,149 @@ public abstract class FcmContractTest {
 
     interface ThrowingCall {
         void run() throws Exception;
+    }
+
+    @Test
+    public void aFailingImportRollsBackAndTheOldFcmKeepsItsDirtyPages() throws Exception {
+        Path p = tmp.newFile().toPath();
+        Entry<FileCacheManager> e = cache.open(p);
+        FileCacheManager f = e.handle();
+        byte[] data = bytes(2 * PAGE + 3, 12);
+        f.write(0, data, 0, data.length);
+        SwapResult r = engine.swap(e.id(), "fcm.broken", "test").toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(r.toString(), SwapOutcome.ROLLED_BACK, r.outcome);
+        assertEquals(implementation(), e.describe().implementation);
+        assertEquals(3, f.stats().dirtyPages);
+        assertArrayEquals(data, readAll(f));
+        cache.close(e.id());
+        assertArrayEquals(data, Files.readAllBytes(p));
+    }
+
+    @Test
+    public void manySwapsUnderConcurrentWritersLoseNothing() throws Exception {
+        Path p = tmp.newFile().toPath();
+        Entry<FileCacheManager> e = cache.open(p);
+        FileCacheManager f = e.handle();
+        int threads = 3;
+        int region = 5 * PAGE + 17; // regions share pages at their borders
+        byte[] model = new byte[threads * region];
+        List<Thread> writers = new ArrayList<>();
+        List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            Thread th = new Thread(() -> {
+                Random rnd = new Random(id);
+                try {
+                    byte[] all = new byte[region];
+                    rnd.nextBytes(all);
+                    f.write((long) id * region, all, 0, region);
+                    System.arraycopy(all, 0, model, id * region, region);
+                    for (int i = 0; i < 3000; i++) {
+                        int off = rnd.nextInt(region);
+                        int len = 1 + rnd.nextInt(region - off);
+                        byte[] b = new byte[len];
+                        rnd.nextBytes(b);
+                        f.write((long) id * region + off, b, 0, len);
+                        System.arraycopy(b, 0, model, id * region + off, len);
+                    }
+                } catch (Throwable ex) {
+                    errors.add(ex);
+                }
+            });
+            writers.add(th);
+            th.start();
+        }
+        String[] targets = {otherImplementation(), implementation(), "fcm.broken"};
+        int i = 0;
+        while (writers.stream().anyMatch(Thread::isAlive)) {
+            SwapResult r = engine.swap(e.id(), targets[i++ % targets.length], "churn").toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertTrue(r.toString(), r.outcome != SwapOutcome.FAILED);
+        }
+        for (Thread th : writers) {
+            th.join();
+        }
+        assertTrue(errors.toString(), errors.isEmpty());
+        cache.close(e.id());
+        byte[] disk = Files.readAllBytes(p);
+        assertEquals(model.length, disk.length);
+        assertArrayEquals(model, disk);
+    }
+
+    /**
+     * A test-only FCM whose import always fails: swaps to it roll back. It lists the
+     * implementation's own by-reference format first among its imports, so that negotiation picks
+     * the format the implementation prefers.
+     */
+    public static final class BrokenImport implements FileCacheManager, StatefulComponent {
+        private final StateFormat<?> preferred;
+
+        public BrokenImport(StateFormat<?> preferred) {
+            this.preferred = preferred;
+        }
+
+        @Override
+        public List<StateFormat<?>> exportFormats() {
+            return List.of(FcmFormats.PAGES);
+        }
+
+        @Override
+        public List<StateFormat<?>> importFormats() {
+            return List.of(preferred, FcmFormats.PAGES);
+        }
+
+        @Override
+        public Object exportState(StateFormat<?> format) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void importState(StateFormat<?> format, Object state, TransferContext context) throws IOException {
+            throw new IOException("injected import failure");
+        }
+
+        @Override
+        public Path path() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public int pageSize() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public int read(long position, byte[] buffer, int offset, int length) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void write(long position, byte[] buffer, int offset, int length) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public long size() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void truncate(long size) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void flush() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void close() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public FcmStats stats() {
+            throw new UnsupportedOperationException();
+        }
     }
 }

@@ -44,7 +44,6 @@ public class SharedFcmTest extends FcmContractTest {
     protected void register(StandaloneSource source) {
         source.add(FileCacheManager.class, SharedFcm.NAME, "1.0.0", SharedFcm::new, FileCacheManager.CONCURRENCY, "shared");
         source.add(FileCacheManager.class, "fcm.shared.other", "1.0.0", SharedFcm::new, FileCacheManager.CONCURRENCY, "shared");
-        source.add(FileCacheManager.class, "fcm.broken", "1.0.0", BrokenImport::new);
     }
 
     @Override
@@ -182,137 +181,8 @@ public class SharedFcmTest extends FcmContractTest {
         }
     }
 
-    @Test
-    public void aFailingImportRollsBackAndTheOldFcmKeepsItsDirtyPages() throws Exception {
-        Path p = tmp.newFile().toPath();
-        Entry<FileCacheManager> e = cache.open(p);
-        FileCacheManager f = e.handle();
-        byte[] data = bytes(2 * PAGE + 3, 12);
-        f.write(0, data, 0, data.length);
-        SwapResult r = engine.swap(e.id(), "fcm.broken", "test").toCompletableFuture().get(10, TimeUnit.SECONDS);
-        assertEquals(r.toString(), SwapOutcome.ROLLED_BACK, r.outcome);
-        assertEquals(SharedFcm.NAME, e.describe().implementation);
-        assertEquals(3, f.stats().dirtyPages);
-        assertArrayEquals(data, readAll(f));
-        cache.close(e.id());
-        assertArrayEquals(data, Files.readAllBytes(p));
-    }
-
-    @Test
-    public void manySwapsUnderConcurrentWritersLoseNothing() throws Exception {
-        Path p = tmp.newFile().toPath();
-        Entry<FileCacheManager> e = cache.open(p);
-        FileCacheManager f = e.handle();
-        int threads = 3;
-        int region = 5 * PAGE + 17; // regions share pages at their borders
-        byte[] model = new byte[threads * region];
-        List<Thread> writers = new ArrayList<>();
-        List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            int id = t;
-            Thread th = new Thread(() -> {
-                Random rnd = new Random(id);
-                try {
-                    byte[] all = new byte[region];
-                    rnd.nextBytes(all);
-                    f.write((long) id * region, all, 0, region);
-                    System.arraycopy(all, 0, model, id * region, region);
-                    for (int i = 0; i < 3000; i++) {
-                        int off = rnd.nextInt(region);
-                        int len = 1 + rnd.nextInt(region - off);
-                        byte[] b = new byte[len];
-                        rnd.nextBytes(b);
-                        f.write((long) id * region + off, b, 0, len);
-                        System.arraycopy(b, 0, model, id * region + off, len);
-                    }
-                } catch (Throwable ex) {
-                    errors.add(ex);
-                }
-            });
-            writers.add(th);
-            th.start();
-        }
-        String[] targets = {"fcm.shared.other", SharedFcm.NAME, "fcm.broken"};
-        int i = 0;
-        while (writers.stream().anyMatch(Thread::isAlive)) {
-            SwapResult r = engine.swap(e.id(), targets[i++ % targets.length], "churn").toCompletableFuture().get(10, TimeUnit.SECONDS);
-            assertTrue(r.toString(), r.outcome != SwapOutcome.FAILED);
-        }
-        for (Thread th : writers) {
-            th.join();
-        }
-        assertTrue(errors.toString(), errors.isEmpty());
-        cache.close(e.id());
-        byte[] disk = Files.readAllBytes(p);
-        assertEquals(model.length, disk.length);
-        assertArrayEquals(model, disk);
-    }
-
-    /** A test-only FCM whose import always fails: swaps to it roll back. */
-    public static final class BrokenImport implements FileCacheManager, StatefulComponent {
-        @Override
-        public List<StateFormat<?>> exportFormats() {
-            return List.of(FcmFormats.PAGES);
-        }
-
-        @Override
-        public List<StateFormat<?>> importFormats() {
-            return List.of(SharedFcm.MAP, FcmFormats.PAGES);
-        }
-
-        @Override
-        public Object exportState(StateFormat<?> format) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void importState(StateFormat<?> format, Object state, TransferContext context) throws IOException {
-            throw new IOException("injected import failure");
-        }
-
-        @Override
-        public Path path() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public int pageSize() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public int read(long position, byte[] buffer, int offset, int length) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void write(long position, byte[] buffer, int offset, int length) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public long size() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void truncate(long size) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void flush() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void close() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public FcmStats stats() {
-            throw new UnsupportedOperationException();
-        }
+    @Override
+    protected StateFormat<?> byReferenceFormat() {
+        return SharedFcm.MAP;
     }
 }
