@@ -63,7 +63,7 @@ public final class StandaloneSource implements ImplementationSource {
 
     /** Removes every implementation of this name. */
     public void remove(String name) {
-        impls.removeIf(i -> i.name.equals(name));
+        impls.removeIf(i -> i.name().equals(name));
     }
 
     @Override
@@ -84,7 +84,7 @@ public final class StandaloneSource implements ImplementationSource {
         Impl best = null;
         for (Impl i : impls) {
             if (i.type == type && i != exclude && (value.equals("*") ? i.properties.containsKey(key) : value.equals(i.properties.get(key)))) {
-                if (best == null || compareVersions(i.version, best.version) > 0) {
+                if (best == null || compareVersions(i.version(), best.version()) > 0) {
                     best = i;
                 }
             }
@@ -114,8 +114,8 @@ public final class StandaloneSource implements ImplementationSource {
             if (iface == null || iface.equals(i.type.getName())) {
                 ImplementationDTO d = new ImplementationDTO();
                 d.iface = i.type.getName();
-                d.name = i.name;
-                d.version = i.version;
+                d.name = i.name();
+                d.version = i.version();
                 d.properties = new HashMap<>(i.properties);
                 l.add(d);
             }
@@ -126,16 +126,12 @@ public final class StandaloneSource implements ImplementationSource {
 
     private static final class Impl extends Implementation.Named {
         final Class<?> type;
-        final String name;
-        final String version;
         final Supplier<?> factory;
         final Map<String, String> properties;
 
         Impl(Class<?> type, String name, String version, Supplier<?> factory, Map<String, String> properties) {
             super(name, version, null);
             this.type = type;
-            this.name = name;
-            this.version = version;
             this.factory = factory;
             this.properties = properties;
         }
