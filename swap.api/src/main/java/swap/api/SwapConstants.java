@@ -42,6 +42,28 @@ public final class SwapConstants {
     /** A swap failed before anything changed (no target, no common format, instantiation failed). */
     public static final String TOPIC_FAILED = TOPIC_PREFIX + "FAILED";
 
+    /** Prefix of the topics of batches and atomic groups: {@value}. */
+    public static final String TOPIC_BATCH_PREFIX = "swap/batch/";
+    /**
+     * A batch ({@link SwapManager#swap(Batch)}) began: its entries were selected and their
+     * replacements instantiated. Properties: {@link #EVENT_BATCH_ID}, {@link #EVENT_ATOMIC},
+     * {@link #EVENT_ENTRIES}, {@link #EVENT_TO}, {@link #EVENT_REASON}.
+     */
+    public static final String TOPIC_BATCH_STARTED = TOPIC_BATCH_PREFIX + "STARTED";
+    /** A batch ended and every entry of it completed. */
+    public static final String TOPIC_BATCH_COMPLETED = TOPIC_BATCH_PREFIX + "COMPLETED";
+    /**
+     * A batch ended with at least one entry not completed. For an atomic group this means every
+     * entry rolled back and kept its old instance; {@link #EVENT_REASON} says which entry failed.
+     */
+    public static final String TOPIC_BATCH_ROLLED_BACK = TOPIC_BATCH_PREFIX + "ROLLED_BACK";
+    /** Event property, {@code Long}: the batch id (also on each entry's events of that batch). */
+    public static final String EVENT_BATCH_ID = "batch.id";
+    /** Event property, {@code Boolean}: whether the batch is an atomic group. */
+    public static final String EVENT_ATOMIC = "batch.atomic";
+    /** Event property, {@code long[]}: the entries of a batch. */
+    public static final String EVENT_ENTRIES = "batch.entries";
+
     /** Event property, {@code Long}: the entry id. */
     public static final String EVENT_ENTRY_ID = "entry.id";
     /** Event property, {@code String}: the entry's interface name. */

@@ -15,8 +15,9 @@ import java.util.concurrent.CompletionStage;
  * {@link SwapConstants#IMPL_VERSION} wins.
  *
  * <p>Concurrency: swaps of different entries run in parallel. A swap requested for an entry that is
- * already mid-swap is <em>rejected</em>: its result is {@link SwapOutcome#FAILED} with a reason
- * that says so, and nothing changes; retry once the running swap has ended.
+ * already mid-swap is <em>refused</em>: its result is {@link SwapOutcome#REFUSED} with a reason
+ * that says so, and nothing changes; retry once the running swap has ended. Many entries are
+ * swapped by one request with {@link #swap(Batch)}.
  *
  * <p>Provided by the platform (an OSGi service); every method may be called from any thread.
  */
@@ -77,6 +78,16 @@ public interface SwapManager {
      * Swaps an entry with an explicit quiescence timeout (in milliseconds; 0 uses the default).
      */
     CompletionStage<SwapResult> swap(long id, String target, String reason, long timeoutMillis);
+
+    /**
+     * Swaps many entries to one target, sharing one quiescence pass; see {@link Batch}. Returns at
+     * once; the stage completes when every entry has completed, rolled back, failed or been refused
+     * (it never completes exceptionally). An entry that is mid-swap is refused (an atomic group is
+     * then refused as a whole).
+     *
+     * @since 1.1
+     */
+    CompletionStage<BatchResult> swap(Batch batch);
 
     /**
      * Rejuvenation: swaps an entry to a fresh instance of its own implementation. With

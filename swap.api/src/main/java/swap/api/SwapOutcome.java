@@ -10,8 +10,17 @@ public enum SwapOutcome {
      */
     ROLLED_BACK,
     /**
-     * The swap did not begin: no implementation matched, no common state format, instantiation
-     * failed, or the entry was released. Nothing changed.
+     * The swap began but could not run: instantiating the replacement threw, or (in an atomic
+     * batch) the group could not start. Nothing changed.
      */
-    FAILED
+    FAILED,
+    /**
+     * The request was refused before anything began: no implementation matched the target, the
+     * filter was malformed, no state format in common, the entry is mid-swap or was released.
+     * Nothing changed. A refused request is not a swap: it is not counted as a failure, not kept
+     * in the history and posts no event; the result tells the caller what to do.
+     *
+     * @since 1.1
+     */
+    REFUSED
 }

@@ -4,7 +4,9 @@ package swap.core;
  * The base class of every generated handle class. One handle class is generated per component
  * interface ({@link HandleFactory}); each of its methods reads {@link #target} once, casts it to
  * the interface and calls the same method on it: no lock, no atomic read-modify-write, no
- * allocation and no ThreadLocal on that path.
+ * allocation and no ThreadLocal on that path. On Java 21+ each method first asks whether the caller
+ * is a virtual thread, and only then takes the counted path ({@link #enter()}, {@link #exit(int)},
+ * {@link VirtualCalls}).
  *
  * <p>Happens-before: {@link #target} is volatile. A swap writes the new target only after the new
  * instance imported its state, so every call that reads the new target sees the imported state.
@@ -23,6 +25,21 @@ public abstract class AbstractHandle {
     EntryImpl<?> entry;
 
     protected AbstractHandle() {
+    }
+
+    /**
+     * The counted path's entry, called by generated code on a virtual thread only (Java 21+) before
+     * it reads {@link #target}; see {@link VirtualCalls}.
+     *
+     * @return the counter cell to pass to {@link #exit(int)}
+     */
+    protected final int enter() {
+        return entry.virtualCalls().enter();
+    }
+
+    /** The counted path's exit, called by generated code when the call returned or threw. */
+    protected final void exit(int cell) {
+        entry.virtualCalls().exit(cell);
     }
 
     @Override

@@ -1,18 +1,12 @@
 package swap.core;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
-import java.util.Deque;
-import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
@@ -21,6 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
+import swap.api.Batch;
+import swap.api.BatchResult;
 import swap.api.Entry;
 import swap.api.EntryDTO;
 import swap.api.ImplementationDTO;
@@ -33,17 +29,28 @@ import swap.api.SwapException;
 import swap.api.SwapManager;
 import swap.api.SwapOutcome;
 import swap.api.SwapResult;
-import swap.api.TransferContext;
 
 /**
- * The swap manager without OSGi: the object translation table and the swap protocol of
- * {@code DESIGN.md}. {@link OsgiSwapManager} runs it as a DS component; tests and benchmarks
- * run it directly with a {@link StandaloneSource}.
+ * The swap manager without OSGi. {@link OsgiSwapManager} runs it as a DS component; tests,
+ * benchmarks and plugin authors run it directly with a {@link StandaloneSource}:
  *
- * <p>A swap runs on the calling thread unless that thread is itself inside a call of the entry
- * (an implementation asking for its own replacement), in which case it runs on a swap worker
+ * <pre>{@code
+ * StandaloneSource source = new StandaloneSource();
+ * source.add(Counter.class, "counter.simple", "1.0.0", SimpleCounter::new);
+ * source.add(Counter.class, "counter.striped", "1.0.0", StripedCounter::new);
+ * Engine engine = new Engine(source);
+ * Counter c = engine.create(Counter.class, "counter.simple").handle();
+ * engine.swap(Batch.select("counter.simple").to("counter.striped")).toCompletableFuture().join();
+ * }</pre>
+ *
+ * <p>The engine is a front: the table of entries is {@link Table}, the swap protocol (single swaps and
+ * batches alike) {@link SwapProtocol} with its per-entry steps in {@link SwapJob} and the quiescence
+ * check in {@link Quiescence}, the history and events {@link History}.
+ *
+ * <p>A swap runs on the calling thread unless that thread is itself inside a call of an entry it
+ * swaps (an implementation asking for its own replacement), in which case it runs on a swap worker
  * thread. Swaps of different entries are independent; a swap requested while the entry is
- * mid-swap is rejected (FAILED, nothing changes).
+ * mid-swap is refused (REFUSED, nothing changes).
  *
  * <p>Thread-safe.
  */
@@ -53,15 +60,13 @@ public class Engine implements SwapManager {
     public static final long DEFAULT_TIMEOUT_MILLIS = 1000;
 
     private final ImplementationSource source;
-    private final ConcurrentHashMap<Long, EntryImpl<?>> table = new ConcurrentHashMap<>();
-    private final Map<Object, EntryImpl<?>> byInstance = Collections.synchronizedMap(new IdentityHashMap<>());
-    private final AtomicLong ids = new AtomicLong();
-    private final Deque<SwapResult> history = new ArrayDeque<>();
+    private final Table table = new Table();
+    private final History history = new History();
+    private final SwapProtocol protocol;
+    private final AtomicLong batches = new AtomicLong();
     private final ExecutorService workers;
     private final ForkJoinPool importers;
-    private volatile EventSink events = EventSink.NONE;
     private volatile long defaultTimeoutMillis = DEFAULT_TIMEOUT_MILLIS;
-    private volatile int historySize = 256;
 
     Engine(ImplementationSource source) {
         this.source = source;
@@ -72,6 +77,7 @@ public class Engine implements SwapManager {
             return t;
         });
         this.importers = new ForkJoinPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
+        this.protocol = new SwapProtocol(table, history, importers);
     }
 
     /** An engine outside OSGi, whose implementations are registered on {@code source}. */
@@ -80,7 +86,7 @@ public class Engine implements SwapManager {
     }
 
     void events(EventSink sink) {
-        events = sink == null ? EventSink.NONE : sink;
+        history.events(sink);
     }
 
     /** Sets the default quiescence timeout (milliseconds, &gt; 0) and the history length. */
@@ -89,7 +95,7 @@ public class Engine implements SwapManager {
             throw new IllegalArgumentException("timeout must be > 0 ms and history length >= 0");
         }
         defaultTimeoutMillis = timeoutMillis;
-        historySize = historyLength;
+        history.size(historyLength);
     }
 
     /** Stops the worker threads; entries stay as they are. */
@@ -117,7 +123,7 @@ public class Engine implements SwapManager {
                     + "' (it imports " + Negotiation.names(Negotiation.imports(instance)) + ")");
         }
         try {
-            ((StatefulComponent) instance).importState(format, format.cast(state), new Context(0));
+            ((StatefulComponent) instance).importState(format, format.cast(state), protocol.new Context(0));
         } catch (Exception | LinkageError ex) {
             impl.release(instance);
             throw new SwapException("implementation " + impl.label() + " failed to import its initial state: " + ex, ex);
@@ -136,17 +142,16 @@ public class Engine implements SwapManager {
     private <T> EntryImpl<T> add(Class<T> type, Implementation impl, Object instance) {
         EntryImpl<T> e;
         try {
-            e = new EntryImpl<>(ids.incrementAndGet(), type, this, impl, instance);
+            e = new EntryImpl<>(table.nextId(), type, this, impl, instance);
         } catch (RuntimeException ex) {
             impl.release(instance);
             throw ex;
         }
-        table.put(e.id(), e);
-        byInstance.put(instance, e);
+        table.add(e, instance);
         return e;
     }
 
-    private static Object instantiate(Class<?> type, Implementation impl) {
+    static Object instantiate(Class<?> type, Implementation impl) {
         Object instance;
         try {
             instance = impl.newInstance();
@@ -167,26 +172,17 @@ public class Engine implements SwapManager {
     }
 
     EntryImpl<?> require(long id) {
-        EntryImpl<?> e = table.get(id);
-        if (e == null) {
-            throw new SwapException("no entry with id " + id + "; swap:list shows the entries");
-        }
-        return e;
+        return table.require(id);
     }
 
     @Override
     public Optional<Entry<?>> entryOf(Object instance) {
-        return Optional.ofNullable(byInstance.get(instance));
+        return Optional.ofNullable(table.of(instance));
     }
 
     @Override
     public List<EntryDTO> list() {
-        List<EntryDTO> l = new ArrayList<>();
-        for (EntryImpl<?> e : table.values()) {
-            l.add(e.describe());
-        }
-        l.sort(Comparator.comparingLong(d -> d.id));
-        return l;
+        return table.describe();
     }
 
     @Override
@@ -207,7 +203,7 @@ public class Engine implements SwapManager {
         for (InterposerChain.Named n : interposers) {
             n.release().run();
         }
-        byInstance.remove(instance);
+        table.forget(instance);
         impl.release(instance);
         return true;
     }
@@ -218,7 +214,7 @@ public class Engine implements SwapManager {
      * registered anew after a configuration change) to {@code target}, on a worker thread.
      */
     void adopt(String name, java.util.function.Predicate<Object> gone, String target, String why) {
-        for (EntryImpl<?> e : table.values()) {
+        for (EntryImpl<?> e : table.entries()) {
             Implementation impl = e.implementation();
             if (name.equals(impl.name()) && gone.test(impl.origin()) && !EntryImpl.RELEASED.equals(e.state())) {
                 workers.execute(() -> execute(e, () -> source.resolve(e.type(), target, null), null, why, 0));
@@ -228,13 +224,7 @@ public class Engine implements SwapManager {
 
     /** Entries whose instance came from {@code origin}. */
     List<EntryImpl<?>> entriesFrom(Object origin) {
-        List<EntryImpl<?>> l = new ArrayList<>();
-        for (EntryImpl<?> e : table.values()) {
-            if (origin.equals(e.implementation().origin())) {
-                l.add(e);
-            }
-        }
-        return l;
+        return table.from(origin);
     }
 
     // ---------------------------------------------------------------- interposers
@@ -336,10 +326,78 @@ public class Engine implements SwapManager {
         EntryImpl<?> e = require(id);
         Implementation impl = e.implementation();
         if (impl instanceof Registered) {
-            return CompletableFuture.completedFuture(finish(e, failedResult(e, null, "entry " + id
-                    + " holds a registered object, which cannot be re-instantiated; swap it to a registered implementation instead", System.nanoTime()), true));
+            SwapResult r = new SwapResult();
+            r.entryId = id;
+            r.from = impl.label();
+            r.outcome = SwapOutcome.REFUSED;
+            r.reason = "entry " + id + " holds a registered object, which cannot be re-instantiated; swap it to a registered implementation instead";
+            r.endedAtMillis = System.currentTimeMillis();
+            return CompletableFuture.completedFuture(r);
         }
         return run(e, () -> impl, keepState ? null : StateFormat.EMPTY, reason == null ? "rejuvenation" : reason, 0);
+    }
+
+    @Override
+    public CompletionStage<BatchResult> swap(Batch batch) {
+        long batchId = batches.incrementAndGet();
+        long start = System.nanoTime();
+        List<EntryImpl<?>> entries;
+        try {
+            if (batch.target() == null || batch.target().isBlank()) {
+                throw new SwapException("a batch needs a target: Batch...to(\"name\") or to(\"(filter)\")");
+            }
+            entries = select(batch);
+            if (entries.isEmpty()) {
+                throw new SwapException("the batch selects no entry: " + (batch.ids() != null ? "no ids given" : "no entry runs an implementation matching " + batch.selector())
+                        + "; swap:list shows the entries");
+            }
+        } catch (SwapException ex) {
+            BatchResult r = new BatchResult();
+            r.batchId = batchId;
+            r.atomic = batch.isAtomic();
+            r.outcome = SwapOutcome.REFUSED;
+            r.reason = ex.getMessage();
+            r.results = List.of();
+            r.totalNanos = System.nanoTime() - start;
+            return CompletableFuture.completedFuture(r);
+        }
+        long[] ids = entries.stream().mapToLong(EntryImpl::id).toArray();
+        List<SwapJob> jobs = new ArrayList<>(entries.size());
+        for (EntryImpl<?> e : entries) {
+            jobs.add(new SwapJob(e, batch.reason(), start));
+        }
+        SwapProtocol.Request q = new SwapProtocol.Request(jobs, j -> () -> source.resolve(j.entry.type(), batch.target(), null), null,
+                batch.isAtomic(), timeoutOf(null, batch.timeoutMillis()), batchId);
+        Supplier<BatchResult> work = () -> {
+            history.batch(batchId, batch.isAtomic(), ids, batch.target(), batch.reason(), null);
+            BatchResult r = protocol.run(q);
+            r.totalNanos = System.nanoTime() - start;
+            history.batch(batchId, batch.isAtomic(), ids, batch.target(), batch.reason(), r);
+            return r;
+        };
+        if (!insideAny(entries)) {
+            return CompletableFuture.completedFuture(work.get());
+        }
+        return CompletableFuture.supplyAsync(work, workers);
+    }
+
+    /** The entries a batch names: by id (unknown ids refuse the batch) or by a selector over their current implementation. */
+    private List<EntryImpl<?>> select(Batch batch) {
+        List<EntryImpl<?>> l = new ArrayList<>();
+        if (batch.ids() != null) {
+            for (long id : batch.ids()) {
+                l.add(require(id));
+            }
+            return l;
+        }
+        java.util.function.Predicate<Map<String, Object>> match = source.selector(batch.selector());
+        for (EntryImpl<?> e : table.entries()) {
+            if (!EntryImpl.RELEASED.equals(e.state()) && match.test(e.properties())) {
+                l.add(e);
+            }
+        }
+        l.sort(Comparator.comparingLong(EntryImpl::id));
+        return l;
     }
 
     /** Moves every entry whose instance came from {@code origin} to the best other implementation, waiting for each. */
@@ -364,7 +422,7 @@ public class Engine implements SwapManager {
             SwapResult r;
             while (true) {
                 r = execute(e, next, null, why, 0);
-                if (!(r.outcome == SwapOutcome.FAILED && e.swapping.get() && System.nanoTime() < deadline)) {
+                if (!(r.outcome == SwapOutcome.REFUSED && e.swapping.get() && System.nanoTime() < deadline)) {
                     break;
                 }
                 java.util.concurrent.locks.LockSupport.parkNanos(100_000);
@@ -373,7 +431,7 @@ public class Engine implements SwapManager {
     }
 
     private CompletionStage<SwapResult> run(EntryImpl<?> e, Supplier<Implementation> target, StateFormat<?> forced, String reason, long timeoutMillis) {
-        if (!insideEntry(e)) {
+        if (!insideAny(List.of(e))) {
             return CompletableFuture.completedFuture(execute(e, target, forced, reason, timeoutMillis));
         }
         CompletableFuture<SwapResult> f = new CompletableFuture<>();
@@ -381,16 +439,20 @@ public class Engine implements SwapManager {
         return f;
     }
 
-    private static boolean insideEntry(EntryImpl<?> e) {
-        String handle = e.handleClassName();
-        return StackWalker.getInstance().walk(s -> s.anyMatch(f -> f.getClassName().equals(handle)));
+    /** @return whether the calling thread is inside a call of one of these entries (then it must not wait for their quiescence) */
+    private static boolean insideAny(List<EntryImpl<?>> entries) {
+        java.util.Set<String> handles = new java.util.HashSet<>();
+        for (EntryImpl<?> e : entries) {
+            handles.add(e.handleClassName());
+        }
+        return StackWalker.getInstance().walk(s -> s.anyMatch(f -> handles.contains(f.getClassName())));
     }
 
     private long timeoutOf(EntryImpl<?> e, long requested) {
         if (requested > 0) {
             return requested;
         }
-        long perEntry = e.timeoutMillis;
+        long perEntry = e == null ? 0 : e.timeoutMillis;
         return perEntry > 0 ? perEntry : defaultTimeoutMillis;
     }
 
@@ -401,233 +463,14 @@ public class Engine implements SwapManager {
 
     /** Runs one swap on the calling thread. Never throws. */
     SwapResult execute(EntryImpl<?> e, Supplier<Implementation> target, StateFormat<?> forced, String reason, long timeoutMillis) {
-        long start = System.nanoTime();
-        if (!e.swapping.compareAndSet(false, true)) {
-            return finish(e, failedResult(e, null, "entry " + e.id() + " is mid-swap; retry when the running swap has ended", start), false);
-        }
-        try {
-            return swapLocked(e, target, forced, reason, timeoutOf(e, timeoutMillis), start);
-        } finally {
-            e.swapping.set(false);
-        }
-    }
-
-    private SwapResult swapLocked(EntryImpl<?> e, Supplier<Implementation> target, StateFormat<?> forced, String reason, long timeoutMillis, long start) {
-        if (EntryImpl.RELEASED.equals(e.state())) {
-            return finish(e, failedResult(e, null, "entry " + e.id() + " was released", start), false);
-        }
-        Implementation from = e.implementation();
-        Object old = e.instance();
-        SwapResult r = new SwapResult();
-        r.entryId = e.id();
-        r.from = from.label();
-        r.reason = reason;
-
-        // 1. Instantiate.
-        Implementation to;
-        Object fresh;
-        try {
-            to = target.get();
-            r.to = to.label();
-            fresh = instantiate(e.type(), to);
-        } catch (SwapException ex) {
-            return finish(e, failedResult(e, r, ex.getMessage(), start), true);
-        }
-        r.instantiateNanos = System.nanoTime() - start;
-
-        // Negotiate before anything changes.
-        List<StateFormat<?>> exports = Negotiation.exports(old);
-        List<StateFormat<?>> imports = Negotiation.imports(fresh);
-        StateFormat<?> format = forced != null
-                ? (exports.contains(forced) && imports.contains(forced) ? forced : null)
-                : Negotiation.negotiate(exports, imports);
-        if (format == null) {
-            to.release(fresh);
-            String why = forced != null
-                    ? "starting empty needs both sides to list the format 'empty': " + from.label() + " exports " + Negotiation.names(exports) + ", " + to.label() + " imports " + Negotiation.names(imports)
-                    : "no state format in common: " + from.label() + " exports " + Negotiation.names(exports) + ", " + to.label() + " imports " + Negotiation.names(imports)
-                            + "; choose an implementation that imports one of the exported formats";
-            return finish(e, failedResult(e, r, why, start), true);
-        }
-        r.format = format.name();
-        post(SwapConstants.TOPIC_STARTED, e, r, reason);
-
-        // 2. Interpose the mediator.
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        Mediator m = new Mediator(e, old);
-        e.mediator = m;
-        e.publish(e.proxy(m));
-        e.state(EntryImpl.SWAPPING);
-        String problem = null;
-        try {
-            // 3. Forward: wait for the calls that began before the mediator was interposed.
-            long t = System.nanoTime();
-            String running = Quiescence.awaitUntracked(e, old, deadline);
-            r.forwardNanos = System.nanoTime() - t;
-            if (running != null) {
-                problem = "timed out after " + timeoutMillis + " ms in the forward phase: " + running;
-            } else {
-                // 4. Blocked: hold new calls, let tracked ones drain.
-                t = System.nanoTime();
-                m.block();
-                boolean drained = m.awaitDrained(deadline);
-                r.blockedNanos = System.nanoTime() - t;
-                if (!drained) {
-                    problem = "timed out after " + timeoutMillis + " ms in the blocked phase: calls still run on thread(s) " + m.insideThreads();
-                } else {
-                    // 5. Transfer.
-                    t = System.nanoTime();
-                    problem = transfer(e, old, fresh, format);
-                    r.transferNanos = System.nanoTime() - t;
-                }
-            }
-        } catch (RuntimeException | Error ex) {
-            problem = "swap failed: " + ex;
-        }
-        if (problem != null) {
-            // Roll back: the old instance is intact; waiting calls resume on it.
-            e.publish(old);
-            m.end();
-            e.mediator = null;
-            e.retire(m);
-            e.state(EntryImpl.ACTIVE);
-            to.release(fresh);
-            r.waitedCalls = m.waited();
-        r.longestWaitNanos = m.longestWait();
-            r.outcome = SwapOutcome.ROLLED_BACK;
-            r.reason = problem;
-            e.rollbacks.incrementAndGet();
-            return finish(e, stamp(r, start), true);
-        }
-        // 6. Complete.
-        e.install(to, fresh);
-        m.end();
-        e.mediator = null;
-        e.retire(m);
-        e.state(EntryImpl.ACTIVE);
-        byInstance.remove(old);
-        byInstance.put(fresh, e);
-        from.release(old);
-        r.waitedCalls = m.waited();
-        r.longestWaitNanos = m.longestWait();
-        r.outcome = SwapOutcome.COMPLETED;
-        e.swaps.incrementAndGet();
-        return finish(e, stamp(r, start), true);
-    }
-
-    private String transfer(EntryImpl<?> e, Object old, Object fresh, StateFormat<?> format) {
-        Object state = null;
-        if (old instanceof StatefulComponent) {
-            try {
-                state = ((StatefulComponent) old).exportState(format);
-                format.cast(state);
-            } catch (Exception | LinkageError ex) {
-                return "export in format '" + format + "' failed, the old instance stays: " + ex;
-            }
-        }
-        if (fresh instanceof StatefulComponent) {
-            try {
-                ((StatefulComponent) fresh).importState(format, state, new Context(e.id()));
-            } catch (Exception | LinkageError ex) {
-                return "import in format '" + format + "' failed, the old instance stays: " + ex;
-            }
-        }
-        return null;
-    }
-
-    private final class Context implements TransferContext {
-        private final long id;
-
-        Context(long id) {
-            this.id = id;
-        }
-
-        @Override
-        public java.util.concurrent.Executor executor() {
-            return importers;
-        }
-
-        @Override
-        public int parallelism() {
-            return importers.getParallelism();
-        }
-
-        @Override
-        public long entryId() {
-            return id;
-        }
-    }
-
-    private static SwapResult stamp(SwapResult r, long start) {
-        r.totalNanos = System.nanoTime() - start;
-        r.endedAtMillis = System.currentTimeMillis();
-        return r;
-    }
-
-    private SwapResult failedResult(EntryImpl<?> e, SwapResult r, String why, long start) {
-        if (r == null) {
-            r = new SwapResult();
-            r.entryId = e.id();
-            r.from = e.implementationLabel();
-        }
-        r.outcome = SwapOutcome.FAILED;
-        r.reason = why;
-        return stamp(r, start);
-    }
-
-    private SwapResult finish(EntryImpl<?> e, SwapResult r, boolean record) {
-        if (r.outcome == SwapOutcome.FAILED) {
-            e.failures.incrementAndGet();
-        }
-        if (record) {
-            e.last = r;
-        }
-        synchronized (history) {
-            history.addFirst(r);
-            while (history.size() > historySize) {
-                history.removeLast();
-            }
-        }
-        post(r.outcome == SwapOutcome.COMPLETED ? SwapConstants.TOPIC_COMPLETED
-                : r.outcome == SwapOutcome.ROLLED_BACK ? SwapConstants.TOPIC_ROLLED_BACK : SwapConstants.TOPIC_FAILED, e, r, r.reason);
-        return r;
-    }
-
-    private void post(String topic, EntryImpl<?> e, SwapResult r, String reason) {
-        Map<String, Object> p = new HashMap<>();
-        p.put(SwapConstants.EVENT_ENTRY_ID, e.id());
-        p.put(SwapConstants.EVENT_INTERFACE, e.type().getName());
-        if (r.from != null) {
-            p.put(SwapConstants.EVENT_FROM, r.from);
-        }
-        if (r.to != null) {
-            p.put(SwapConstants.EVENT_TO, r.to);
-        }
-        if (r.format != null) {
-            p.put(SwapConstants.EVENT_FORMAT, r.format);
-        }
-        if (reason != null) {
-            p.put(SwapConstants.EVENT_REASON, reason);
-        }
-        try {
-            events.post(topic, p);
-        } catch (RuntimeException ignored) {
-            // events are best effort; a broken sink must not break a swap
-        }
+        SwapJob job = new SwapJob(e, reason, System.nanoTime());
+        protocol.run(new SwapProtocol.Request(List.of(job), j -> target, forced, false, timeoutOf(e, timeoutMillis), 0));
+        return job.result;
     }
 
     @Override
     public List<SwapResult> history(int max) {
-        synchronized (history) {
-            List<SwapResult> l = new ArrayList<>(Math.min(max, history.size()));
-            for (SwapResult r : history) {
-                if (l.size() >= max) {
-                    break;
-                }
-                l.add(r);
-            }
-            return l;
-        }
+        return history.last(max);
     }
 
     /** An object registered by {@link #register}: never instantiated or released by the platform. */

@@ -46,6 +46,10 @@ final class EntryImpl<T> implements Entry<T> {
     /** The mediator of the swap in progress, or {@code null}: for diagnostics and tests. */
     volatile Mediator mediator;
     private volatile String state = ACTIVE;
+    /** Counters of virtual-thread calls; created by the first such call. */
+    private volatile VirtualCalls virtualCalls;
+    private static final java.util.concurrent.atomic.AtomicReferenceFieldUpdater<EntryImpl, VirtualCalls> VIRTUAL_CALLS =
+            java.util.concurrent.atomic.AtomicReferenceFieldUpdater.newUpdater(EntryImpl.class, VirtualCalls.class, "virtualCalls");
 
     // guarded by this
     private Implementation implementation;
@@ -94,6 +98,21 @@ final class EntryImpl<T> implements Entry<T> {
 
     AbstractHandle inner() {
         return inner;
+    }
+
+    /** @return the counters of virtual-thread calls, created on first use (by a virtual-thread call) */
+    VirtualCalls virtualCalls() {
+        VirtualCalls v = virtualCalls;
+        if (v == null) {
+            VIRTUAL_CALLS.compareAndSet(this, null, new VirtualCalls());
+            v = virtualCalls;
+        }
+        return v;
+    }
+
+    /** @return the counters if a virtual thread ever called, else {@code null}: read by a swap after it published its mediator */
+    VirtualCalls virtualCallsIfAny() {
+        return virtualCalls;
     }
 
     String handleClassName() {
@@ -176,6 +195,13 @@ final class EntryImpl<T> implements Entry<T> {
         interposers = List.of();
         inner.target = released;
         outer.target = released;
+    }
+
+    /** @return the current implementation's properties plus {@code objectClass} (the entry's interface), for batch selectors */
+    java.util.Map<String, Object> properties() {
+        java.util.Map<String, Object> p = new java.util.HashMap<>(implementation().properties());
+        p.putIfAbsent("objectClass", new String[] {type.getName()});
+        return p;
     }
 
     @Override

@@ -26,6 +26,14 @@ interface Implementation {
     /** Gives an instance made by {@link #newInstance()} back (DS deactivates it). Never throws. */
     void release(Object instance);
 
+    /**
+     * @return the implementation's properties (service properties on OSGi), which batch selectors
+     *         match: at least {@link swap.api.SwapConstants#IMPL_NAME} and {@link swap.api.SwapConstants#IMPL_VERSION}
+     */
+    default java.util.Map<String, Object> properties() {
+        return java.util.Map.of(swap.api.SwapConstants.IMPL_NAME, name(), swap.api.SwapConstants.IMPL_VERSION, version());
+    }
+
     /** @return {@code name version}, for messages */
     default String label() {
         return name() + " " + version();

@@ -19,6 +19,13 @@ interface ImplementationSource {
      */
     Implementation resolve(Class<?> type, String target, Object exclude);
 
+    /**
+     * @param selector an implementation name, or an LDAP filter in parentheses
+     * @return a test over an entry's properties ({@link EntryImpl#properties()}) for batch selection
+     * @throws swap.api.SwapException for a malformed filter, saying what to write
+     */
+    java.util.function.Predicate<java.util.Map<String, Object>> selector(String selector);
+
     /** @return the implementations of {@code iface} ({@code null}: of every interface) */
     List<ImplementationDTO> list(String iface);
 

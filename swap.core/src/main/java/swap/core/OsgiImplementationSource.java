@@ -61,6 +61,17 @@ final class OsgiImplementationSource implements ImplementationSource {
     }
 
     @Override
+    public java.util.function.Predicate<Map<String, Object>> selector(String selector) {
+        String filter = toFilter(selector);
+        try {
+            org.osgi.framework.Filter f = FrameworkUtil.createFilter(filter);
+            return f::matches;
+        } catch (InvalidSyntaxException e) {
+            throw new SwapException("malformed filter " + selector + ": " + e.getMessage());
+        }
+    }
+
+    @Override
     public Implementation resolve(Class<?> type, String target, Object exclude) {
         String filter = toFilter(target);
         ServiceReference<?>[] refs;
@@ -215,6 +226,15 @@ final class OsgiImplementationSource implements ImplementationSource {
         @Override
         public Object origin() {
             return ref;
+        }
+
+        @Override
+        public Map<String, Object> properties() {
+            Map<String, Object> p = new LinkedHashMap<>();
+            for (String k : ref.getPropertyKeys()) {
+                p.put(k, ref.getProperty(k));
+            }
+            return p;
         }
 
         @Override

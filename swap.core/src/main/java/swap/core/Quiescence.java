@@ -3,33 +3,45 @@ package swap.core;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Set;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Finds the calls that entered an entry's old instance <em>before</em> the mediator was interposed
- * and waits for them to return: Linux livepatch's consistency model, applied to one entry.
+ * Finds the calls that entered the old instances of the entries being swapped <em>before</em> their
+ * mediators were interposed, and waits for them to return: Linux livepatch's consistency model,
+ * applied to a batch of entries at once.
  *
- * <p>Nothing on the normal call path records a call, so the only trace of such a call is on its
- * thread's stack: a frame of the entry's generated handle class directly below a frame of the
- * implementation. Right after the mediator is published, one snapshot of every thread is taken
- * ({@link Thread#getAllStackTraces()}: each thread is stopped at a safepoint or handshake, which
- * orders the publication before everything the thread does after it). A thread whose snapshot
- * shows a handle frame whose callee is not the mediator or an interposer chain is <em>pending</em>:
- * it either runs a call on the old instance or has read the target and is about to call it.
- * Pending threads are re-checked one at a time ({@link Thread#getStackTrace()}) until that frame is
- * gone; a thread that was not pending cannot call the old instance except through the mediator,
- * because its next read of the volatile target follows the snapshot.
+ * <p><b>Platform threads.</b> Nothing on their call path records a call, so the only trace of such a
+ * call is on its thread's stack: a frame of the entry's generated handle class directly below a
+ * frame of the implementation. Right after every mediator of the batch is published, one snapshot
+ * of every thread is taken ({@link Thread#getAllStackTraces()}: each thread is stopped at a
+ * safepoint or handshake, which orders the publications before everything the thread does after
+ * it). A thread whose snapshot shows a handle frame whose callee is not the mediator or an
+ * interposer chain is <em>pending</em> for the entries of that handle and callee class: it either
+ * runs a call on an old instance or has read the target and is about to call it. Pending threads
+ * are re-checked ({@link Thread#getStackTrace()}) until that frame is gone; a thread that was not
+ * pending cannot call an old instance except through a mediator, because its next read of the
+ * volatile target follows the snapshot. One snapshot serves the whole batch: its cost does not
+ * grow with the number of entries.
  *
- * <p>Frames name classes, not instances. A handle frame whose callee's class is not in the old
- * instance's class hierarchy belongs to another entry and is ignored (a call on an instance runs,
- * first, a method declared by its class, a superclass or an interface of it). A call on another
- * entry whose instance has the same class looks alike and makes the check wait longer, never
- * shorter; the swap's timeout bounds the wait. A stack as
- * deep as the VM's reporting limit might hide a frame, so it counts as pending too.
+ * <p>Frames name classes, not instances. Entries of one interface share one handle class, so they
+ * are grouped by (handle class, class of the old instance): a handle frame whose callee's class is
+ * not in the old instance's class hierarchy belongs to another group and is ignored (a call on an
+ * instance runs, first, a method declared by its class, a superclass or an interface of it). A call
+ * on another entry whose instance has the same class looks alike and makes the check wait longer,
+ * never shorter; the swap's timeout bounds the wait. A stack as deep as the VM's reporting limit
+ * might hide a frame, so it counts as pending too.
+ *
+ * <p><b>Virtual threads</b> (Java 21+) are in no snapshot; their calls are counted instead and
+ * drained per entry ({@link VirtualCalls}). <b>Retired mediators</b> (of earlier, rolled-back swaps)
+ * with calls in flight are waited for too.
  *
  * <p>Called only by the swapping thread.
  */
@@ -38,40 +50,81 @@ final class Quiescence {
     /** HotSpot's default -XX:MaxJavaStackTraceDepth: a stack this deep may have been cut off. */
     static final int TRUNCATED_DEPTH = 1024;
 
+    private static final ClassValue<Set<String>> CALLEES = new ClassValue<>() {
+        @Override
+        protected Set<String> computeValue(Class<?> c) {
+            return hierarchy(c);
+        }
+    };
+
     private Quiescence() {
     }
 
+    /** The jobs whose old instances share a handle class and an implementation class, and the threads pending for them. */
+    private static final class Group {
+        final String handleClass;
+        final String proxyClass;
+        final Set<String> callees;
+        final List<SwapJob> jobs = new ArrayList<>();
+        final List<Thread> pending = new ArrayList<>();
+
+        Group(String handleClass, String proxyClass, Set<String> callees) {
+            this.handleClass = handleClass;
+            this.proxyClass = proxyClass;
+            this.callees = callees;
+        }
+
+        boolean pending(StackTraceElement[] stack) {
+            return isPending(stack, handleClass, proxyClass, callees);
+        }
+    }
+
     /**
-     * Waits until no thread has an untracked call in {@code entry} and every retired mediator has
-     * drained.
+     * Waits until no thread has an untracked call in any job's entry, every retired mediator has
+     * drained and every virtual-thread call that may have read an old target has returned.
      *
-     * @return {@code null} when done, else a description of what still runs at the deadline
+     * @return the jobs that were not quiescent at the deadline, each with a description of what still
+     *         runs; empty when all are
      */
-    static String awaitUntracked(EntryImpl<?> entry, Object oldInstance, long deadlineNanos) {
+    static Map<SwapJob, String> await(List<SwapJob> jobs, long deadlineNanos) {
+        Map<List<Object>, Group> groups = new LinkedHashMap<>();
+        Map<SwapJob, Group> groupOf = new IdentityHashMap<>();
+        for (SwapJob j : jobs) {
+            Object old = j.oldInstance();
+            List<Object> key = List.of(j.entry.handleClassName(), j.entry.proxyClassName(), old.getClass());
+            Group g = groups.computeIfAbsent(key, k -> new Group(j.entry.handleClassName(), j.entry.proxyClassName(), calleeClasses(old)));
+            g.jobs.add(j);
+            groupOf.put(j, g);
+        }
         Thread self = Thread.currentThread();
-        String handleClass = entry.handleClassName();
-        String proxyClass = entry.proxyClassName();
-        Set<String> callees = calleeClasses(oldInstance);
-        List<Thread> pending = new ArrayList<>();
         for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
-            if (e.getKey() != self && isPending(e.getValue(), handleClass, proxyClass, callees)) {
-                pending.add(e.getKey());
+            if (e.getKey() == self) {
+                continue;
+            }
+            for (Group g : groups.values()) {
+                if (g.pending(e.getValue())) {
+                    g.pending.add(e.getKey());
+                }
             }
         }
+        List<SwapJob> waiting = new ArrayList<>(jobs);
         long pause = 1_000; // ns, doubled up to 1 ms
+        boolean first = true;
         while (true) {
-            pending.removeIf(t -> !t.isAlive() || !isPending(t.getStackTrace(), handleClass, proxyClass, callees));
-            int retired = entry.retiredInFlight();
-            if (pending.isEmpty() && retired == 0) {
-                return null;
+            if (!first) {
+                recheck(groups.values());
+            }
+            first = false;
+            waiting.removeIf(j -> groupOf.get(j).pending.isEmpty() && j.entry.retiredInFlight() == 0 && j.virtualDrained());
+            if (waiting.isEmpty()) {
+                return Map.of();
             }
             if (System.nanoTime() - deadlineNanos >= 0) {
-                StringBuilder b = new StringBuilder();
-                for (Thread t : pending) {
-                    b.append(b.length() == 0 ? "" : ", ").append(t.getName());
+                Map<SwapJob, String> late = new IdentityHashMap<>();
+                for (SwapJob j : waiting) {
+                    late.put(j, describe(j, groupOf.get(j)));
                 }
-                return (pending.isEmpty() ? "" : "calls that began before the swap still run on thread(s) " + b)
-                        + (retired == 0 ? "" : (pending.isEmpty() ? "" : "; ") + retired + " call(s) of an earlier, rolled-back swap still run");
+                return late;
             }
             if (pause < 20_000) {
                 Thread.onSpinWait();
@@ -82,16 +135,54 @@ final class Quiescence {
         }
     }
 
+    /** Re-checks each pending thread once (one stack trace per thread, whatever the number of groups it is pending for). */
+    private static void recheck(Iterable<Group> groups) {
+        Map<Thread, StackTraceElement[]> stacks = new HashMap<>();
+        for (Group g : groups) {
+            g.pending.removeIf(t -> {
+                if (!t.isAlive()) {
+                    return true;
+                }
+                return !g.pending(stacks.computeIfAbsent(t, Thread::getStackTrace));
+            });
+        }
+    }
+
+    private static String describe(SwapJob j, Group g) {
+        List<String> parts = new ArrayList<>();
+        if (!g.pending.isEmpty()) {
+            StringBuilder b = new StringBuilder();
+            for (Thread t : g.pending) {
+                b.append(b.length() == 0 ? "" : ", ").append(t.getName());
+            }
+            parts.add("calls that began before the swap still run on thread(s) " + b);
+        }
+        int retired = j.entry.retiredInFlight();
+        if (retired > 0) {
+            parts.add(retired + " call(s) of an earlier, rolled-back swap still run");
+        }
+        String virtual = j.virtualRunning();
+        if (!virtual.isEmpty()) {
+            parts.add(virtual);
+        }
+        return parts.isEmpty() ? "calls that began before the swap were still running" : String.join("; ", parts);
+    }
+
     /**
      * The classes whose methods a direct call on {@code instance} can run first: its class, its
-     * superclasses and every interface they implement (default methods). {@code null} (any class)
-     * when the instance's class is hidden or synthetic (a lambda): its frames are not reported.
+     * superclasses and every interface they implement (default methods); cached per class.
+     * {@code null} (any class) when the instance's class is hidden or synthetic (a lambda): its
+     * frames are not reported.
      */
     static Set<String> calleeClasses(Object instance) {
         Class<?> c = instance.getClass();
         if (c.isHidden() || c.isSynthetic()) {
             return null;
         }
+        return CALLEES.get(c);
+    }
+
+    private static Set<String> hierarchy(Class<?> c) {
         Set<String> names = new HashSet<>();
         Deque<Class<?>> todo = new ArrayDeque<>();
         todo.add(c);
@@ -102,7 +193,7 @@ final class Quiescence {
                 todo.addAll(List.of(k.getInterfaces()));
             }
         }
-        return names;
+        return Set.copyOf(names);
     }
 
     /**
@@ -134,7 +225,7 @@ final class Quiescence {
                     continue; // counted by a mediator, or the inner handle's own frame decides
                 }
             }
-            if (callees == null || callees.contains(callee)) {
+            if (callees == null || Objects.requireNonNull(callees).contains(callee)) {
                 return true;
             }
         }

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import swap.api.ImplementationDTO;
@@ -22,6 +23,7 @@ import swap.api.SwapException;
  */
 public final class StandaloneSource implements ImplementationSource {
 
+    private static final String OBJECT_CLASS = "objectClass";
     private final List<Impl> impls = new CopyOnWriteArrayList<>();
     private final Map<String, Supplier<? extends Interposer>> interposers = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -52,12 +54,13 @@ public final class StandaloneSource implements ImplementationSource {
      * @param properties further characteristics, as {@code key, value, key, value...}
      */
     public <T> void add(Class<T> type, String name, String version, Supplier<? extends T> factory, String... properties) {
-        Map<String, String> p = new HashMap<>();
+        Map<String, Object> p = new HashMap<>();
         for (int i = 0; i + 1 < properties.length; i += 2) {
             p.put(properties[i], properties[i + 1]);
         }
         p.put(SwapConstants.IMPL_NAME, name);
         p.put(SwapConstants.IMPL_VERSION, version);
+        p.put(OBJECT_CLASS, type.getName());
         impls.add(new Impl(type, name, version, factory, p));
     }
 
@@ -66,24 +69,51 @@ public final class StandaloneSource implements ImplementationSource {
         impls.removeIf(i -> i.name().equals(name));
     }
 
+    /**
+     * A filter of the simple forms this source understands: {@code NAME}, {@code (key=value)},
+     * {@code (key=*)} and {@code (&(key=value)(key=value)...)}.
+     */
+    @Override
+    public Predicate<Map<String, Object>> selector(String target) {
+        if (target == null || target.isBlank()) {
+            throw new SwapException("no target given: name an implementation or give a filter (key=value)");
+        }
+        if (!target.startsWith("(")) {
+            return p -> target.equals(String.valueOf(p.get(SwapConstants.IMPL_NAME)));
+        }
+        if (target.startsWith("(&") && target.endsWith(")")) {
+            List<Predicate<Map<String, Object>>> terms = new ArrayList<>();
+            String inner = target.substring(2, target.length() - 1);
+            int depth = 0;
+            int from = 0;
+            for (int i = 0; i < inner.length(); i++) {
+                char c = inner.charAt(i);
+                if (c == '(' && depth++ == 0) {
+                    from = i;
+                } else if (c == ')' && --depth == 0) {
+                    terms.add(selector(inner.substring(from, i + 1)));
+                }
+            }
+            if (depth != 0 || terms.isEmpty()) {
+                throw new SwapException("malformed filter '" + target + "': write (&(key=value)(key=value))");
+            }
+            return p -> terms.stream().allMatch(t -> t.test(p));
+        }
+        int eq = target.indexOf('=');
+        if (!target.endsWith(")") || eq < 0) {
+            throw new SwapException("malformed filter '" + target + "': write (key=value)");
+        }
+        String key = target.substring(1, eq);
+        String value = target.substring(eq + 1, target.length() - 1);
+        return p -> value.equals("*") ? p.containsKey(key) : p.containsKey(key) && value.equals(String.valueOf(p.get(key)));
+    }
+
     @Override
     public Implementation resolve(Class<?> type, String target, Object exclude) {
-        String key;
-        String value;
-        if (target.startsWith("(")) {
-            int eq = target.indexOf('=');
-            if (!target.endsWith(")") || eq < 0) {
-                throw new SwapException("malformed filter '" + target + "': write (key=value)");
-            }
-            key = target.substring(1, eq);
-            value = target.substring(eq + 1, target.length() - 1);
-        } else {
-            key = SwapConstants.IMPL_NAME;
-            value = target;
-        }
+        Predicate<Map<String, Object>> match = selector(target);
         Impl best = null;
         for (Impl i : impls) {
-            if (i.type == type && i != exclude && (value.equals("*") ? i.properties.containsKey(key) : value.equals(i.properties.get(key)))) {
+            if (i.type == type && i != exclude && match.test(i.properties)) {
                 if (best == null || compareVersions(i.version(), best.version()) > 0) {
                     best = i;
                 }
@@ -127,9 +157,9 @@ public final class StandaloneSource implements ImplementationSource {
     private static final class Impl extends Implementation.Named {
         final Class<?> type;
         final Supplier<?> factory;
-        final Map<String, String> properties;
+        final Map<String, Object> properties;
 
-        Impl(Class<?> type, String name, String version, Supplier<?> factory, Map<String, String> properties) {
+        Impl(Class<?> type, String name, String version, Supplier<?> factory, Map<String, Object> properties) {
             super(name, version, null);
             this.type = type;
             this.factory = factory;
@@ -139,6 +169,11 @@ public final class StandaloneSource implements ImplementationSource {
         @Override
         public Object origin() {
             return this;
+        }
+
+        @Override
+        public Map<String, Object> properties() {
+            return properties;
         }
 
         @Override

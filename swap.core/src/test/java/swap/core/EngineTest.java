@@ -121,7 +121,7 @@ public class EngineTest {
         Entry<Counter> e = atomicEntry();
         SwapResult r = await(engine.rejuvenate(e.id(), false, null));
         // Atomic imports EMPTY but does not export it: starting empty is refused, nothing changes.
-        assertEquals(SwapOutcome.FAILED, r.outcome);
+        assertEquals(SwapOutcome.REFUSED, r.outcome);
         assertTrue(r.reason, r.reason.contains("'empty'"));
         assertEquals(5, e.handle().get());
 
@@ -134,22 +134,26 @@ public class EngineTest {
     }
 
     @Test
-    public void noCommonFormatFailsAndChangesNothing() throws Exception {
+    public void noCommonFormatIsRefusedAndChangesNothing() throws Exception {
         Entry<Counter> e = atomicEntry();
+        int posted = topics.size();
         SwapResult r = await(engine.swap(e.id(), "stateless", null));
-        assertEquals(SwapOutcome.FAILED, r.outcome);
+        assertEquals(SwapOutcome.REFUSED, r.outcome);
         assertTrue(r.reason, r.reason.contains("no state format in common") && r.reason.contains("[counter.cell, counter.value]"));
         assertEquals(5, e.handle().get());
         assertEquals("atomic", e.describe().implementation);
-        assertEquals(1, e.describe().failures);
-        assertEquals(SwapConstants.TOPIC_FAILED, topics.get(topics.size() - 1));
+        // A refused request is not a swap: not counted, not in the history, no event.
+        assertEquals(0, e.describe().failures);
+        assertEquals(null, e.describe().lastSwap);
+        assertTrue(engine.history(10).stream().noneMatch(h -> h == r));
+        assertEquals(posted, topics.size());
     }
 
     @Test
     public void unknownTargetsAndIdsAreClearErrors() throws Exception {
         Entry<Counter> e = atomicEntry();
         SwapResult r = await(engine.swap(e.id(), "nope", null));
-        assertEquals(SwapOutcome.FAILED, r.outcome);
+        assertEquals(SwapOutcome.REFUSED, r.outcome);
         assertTrue(r.reason, r.reason.contains("no implementation of " + Counter.class.getName() + " matches nope"));
         try {
             engine.swap(4242, "atomic", null);
@@ -407,7 +411,7 @@ public class EngineTest {
                 () -> source.resolve(Counter.class, "striped", null), null, "first", 5000), pool);
         until(() -> EntryImpl.SWAPPING.equals(((EntryImpl<?>) e).state()));
         SwapResult second = await(engine.swap(e.id(), "atomic", "second"));
-        assertEquals(SwapOutcome.FAILED, second.outcome);
+        assertEquals(SwapOutcome.REFUSED, second.outcome);
         assertTrue(second.reason, second.reason.contains("mid-swap"));
         Slow.gate.countDown();
         assertEquals(SwapOutcome.COMPLETED, first.get(10, TimeUnit.SECONDS).outcome);
