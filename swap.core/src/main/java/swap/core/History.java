@@ -55,6 +55,9 @@ final class History {
     }
 
     private void post(String topic, EntryImpl<?> e, SwapResult r, String reason, long batchId) {
+        if (events == EventSink.NONE) {
+            return; // nobody listens (outside OSGi): do not build the properties
+        }
         Map<String, Object> p = new HashMap<>();
         p.put(SwapConstants.EVENT_ENTRY_ID, e.id());
         p.put(SwapConstants.EVENT_INTERFACE, e.type().getName());
@@ -70,6 +73,9 @@ final class History {
 
     /** Posts a batch's start ({@code result == null}) or end. */
     void batch(long batchId, boolean atomic, long[] entries, String target, String reason, BatchResult result) {
+        if (events == EventSink.NONE) {
+            return;
+        }
         Map<String, Object> p = new HashMap<>();
         p.put(SwapConstants.EVENT_BATCH_ID, batchId);
         p.put(SwapConstants.EVENT_ATOMIC, atomic);
