@@ -135,15 +135,23 @@ final class Quiescence {
         }
     }
 
+    /** Past this many pending threads, one new snapshot of every thread is cheaper than a stack trace each. */
+    static final int RESNAPSHOT = 8;
+
     /** Re-checks each pending thread once (one stack trace per thread, whatever the number of groups it is pending for). */
     private static void recheck(Iterable<Group> groups) {
-        Map<Thread, StackTraceElement[]> stacks = new HashMap<>();
+        Set<Thread> pending = new HashSet<>();
+        for (Group g : groups) {
+            pending.addAll(g.pending);
+        }
+        Map<Thread, StackTraceElement[]> stacks = pending.size() > RESNAPSHOT ? Thread.getAllStackTraces() : new HashMap<>();
         for (Group g : groups) {
             g.pending.removeIf(t -> {
                 if (!t.isAlive()) {
                     return true;
                 }
-                return !g.pending(stacks.computeIfAbsent(t, Thread::getStackTrace));
+                StackTraceElement[] stack = stacks.computeIfAbsent(t, Thread::getStackTrace);
+                return !g.pending(stack);
             });
         }
     }
