@@ -154,7 +154,7 @@ public class ShellTest {
         assertRefused(() -> shell.swap(id, "plain", -1), "swap: timeout -1 ms is negative");
         assertRefused(() -> shell.remove(id, "x"), "swap: entry " + id + " has no monitor named x");
         assertRefused(() -> shell.interpose(id, "x"), "swap: no interposer named 'x'");
-        assertRefused(() -> Shell.id("abc"), "swap: not an entry id: abc");
+        assertRefused(() -> Shell.id("swap", "abc"), "swap: not an entry id: abc");
         assertRefused(() -> shell.open(java.nio.file.Paths.get("x"), false), "fcm: no file cache service: ");
         assertRefused(() -> shell.read(id, 0, 1), "fcm: entry " + id + " is a " + Counter.class.getName() + ", not a file");
         assertRefused(() -> shell.policy("p", "on"), "swap: no policy runner");
