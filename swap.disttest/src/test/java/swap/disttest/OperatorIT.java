@@ -4,12 +4,10 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -174,21 +172,8 @@ public class OperatorIT {
         Files.copy(Paths.get(java.net.URI.create(Console.bundle("example.api"))), deploy.resolve("swap.example.api.jar"));
         Files.copy(Paths.get(java.net.URI.create(Console.bundle("example.simple"))), deploy.resolve("swap.example.simple.jar"));
         Files.write(deploy.resolve("swap.health.cfg"), "window.seconds=7\n".getBytes(StandardCharsets.UTF_8));
-        Path out = work.resolve("output.txt");
-        Process p = new ProcessBuilder(Console.java(), "-jar", Console.jar().toString())
-                .directory(work.toFile()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        try (OutputStream stdin = p.getOutputStream()) {
-            stdin.write(("lb -s swap.example\nswap:impls " + COUNTER + "\n"
-                    + "echo configurations: ((context:service (context:servicereference org.osgi.service.cm.ConfigurationAdmin)) listConfigurations '(service.pid=swap.health)')\n")
-                    .getBytes(StandardCharsets.UTF_8));
-        }
-        boolean ended = p.waitFor(Console.COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        if (!ended) {
-            p.destroyForcibly();
-        }
-        String output = new String(Files.readAllBytes(out), StandardCharsets.UTF_8);
-        assertTrue("did not stop at end of input:\n" + output, ended);
-        assertEquals(output, 0, p.exitValue());
+        String output = Console.piped(work, "lb -s swap.example\nswap:impls " + COUNTER + "\n"
+                + "echo configurations: ((context:service (context:servicereference org.osgi.service.cm.ConfigurationAdmin)) listConfigurations '(service.pid=swap.health)')\n");
         assertTrue(output, output.matches("(?s).*\\|Active +\\|.*\\|swap\\.example\\.api .*"));
         assertTrue(output, output.matches("(?s).*\\|Active +\\|.*\\|swap\\.example\\.simple .*"));
         assertTrue(output, output.matches("(?s).*" + Pattern.quote(COUNTER) + " *\\|counter\\.simple *\\|.*"));
