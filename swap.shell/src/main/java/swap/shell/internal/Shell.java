@@ -263,12 +263,12 @@ public final class Shell {
     }
 
     /**
-     * Whether a swap was refused before it began: outcome REFUSED (swap.api versions that have it;
-     * compared by name, so this bundle runs on either), or FAILED, which before REFUSED existed meant
-     * "did not begin" too. Either way nothing changed.
+     * Whether a swap did not begin: refused (REFUSED: no match, no common format, mid-swap...) or
+     * failed before anything changed (FAILED: the replacement could not be instantiated). Either way
+     * nothing changed, and the shell prints one line.
      */
     static boolean refused(SwapResult r) {
-        return r.outcome == SwapOutcome.FAILED || "REFUSED".equals(String.valueOf(r.outcome));
+        return r.outcome == SwapOutcome.REFUSED || r.outcome == SwapOutcome.FAILED;
     }
 
     /**
