@@ -224,12 +224,14 @@ final class Upgrades {
     /** Moves {@code e} from its old instance to a holder that keeps its state and its calls until the bundle's new revision registers. */
     private void hold(EntryImpl<?> e, ServiceReference<?> ref, Bundle b, String name) {
         Object old = e.instance();
-        List<StateFormat<?>> portable = portable(old, b);
+        List<String> skipped = new ArrayList<>();
+        List<StateFormat<?>> portable = portable(old, b, skipped);
         if (portable.isEmpty()) {
             return; // every format is private to the old revision: the evacuation that follows deals with it
         }
         long hold = holdMillis;
         Hold h = new Hold(e, ref, b, name, portable, hold);
+        h.skipped = List.copyOf(skipped);
         String why = "bundle " + b.getSymbolicName() + " (" + b.getBundleId() + ") is being updated or refreshed: calls wait for its new revision (at most "
                 + hold + " ms)";
         SwapResult r;
@@ -267,7 +269,7 @@ final class Upgrades {
      * in the order the old instance imports them (its next revision most likely imports the same),
      * {@code empty} last.
      */
-    private static List<StateFormat<?>> portable(Object old, Bundle b) {
+    private static List<StateFormat<?>> portable(Object old, Bundle b, List<String> skipped) {
         List<StateFormat<?>> exports = Negotiation.exports(old);
         List<StateFormat<?>> order = new ArrayList<>();
         for (StateFormat<?> f : Negotiation.imports(old)) {
@@ -285,6 +287,9 @@ final class Upgrades {
             Bundle owner = FrameworkUtil.getBundle(f.type());
             if (!f.equals(StateFormat.EMPTY) && (owner == null || owner.getBundleId() != b.getBundleId())) {
                 l.add(f);
+            } else if (skipped != null && !f.equals(StateFormat.EMPTY)) {
+                skipped.add(f.name() + ": " + f.type().getName() + " is defined by bundle " + b.getSymbolicName() + " (" + b.getBundleId()
+                        + ") itself, and its next revision defines it again as another class");
             }
         }
         if (exports.contains(StateFormat.EMPTY) && !(old instanceof StatefulComponent)) {
@@ -314,6 +319,8 @@ final class Upgrades {
         volatile java.util.concurrent.ScheduledFuture<?> timeout;
         // the state, written by the hold swap's import (swapping thread), read when the hold ends (this class's thread)
         volatile StateFormat<?> format;
+        /** The old instance's formats left out because the new revision cannot read them (set before the hold begins). */
+        volatile List<String> skipped = List.of();
         volatile Object state;
         private final ReentrantLock lock = new ReentrantLock();
         private final Condition released = lock.newCondition();
@@ -540,6 +547,7 @@ final class Upgrades {
             r.from = label();
             r.to = impl.label();
             r.format = formatName;
+            r.skippedFormats = skipped;
             r.blockedNanos = System.nanoTime() - heldSince;
             r.transferNanos = transferNanos;
             r.totalNanos = System.nanoTime() - created;
