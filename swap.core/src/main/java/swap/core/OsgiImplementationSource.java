@@ -49,7 +49,7 @@ final class OsgiImplementationSource implements ImplementationSource {
         return filter;
     }
 
-    private static String escape(String s) {
+    static String escape(String s) {
         StringBuilder b = new StringBuilder();
         for (char c : s.toCharArray()) {
             if (c == '\\' || c == '*' || c == '(' || c == ')') {

@@ -160,7 +160,7 @@ final class Upgrades {
     /** The upgrade policy of {@code name}: the {@code policy} of the {@code swap.upgrade.policy} configuration naming it, else manual. */
     String policy(String name) {
         try {
-            ServiceReference<?>[] refs = context.getServiceReferences(UpgradePolicy.class.getName(), "(" + UpgradePolicy.NAME + "=" + escape(name) + ")");
+            ServiceReference<?>[] refs = context.getServiceReferences(UpgradePolicy.class.getName(), "(" + UpgradePolicy.NAME + "=" + OsgiImplementationSource.escape(name) + ")");
             if (refs != null) {
                 for (ServiceReference<?> r : refs) {
                     if (UpgradeManager.AUTO.equals(String.valueOf(r.getProperty(UpgradePolicy.POLICY)).trim())) {
@@ -172,17 +172,6 @@ final class Upgrades {
             // no policy readable: manual
         }
         return UpgradeManager.MANUAL;
-    }
-
-    private static String escape(String s) {
-        StringBuilder b = new StringBuilder();
-        for (char c : s.toCharArray()) {
-            if (c == '\\' || c == '*' || c == '(' || c == ')') {
-                b.append('\\');
-            }
-            b.append(c);
-        }
-        return b.toString();
     }
 
     /** Auto policy: every entry on a lower version of {@code name} moves to {@code ref}, one batch. */
