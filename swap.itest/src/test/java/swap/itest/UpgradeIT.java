@@ -285,6 +285,41 @@ public class UpgradeIT extends PlatformTestSupport {
     }
 
     @Test
+    public void aNewRevisionThatCannotTakeTheStateLeavesTheEntriesOnTheOldInstanceAndSaysWhy() throws Exception {
+        Configuration faults = configs.getConfiguration("swap.example.simple.faults", "?");
+        made.add(faults);
+        Dictionary<String, Object> d = new Hashtable<>();
+        d.put("fail.import", "true");
+        faults.update(d);
+        Bundle simple = installSimple("example.simple");
+        List<Entry<Counter>> es = List.of(counter(), counter());
+        try (CounterLoad load = new CounterLoad(2, List.of(es.get(0).handle(), es.get(1).handle()))) {
+            try (InputStream in = new URL(testBundleUrl("example.simple2")).openStream()) {
+                simple.update(in); // 1.1.0, which refuses every import
+            }
+            for (Entry<Counter> e : es) {
+                await("entry " + e.id() + " given back after the hold", () -> history(e.id()).size() == 2);
+            }
+            Thread.sleep(200);
+            load.close();
+            load.check(es);
+        }
+        for (Entry<Counter> e : es) {
+            EntryDTO dto = e.describe();
+            assertEquals("back on the old revision's instance, whose service is gone", "ORPHANED", dto.state);
+            assertEquals("1.0.0", dto.version);
+            List<SwapResult> h = history(e.id());
+            assertEquals(SwapOutcome.COMPLETED, h.get(0).outcome); // to the holder
+            SwapResult back = h.get(1);
+            assertEquals(back.toString(), SwapOutcome.ROLLED_BACK, back.outcome);
+            assertTrue(back.reason, back.reason.startsWith("the new revision of bundle swap.example.simple (" + simple.getBundleId()
+                    + ") brought no usable implementation counter.simple within"));
+            assertTrue(back.reason, back.reason.contains("refuse imports"));
+            assertTrue(back.reason, back.reason.contains("the entry is back on its old instance (ORPHANED)"));
+        }
+    }
+
+    @Test
     public void fileInstallOverwriteInDeployUpgradesInPlace() throws Exception {
         Path deploy = Paths.get(System.getProperty("felix.fileinstall.dir", "target/deploy"));
         if (context.getProperty("felix.fileinstall.dir") != null) {
