@@ -45,7 +45,7 @@ public class SideBySide implements UpgradeManager {
     private final OsgiSwapManager engine;
 
     @Activate
-    public SideBySide(BundleContext context, @Reference SwapManager manager) {
+    public SideBySide(BundleContext context, @Reference(target = "(component.name=swap.core.OsgiSwapManager)") SwapManager manager) {
         this.context = context;
         this.engine = (OsgiSwapManager) manager;
     }

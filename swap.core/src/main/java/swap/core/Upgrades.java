@@ -128,7 +128,7 @@ final class Upgrades {
         }
         long bundleId = b.getBundleId();
         for (Hold h : held.values()) {
-            if (h.name.equals(name) && h.bundleId == bundleId) {
+            if (h.name.equals(name) && h.bundleId == bundleId && types(ref).contains(h.entry.type().getName())) {
                 thread.execute(() -> h.complete(source.of(ref), "in-place upgrade: bundle " + b.getSymbolicName() + " (" + bundleId
                         + ") came back as " + revisionOf(b) + " with implementation " + name));
             }
@@ -329,7 +329,7 @@ final class Upgrades {
             this.holdMillis = holdMillis;
             this.oldImpl = entry.implementation();
             this.oldInstance = entry.instance();
-            this.holder = Proxy.newProxyInstance(new Both(entry.type().getClassLoader()),
+            this.holder = Proxy.newProxyInstance(HOLDER_LOADERS.get(entry.type()),
                     new Class<?>[] {entry.type(), StatefulComponent.class}, this);
         }
 
@@ -547,6 +547,14 @@ final class Upgrades {
             entry.swapping.set(false);
         }
     }
+
+    /** One holder class loader per component interface, so that every hold of it shares one proxy class. */
+    private static final ClassValue<ClassLoader> HOLDER_LOADERS = new ClassValue<>() {
+        @Override
+        protected ClassLoader computeValue(Class<?> type) {
+            return new Both(type.getClassLoader());
+        }
+    };
 
     /**
      * The holder's class loader: the component interface from its own loader, the state-transfer SPI
