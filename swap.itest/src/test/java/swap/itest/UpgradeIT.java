@@ -487,11 +487,18 @@ public class UpgradeIT extends PlatformTestSupport {
                 assertTrue(d.stateReason, d.stateReason.contains("bundle swap.example.simple (" + simple.getBundleId() + ") uninstalled"));
                 assertEquals("counter.simple", d.implementation);
             }
+            org.apache.felix.hc.api.HealthCheck check = (org.apache.felix.hc.api.HealthCheck) context.getService(
+                    context.getServiceReferences(org.apache.felix.hc.api.HealthCheck.class, "(hc.name=swap)").iterator().next());
+            org.apache.felix.hc.api.Result health = check.execute();
+            assertEquals(health.toString(), org.apache.felix.hc.api.Result.Status.WARN, health.getStatus());
+            assertTrue(health.toString(), health.toString().contains("entry " + es.get(0).id() + " (" + Counter.class.getName() + ") is ORPHANED"));
             Thread.sleep(300); // the entries keep running on their last instance
             again = installSimple("example.simple");
             for (Entry<Counter> e : es) {
                 await("entry " + e.id() + " adopted", () -> e.describe().bundleId == again.getBundleId() && "ACTIVE".equals(e.describe().state));
             }
+            String after = check.execute().toString();
+            assertFalse("no orphan any more: " + after, after.contains("ORPHANED"));
             Thread.sleep(200);
             load.close();
             load.check(es);
