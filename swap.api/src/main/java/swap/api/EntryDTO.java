@@ -14,8 +14,32 @@ public final class EntryDTO {
     public String version;
     /** The symbolic name of the bundle providing the current implementation ({@code null} for a registered object). */
     public String bundle;
-    /** The entry's state: {@code ACTIVE}, {@code SWAPPING} or {@code RELEASED}. */
+    /**
+     * The entry's state: {@code ACTIVE}, {@code SWAPPING}, {@code UPGRADING} (its implementation's
+     * bundle is being updated or refreshed: calls wait for the new revision, bounded),
+     * {@code ORPHANED} (its implementation's service is gone: it still runs on its last instance and
+     * moves to the next implementation of the same name that registers) or {@code RELEASED}.
+     */
     public String state;
+    /**
+     * Why the entry is {@code UPGRADING} or {@code ORPHANED}; {@code null} otherwise.
+     *
+     * @since 1.1
+     */
+    public String stateReason;
+    /**
+     * The id of the bundle providing the current implementation, {@code -1} for a registered object;
+     * with {@link #revision} it tells an in-place upgrade apart.
+     *
+     * @since 1.1
+     */
+    public long bundleId = -1;
+    /**
+     * The bundle version of the revision whose class the current instance is, or {@code null}.
+     *
+     * @since 1.1
+     */
+    public String revision;
     /** Swaps completed. */
     public long swaps;
     /** Swaps rolled back. */

@@ -18,6 +18,14 @@ public final class SwapResult {
     public String to;
     /** The state format used; {@code null} if negotiation did not happen or found none. */
     public String format;
+    /**
+     * Formats both sides list by name that negotiation skipped, each as {@code name: why}, in the
+     * importer's order; e.g. a by-reference format whose type is private to the exporter's bundle
+     * revision, which the importer sees as another {@code Class}. Empty when none was skipped.
+     *
+     * @since 1.1
+     */
+    public java.util.List<String> skippedFormats = java.util.List.of();
     /** Time to instantiate the replacement. */
     public long instantiateNanos;
     /** Forward phase: waiting for calls that began before the mediator was interposed. */
@@ -38,6 +46,7 @@ public final class SwapResult {
     @Override
     public String toString() {
         return "swap of entry " + entryId + " " + outcome + " (" + from + " -> " + to + ", format " + format
+                + (skippedFormats == null || skippedFormats.isEmpty() ? "" : ", skipped " + skippedFormats)
                 + ", " + totalNanos / 1000 + " us" + (reason == null ? "" : ", " + reason) + ")";
     }
 }

@@ -11,6 +11,9 @@
  * <li>{@link swap.api.Interposer}: the SPI for monitors and other wrappers of a live entry.</li>
  * <li>{@link swap.api.Batch} and {@link swap.api.BatchResult}: many entries swapped by one request,
  * optionally all-or-nothing (an atomic group).</li>
+ * <li>{@link swap.api.UpgradeManager} and {@link swap.api.UpgradeResult}: side-by-side upgrades of an
+ * implementation bundle (every entry moved as one atomic group) and the upgrade policy per
+ * implementation name.</li>
  * <li>{@link swap.api.SwapConstants}: service-property keys and event topics.</li>
  * </ul>
  */

@@ -85,6 +85,27 @@ public class Engine implements SwapManager {
         this((ImplementationSource) source);
     }
 
+    /** For {@link Upgrades}: the table, the history, a transfer context and the default timeout. */
+    Table table() {
+        return table;
+    }
+
+    History history() {
+        return history;
+    }
+
+    swap.api.TransferContext transferContext(long id) {
+        return protocol.new Context(id);
+    }
+
+    long defaultTimeoutMillis() {
+        return defaultTimeoutMillis;
+    }
+
+    ImplementationSource source() {
+        return source;
+    }
+
     void events(EventSink sink) {
         history.events(sink);
     }

@@ -27,6 +27,10 @@ final class EntryImpl<T> implements Entry<T> {
     static final String ACTIVE = "ACTIVE";
     static final String SWAPPING = "SWAPPING";
     static final String RELEASED = "RELEASED";
+    /** Shown while calls wait for the new revision of the entry's implementation (see {@link Upgrades}); set only while the entry is claimed. */
+    static final String UPGRADING = "UPGRADING";
+    /** Shown (never stored) while the entry's implementation is gone: {@link Implementation#goneBecause()}. */
+    static final String ORPHANED = "ORPHANED";
 
     private final long id;
     private final Class<T> type;
@@ -48,6 +52,8 @@ final class EntryImpl<T> implements Entry<T> {
     /** The mediator of the swap in progress, or {@code null}: for diagnostics and tests. */
     volatile Mediator mediator;
     private volatile String state = ACTIVE;
+    /** Why the entry is {@link #UPGRADING}, or {@code null}. */
+    volatile String stateReason;
     /** Counters of virtual-thread calls; created by the first such call. */
     private volatile VirtualCalls virtualCalls;
     private static final java.util.concurrent.atomic.AtomicReferenceFieldUpdater<EntryImpl, VirtualCalls> VIRTUAL_CALLS =
@@ -240,6 +246,14 @@ final class EntryImpl<T> implements Entry<T> {
         d.version = impl.version();
         d.bundle = impl.bundle();
         d.state = state;
+        d.stateReason = stateReason;
+        String gone = ACTIVE.equals(d.state) ? impl.goneBecause() : null;
+        if (gone != null) {
+            d.state = ORPHANED;
+            d.stateReason = gone;
+        }
+        d.bundleId = impl.bundleId();
+        d.revision = impl.revision(inst);
         d.swaps = swaps.get();
         d.rollbacks = rollbacks.get();
         d.failures = failures.get();

@@ -34,6 +34,25 @@ interface Implementation {
         return java.util.Map.of(swap.api.SwapConstants.IMPL_NAME, name(), swap.api.SwapConstants.IMPL_VERSION, version());
     }
 
+    /**
+     * @return why instances of this implementation have no provider any more (its service was
+     *         unregistered: the bundle stopped or was uninstalled), or {@code null} while it is
+     *         available; an entry still running such an instance is ORPHANED
+     */
+    default String goneBecause() {
+        return null;
+    }
+
+    /** @return the providing bundle's id, {@code -1} if none */
+    default long bundleId() {
+        return -1;
+    }
+
+    /** @return which revision of the providing bundle {@code instance}'s class comes from, e.g. {@code 1.0.0 (19.1)}, or {@code null} */
+    default String revision(Object instance) {
+        return null;
+    }
+
     /** @return {@code name version}, for messages */
     default String label() {
         return name() + " " + version();

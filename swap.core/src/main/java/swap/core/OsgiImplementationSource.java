@@ -49,7 +49,7 @@ final class OsgiImplementationSource implements ImplementationSource {
         return filter;
     }
 
-    private static String escape(String s) {
+    static String escape(String s) {
         StringBuilder b = new StringBuilder();
         for (char c : s.toCharArray()) {
             if (c == '\\' || c == '*' || c == '(' || c == ')') {
@@ -214,13 +214,38 @@ final class OsgiImplementationSource implements ImplementationSource {
         return new ArrayList<>(names);
     }
 
+    /** @return the implementation behind {@code ref} (a registered implementation service) */
+    Implementation of(ServiceReference<?> ref) {
+        return new Service(ref);
+    }
+
     private final class Service extends Implementation.Named {
         private final ServiceReference<?> ref;
+        private final Bundle provider;
 
         Service(ServiceReference<?> ref) {
             super(OsgiImplementationSource.name(ref), OsgiImplementationSource.version(ref).toString(),
                     ref.getBundle() == null ? null : ref.getBundle().getSymbolicName());
             this.ref = ref;
+            this.provider = ref.getBundle();
+        }
+
+        @Override
+        public String goneBecause() {
+            if (ref.getBundle() != null) {
+                return null;
+            }
+            return Upgrades.gone(label(), provider);
+        }
+
+        @Override
+        public long bundleId() {
+            return provider == null ? -1 : provider.getBundleId();
+        }
+
+        @Override
+        public String revision(Object instance) {
+            return Upgrades.revision(instance);
         }
 
         @Override

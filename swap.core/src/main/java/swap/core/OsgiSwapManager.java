@@ -6,7 +6,6 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceEvent;
 import org.osgi.framework.ServiceListener;
-import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -28,12 +27,10 @@ import swap.api.SwapManager;
 /**
  * The swap manager as a DS component. Configuration PID {@code swap.core.manager}.
  *
- * <p>When an implementation service is unregistered (its bundle stops or is uninstalled), every
- * entry it backs is first moved, with its state, to the best remaining implementation of the same
- * name, else of any name; the service's event is delivered synchronously, so the old instances are
- * still active while they export their state. An entry that nothing could take stays on its old
- * instance and moves, with its state, to the next implementation of the same name that is
- * registered (DS re-registers a component after a configuration change this way).
+ * <p>Implementation services coming and going with their bundles (update, refresh, stop,
+ * uninstall, a new version, ORPHANED entries and their adoption, the auto upgrade policy) are
+ * handled by {@link Upgrades}: the service events are delivered synchronously, so the old instances
+ * are still active while they export their state.
  */
 @Component(service = SwapManager.class, configurationPid = "swap.core.manager", immediate = true)
 @Designate(ocd = OsgiSwapManager.Config.class)
@@ -46,10 +43,14 @@ public class OsgiSwapManager extends Engine {
 
         @AttributeDefinition(name = "History length", description = "How many swap results swap:history keeps.", min = "0")
         int history_size() default 256;
+
+        @AttributeDefinition(name = "Upgrade hold (ms)", description = "While an implementation's bundle is updated or refreshed, how long its entries' calls may wait for the new revision before the entries move elsewhere.", min = "1")
+        long upgrade_hold_millis() default 5000;
     }
 
     private final BundleContext context;
     private final ServiceListener implementationsGoing;
+    private final Upgrades upgrades;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile EventAdmin eventAdmin;
@@ -63,6 +64,7 @@ public class OsgiSwapManager extends Engine {
         super(new OsgiImplementationSource(context));
         this.context = context;
         configure(config.timeout_millis(), config.history_size());
+        upgrades = new Upgrades(this, context, (OsgiImplementationSource) source(), config.upgrade_hold_millis());
         events((topic, properties) -> {
             EventAdmin admin = eventAdmin;
             if (admin != null) {
@@ -81,16 +83,10 @@ public class OsgiSwapManager extends Engine {
             }
         });
         implementationsGoing = event -> {
-            ServiceReference<?> ref = event.getServiceReference();
-            String name = OsgiImplementationSource.name(ref);
             if (event.getType() == ServiceEvent.UNREGISTERING) {
-                evacuate(ref, "implementation " + name + " is going away (bundle " + ref.getBundle().getSymbolicName() + ")");
+                upgrades.unregistering(event.getServiceReference());
             } else if (event.getType() == ServiceEvent.REGISTERED) {
-                // Entries left on an instance whose service went away (nothing else could take them,
-                // or DS re-registered the component after a configuration change) move to the new one.
-                adopt(name, origin -> origin instanceof ServiceReference && ((ServiceReference<?>) origin).getBundle() == null,
-                        "(" + Constants.SERVICE_ID + "=" + ref.getProperty(Constants.SERVICE_ID) + ")",
-                        "implementation " + name + " is available again (service " + ref.getProperty(Constants.SERVICE_ID) + ")");
+                upgrades.registered(event.getServiceReference());
             }
         };
         try {
@@ -103,11 +99,17 @@ public class OsgiSwapManager extends Engine {
     @Modified
     void modified(Config config) {
         configure(config.timeout_millis(), config.history_size());
+        upgrades.holdMillis(config.upgrade_hold_millis());
+    }
+
+    Upgrades upgrades() {
+        return upgrades;
     }
 
     @Deactivate
     void deactivate() {
         context.removeServiceListener(implementationsGoing);
+        upgrades.shutdown();
         shutdown();
     }
 }

@@ -64,8 +64,16 @@ public final class StandaloneSource implements ImplementationSource {
         impls.add(new Impl(type, name, version, factory, p));
     }
 
-    /** Removes every implementation of this name. */
+    /**
+     * Removes every implementation of this name. Entries still running one of its instances are
+     * shown ORPHANED (as when an OSGi implementation's bundle is gone) until swapped.
+     */
     public void remove(String name) {
+        for (Impl i : impls) {
+            if (i.name().equals(name)) {
+                i.removed = true;
+            }
+        }
         impls.removeIf(i -> i.name().equals(name));
     }
 
@@ -158,6 +166,7 @@ public final class StandaloneSource implements ImplementationSource {
         final Class<?> type;
         final Supplier<?> factory;
         final Map<String, Object> properties;
+        volatile boolean removed;
 
         Impl(Class<?> type, String name, String version, Supplier<?> factory, Map<String, Object> properties) {
             super(name, version, null);
@@ -169,6 +178,11 @@ public final class StandaloneSource implements ImplementationSource {
         @Override
         public Object origin() {
             return this;
+        }
+
+        @Override
+        public String goneBecause() {
+            return removed ? "implementation " + label() + " was removed from its source" : null;
         }
 
         @Override

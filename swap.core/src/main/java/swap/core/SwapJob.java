@@ -75,6 +75,7 @@ final class SwapJob {
         format = forced != null
                 ? (exports.contains(forced) && imports.contains(forced) ? forced : null)
                 : Negotiation.negotiate(exports, imports);
+        result.skippedFormats = forced != null ? List.of() : Negotiation.skipped(exports, imports, format);
         if (format == null) {
             to.release(fresh);
             fresh = null;

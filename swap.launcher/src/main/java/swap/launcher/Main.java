@@ -57,7 +57,10 @@ public final class Main {
     private static final String BUNDLES = "bundles/";
     private static final String STORAGE = "swap.storage";
     private static final String STARTLEVEL = "swap.startlevel.";
+    /** The locations embedded bundles had before they were extracted (still found in old storages). */
     private static final String LOCATION_PREFIX = "swap:";
+    /** Where, in the framework storage, the embedded bundles are extracted to be installed from {@code file:} URLs. */
+    private static final String EXTRACTED = "swap-embedded-bundles";
     /** Held strongly: java.util.logging keeps loggers only weakly, which would drop the level. */
     private static final Logger JLINE_LOG = Logger.getLogger("org.jline");
 
@@ -143,7 +146,7 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(new Thread(cleanup, "swap-shutdown"));
 
         framework.init();
-        installBundles(framework.getBundleContext(), config);
+        installBundles(framework.getBundleContext(), config, storage.resolve(EXTRACTED));
         framework.start();
         if (deployed != null && beginning > 1) {
             long waitSeconds = Long.parseLong(config.getProperty("swap.deploy.wait.seconds", "30").trim());
@@ -168,17 +171,32 @@ public final class Main {
         }
     }
 
-    /** Installs (or, with a persistent storage, updates) the embedded bundles, sets start levels, starts them. */
-    private static void installBundles(BundleContext context, Properties config) throws IOException, BundleException {
+    /**
+     * Installs (or, with a persistent storage, updates) the embedded bundles, sets start levels, starts them.
+     *
+     * <p>Each embedded bundle is first written to {@code dir} and installed from that file's
+     * {@code file:} URL, so that {@code update ID} without a URL (which re-reads the bundle's
+     * location) works on every bundle of the distribution. A storage made by an older launcher keeps
+     * its {@code swap:} locations; those bundles are updated from the file instead.
+     */
+    private static void installBundles(BundleContext context, Properties config, Path dir) throws IOException, BundleException {
         int defaultLevel = Integer.parseInt(config.getProperty(STARTLEVEL + "default", "10").trim());
         List<Bundle> toStart = new ArrayList<>();
+        Files.createDirectories(dir);
         for (Map.Entry<String, byte[]> e : embeddedBundles().entrySet()) {
-            String location = LOCATION_PREFIX + e.getKey();
             byte[] bytes = e.getValue();
+            Path file = dir.resolve(e.getKey().substring(BUNDLES.length()));
+            if (!Files.exists(file) || !java.util.Arrays.equals(Files.readAllBytes(file), bytes)) {
+                Files.write(file, bytes);
+            }
+            String location = file.toUri().toString();
             Attributes main = manifest(bytes);
             Bundle bundle = context.getBundle(location);
             if (bundle == null) {
-                bundle = context.installBundle(location, new ByteArrayInputStream(bytes));
+                bundle = context.getBundle(LOCATION_PREFIX + e.getKey()); // a storage of an older launcher
+            }
+            if (bundle == null) {
+                bundle = context.installBundle(location);
             } else {
                 String version = main.getValue(Constants.BUNDLE_VERSION);
                 String installed = bundle.getHeaders("").get(Constants.BUNDLE_VERSION);

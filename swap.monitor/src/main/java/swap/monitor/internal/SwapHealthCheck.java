@@ -19,7 +19,9 @@ import swap.api.SwapResult;
 
 /**
  * A Felix Health Checks health check ({@code hc.name=swap}, tag {@code swap}) over the recent swap
- * history: WARN for a rolled-back or failed swap in the window, CRITICAL for a flapping entry
+ * history: WARN for a rolled-back or failed swap in the window, WARN for an ORPHANED entry (its
+ * implementation's bundle is gone: nothing can swap it until an implementation of its name
+ * registers), CRITICAL for a flapping entry
  * (more than {@code flapping.swaps} completed swaps in the window), OK otherwise.
  * Configuration PID {@code swap.health}.
  */
@@ -69,13 +71,19 @@ public class SwapHealthCheck implements HealthCheck {
                 log.warn("entry {}: swap {} -> {} {}: {}", r.entryId, r.from, r.to, r.outcome, r.reason);
             }
         }
+        for (swap.api.EntryDTO e : manager.list()) {
+            if ("ORPHANED".equals(e.state)) {
+                problems++;
+                log.warn("entry {} ({}) is ORPHANED: {}", e.id, e.iface, e.stateReason);
+            }
+        }
         completed.forEach((id, n) -> {
             if (n > flappingSwaps) {
                 log.critical("entry {} is flapping: {} swaps in the last {} s (check its policy's hysteresis and rate limit)", id, n, windowMillis / 1000);
             }
         });
         if (problems == 0 && completed.values().stream().noneMatch(n -> n > flappingSwaps)) {
-            log.info("no rollback, failed swap or flapping entry in the last {} s ({} entries)", windowMillis / 1000, manager.list().size());
+            log.info("no orphaned entry, and no rollback, failed swap or flapping entry in the last {} s ({} entries)", windowMillis / 1000, manager.list().size());
         }
         return new Result(log);
     }

@@ -47,4 +47,29 @@ public class SwapHealthCheckTest {
             engine.shutdown();
         }
     }
+
+    @Test
+    public void warnWhileAnEntryIsOrphanedOkOnceItIsAdopted() throws Exception {
+        StandaloneSource source = new StandaloneSource();
+        source.add(Thing.class, "a", "1.0.0", () -> () -> 1);
+        Engine engine = new Engine(source);
+        try {
+            Entry<Thing> e = engine.create(Thing.class, "a");
+            SwapHealthCheck check = new SwapHealthCheck(engine, 60_000, 3);
+            assertEquals(Result.Status.OK, check.execute().getStatus());
+            source.remove("a");
+            assertEquals("ORPHANED", e.describe().state);
+            assertEquals(1, e.handle().x()); // still runs on its last instance
+            Result r = check.execute();
+            assertEquals(Result.Status.WARN, r.getStatus());
+            assertTrue(r.toString(), r.toString().contains("ORPHANED: implementation a 1.0.0 was removed"));
+            source.add(Thing.class, "a", "1.1.0", () -> () -> 2);
+            assertEquals(swap.api.SwapOutcome.COMPLETED, engine.swap(e.id(), "a", "adopt").toCompletableFuture().get().outcome);
+            assertEquals("ACTIVE", e.describe().state);
+            assertEquals(2, e.handle().x());
+            assertEquals(Result.Status.OK, check.execute().getStatus());
+        } finally {
+            engine.shutdown();
+        }
+    }
 }

@@ -30,7 +30,14 @@ final class Render {
             t.row(String.valueOf(e.id), e.iface, e.implementation, e.version, orDash(e.bundle), e.state,
                     String.valueOf(e.swaps), String.valueOf(e.rollbacks), lastSwap(e.lastSwap));
         }
-        return t.render(entries.isEmpty() ? "no entries: fcm:open PATH opens a file, swap:create INTERFACE TARGET creates a component" : null);
+        String table = t.render(entries.isEmpty() ? "no entries: fcm:open PATH opens a file, swap:create INTERFACE TARGET creates a component" : null);
+        StringBuilder why = new StringBuilder();
+        for (EntryDTO e : entries) {
+            if (e.stateReason != null) {
+                why.append("\nentry ").append(e.id).append(' ').append(e.state).append(": ").append(e.stateReason);
+            }
+        }
+        return table + why;
     }
 
     static String lastSwap(SwapResult r) {
@@ -50,7 +57,8 @@ final class Render {
         b.add("interface", e.iface);
         b.add("implementation", e.implementation + " " + e.version);
         b.add("bundle", orDash(e.bundle));
-        b.add("state", e.state);
+        b.add("state", e.state + (e.stateReason == null ? "" : ": " + e.stateReason));
+        b.add("revision", e.revision == null ? "-" : "bundle " + e.bundleId + " " + e.revision);
         b.add("swaps", e.swaps + " completed, " + e.rollbacks + " rolled back, " + e.failures + " failed");
         b.add("interposers", list(e.interposers));
         b.add("exports", list(e.exportFormats));

@@ -1,0 +1,79 @@
+package swap.example.simple;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.ServiceScope;
+
+import swap.api.StateFormat;
+import swap.api.StatefulComponent;
+import swap.api.SwapConstants;
+import swap.api.TransferContext;
+import swap.example.counter.Counter;
+
+/**
+ * Version 1.1.0 of the simplest counter: the same state and formats as 1.0.0, so entries upgrade
+ * to it with their count.
+ *
+ * <p>For the upgrade tests it can be told to refuse every import (configuration PID
+ * {@code swap.example.simple.faults}, {@code fail.import=true}): a new version that is broken in
+ * a way only a real swap shows.
+ */
+@Component(service = Counter.class, scope = ServiceScope.PROTOTYPE, configurationPid = "swap.example.simple.faults", property = {
+        SwapConstants.IMPL_NAME + "=counter.simple",
+        SwapConstants.IMPL_VERSION + "=1.1.0",
+        "concurrency=shared"})
+public class SimpleCounter implements Counter, StatefulComponent {
+
+    static final StateFormat<AtomicLong> CELL = StateFormat.byReference("swap.example.counter.simple.cell", AtomicLong.class);
+
+    private AtomicLong count = new AtomicLong();
+    private volatile boolean failImport;
+
+    @Activate
+    @Modified
+    void configure(Map<String, Object> properties) {
+        failImport = Boolean.parseBoolean(String.valueOf(properties.get("fail.import")));
+    }
+
+    @Override
+    public long increment() {
+        return count.incrementAndGet();
+    }
+
+    @Override
+    public long get() {
+        return count.get();
+    }
+
+    @Override
+    public List<StateFormat<?>> exportFormats() {
+        return List.of(CELL, Counter.VALUE);
+    }
+
+    @Override
+    public List<StateFormat<?>> importFormats() {
+        return List.of(CELL, Counter.VALUE, StateFormat.EMPTY);
+    }
+
+    @Override
+    public Object exportState(StateFormat<?> format) {
+        return format.equals(CELL) ? count : (Object) count.get();
+    }
+
+    @Override
+    public void importState(StateFormat<?> format, Object state, TransferContext context) {
+        if (failImport) {
+            throw new IllegalStateException("counter.simple 1.1.0 is configured to refuse imports (swap.example.simple.faults fail.import=true)");
+        }
+        if (format.equals(CELL)) {
+            count = CELL.cast(state);
+        } else if (format.equals(Counter.VALUE)) {
+            count.set(Counter.VALUE.cast(state));
+        }
+    }
+}

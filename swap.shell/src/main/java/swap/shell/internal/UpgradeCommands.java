@@ -1,0 +1,78 @@
+package swap.shell.internal;
+
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+
+import swap.api.SwapOutcome;
+import swap.api.SwapResult;
+import swap.api.UpgradeManager;
+import swap.api.UpgradeResult;
+
+/**
+ * {@code swap:upgrade}: a new version of an implementation bundle installed beside the running one,
+ * every entry moved to it as one atomic group, the old bundle uninstalled (or, on failure, the new
+ * one). A component of its own, apart from {@link SwapCommands}.
+ */
+@Component(service = UpgradeCommands.class, property = {"osgi.command.scope=swap", "osgi.command.function=upgrade"})
+public final class UpgradeCommands {
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile UpgradeManager upgrades;
+
+    @Descriptor("side by side: install a new version of an implementation bundle beside the running one, move every entry of the old one to it as one atomic group, uninstall the old one (on failure: every entry stays, the new bundle is uninstalled)")
+    public String upgrade(
+            @Descriptor("list what would move and with which format; move nothing (the new bundle is installed only to ask it, then uninstalled)")
+            @Parameter(names = {"-n", "--dry-run"}, presentValue = "true", absentValue = "false") boolean dryRun,
+            @Descriptor("milliseconds to wait for the new bundle's implementations, and the group's quiescence timeout (default: 10 s and the swap manager's)")
+            @Parameter(names = {"-t", "--timeout"}, absentValue = "0") long timeoutMillis,
+            @Descriptor("id of the bundle that provides the running implementations (lb, swap:impls)") long bundleId,
+            @Descriptor("URL of the new version, e.g. file:/tmp/counter-1.1.0.jar") String location) {
+        UpgradeManager u = upgrades;
+        if (u == null) {
+            throw new ShellException("swap", "no upgrade manager: bundle swap.core is not active; lb shows it, start it with start ID");
+        }
+        if (timeoutMillis < 0) {
+            throw new ShellException("swap", "the timeout is in milliseconds and must be >= 0");
+        }
+        UpgradeResult r = u.upgrade(bundleId, location, dryRun, timeoutMillis);
+        if (r.outcome == SwapOutcome.REFUSED && r.moves.isEmpty()) {
+            throw new ShellException("swap", "upgrade refused: " + r.reason);
+        }
+        return render(r);
+    }
+
+    static String render(UpgradeResult r) {
+        StringBuilder b = new StringBuilder();
+        b.append(r.dryRun ? "dry run: " : "").append("upgrade of bundle ").append(r.oldBundleId).append(" (").append(r.oldBundle).append(") to bundle ")
+                .append(r.newBundleId).append(" (").append(r.newBundle).append("): ").append(r.outcome).append('\n');
+        for (SwapResult m : r.moves) {
+            b.append("  entry ").append(m.entryId).append(": ").append(m.from).append(" -> ").append(m.to).append("  ")
+                    .append(r.dryRun && m.outcome == SwapOutcome.COMPLETED ? "would move" : String.valueOf(m.outcome))
+                    .append(", format ").append(m.format == null ? "-" : m.format);
+            if (m.skippedFormats != null && !m.skippedFormats.isEmpty()) {
+                b.append(", skipped ").append(String.join("; ", m.skippedFormats));
+            }
+            if (m.outcome != SwapOutcome.COMPLETED && m.reason != null) {
+                b.append(": ").append(m.reason);
+            }
+            b.append('\n');
+        }
+        if (r.moves.isEmpty()) {
+            b.append("  no entry runs on bundle ").append(r.oldBundleId).append('\n');
+        }
+        if (r.reason != null) {
+            b.append(r.reason).append('\n');
+        }
+        if (r.oldUninstalled) {
+            b.append("bundle ").append(r.oldBundleId).append(" uninstalled\n");
+        }
+        if (r.newUninstalled) {
+            b.append("bundle ").append(r.newBundleId).append(" (the new version) uninstalled again\n");
+        }
+        return b.toString().stripTrailing();
+    }
+}
