@@ -29,6 +29,7 @@ import swap.api.SwapException;
 import swap.api.SwapManager;
 import swap.api.SwapOutcome;
 import swap.api.SwapResult;
+import swap.api.TransferContext;
 
 /**
  * The swap manager without OSGi. {@link OsgiSwapManager} runs it as a DS component; tests,
@@ -66,6 +67,7 @@ public class Engine implements SwapManager {
     private final AtomicLong batches = new AtomicLong();
     private final ExecutorService workers;
     private final ForkJoinPool importers;
+    private final SafeSwaps safe;
     private volatile long defaultTimeoutMillis = DEFAULT_TIMEOUT_MILLIS;
 
     Engine(ImplementationSource source) {
@@ -78,6 +80,7 @@ public class Engine implements SwapManager {
         });
         this.importers = new ForkJoinPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
         this.protocol = new SwapProtocol(table, history, importers);
+        this.safe = new SafeSwaps(this, source, history, workers);
     }
 
     /** An engine outside OSGi, whose implementations are registered on {@code source}. */
@@ -98,8 +101,14 @@ public class Engine implements SwapManager {
         history.size(historyLength);
     }
 
-    /** Stops the worker threads; entries stay as they are. */
+    /** Sets the defaults of safe swaps (watch and canary, {@link swap.api.SwapOptions}); the engine keeps a copy. */
+    public void configureSafeSwaps(SafeSwapConfig config) {
+        safe.configure(config);
+    }
+
+    /** Stops the worker threads; entries stay as they are (a watch or canary in progress ends without a verdict). */
     public void shutdown() {
+        safe.shutdown();
         workers.shutdownNow();
         importers.shutdownNow();
     }
@@ -246,7 +255,7 @@ public class Engine implements SwapManager {
         }
     }
 
-    private static void add(EntryImpl<?> e, InterposerChain.Named n) {
+    static void add(EntryImpl<?> e, InterposerChain.Named n) {
         synchronized (e) {
             for (InterposerChain.Named old : e.interposers()) {
                 if (old.name().equals(n.name())) {
@@ -288,7 +297,11 @@ public class Engine implements SwapManager {
 
     @Override
     public boolean removeInterposer(long id, String name) {
-        EntryImpl<?> e = require(id);
+        return remove(require(id), name);
+    }
+
+    /** Takes the interposer {@code name} off {@code e} and releases it. @return whether it was there */
+    static boolean remove(EntryImpl<?> e, String name) {
         InterposerChain.Named gone = null;
         synchronized (e) {
             List<InterposerChain.Named> l = new ArrayList<>(e.interposers());
@@ -322,6 +335,14 @@ public class Engine implements SwapManager {
     }
 
     @Override
+    public CompletionStage<SwapResult> swap(long id, String target, String reason, swap.api.SwapOptions options) {
+        if (options == null || !(options.isWatch() || options.isCanary())) {
+            return swap(id, target, reason, options == null ? 0 : options.timeoutMillis());
+        }
+        return safe.swap(require(id), target, reason, options);
+    }
+
+    @Override
     public CompletionStage<SwapResult> rejuvenate(long id, boolean keepState, String reason) {
         EntryImpl<?> e = require(id);
         Implementation impl = e.implementation();
@@ -339,6 +360,9 @@ public class Engine implements SwapManager {
 
     @Override
     public CompletionStage<BatchResult> swap(Batch batch) {
+        if (batch.options() != null && (batch.options().isWatch() || batch.options().isCanary())) {
+            return safe.batch(batch);
+        }
         long batchId = batches.incrementAndGet();
         long start = System.nanoTime();
         List<EntryImpl<?>> entries;
@@ -382,7 +406,7 @@ public class Engine implements SwapManager {
     }
 
     /** The entries a batch names: by id (unknown ids refuse the batch) or by a selector over their current implementation. */
-    private List<EntryImpl<?>> select(Batch batch) {
+    List<EntryImpl<?>> select(Batch batch) {
         List<EntryImpl<?>> l = new ArrayList<>();
         if (batch.ids() != null) {
             for (long id : batch.ids()) {
@@ -448,7 +472,12 @@ public class Engine implements SwapManager {
         return StackWalker.getInstance().walk(s -> s.anyMatch(f -> handles.contains(f.getClassName())));
     }
 
-    private long timeoutOf(EntryImpl<?> e, long requested) {
+    /** A transfer context for a state import outside a swap (a canary's copy). */
+    TransferContext context(long id) {
+        return protocol.new Context(id);
+    }
+
+    long timeoutOf(EntryImpl<?> e, long requested) {
         if (requested > 0) {
             return requested;
         }
