@@ -136,7 +136,7 @@ final class Watch {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("watch", verdict);
         m.put("windowMillis", settings.windowMillis());
-        m.put("watchedMillis", windowStart == 0 ? 0 : (System.nanoTime() - windowStart) / 1_000_000);
+        m.put("watchedMillis", windowStart == 0 ? 0.0 : (System.nanoTime() - windowStart) / 1e6);
         m.put("calls", w.calls());
         m.put("errorRate", w.errorRate());
         m.put("p99Micros", w.p99Micros());
