@@ -369,7 +369,7 @@ final class SafeSwaps {
                     out[i] = verdict(w, out[i], SwapOutcome.COMPLETED, "watch ended early: " + gone, "ended", f);
                 } else if (crossed == null) {
                     out[i] = verdict(w, out[i], SwapOutcome.COMPLETED, String.format(java.util.Locale.ROOT,
-                            "watch passed: %d calls in %d ms, error rate %.1f%% (baseline %.1f%%), p99 %.0f us (baseline %.0f us)", f.calls(),
+                            "watch passed: %d calls in %d ms, error rate %.1f%% (baseline %.1f%%), p99 %.1f us (baseline %.1f us)", f.calls(),
                             w.settings.windowMillis(), 100 * f.errorRate(), 100 * w.baseline.errorRate(), f.p99Micros(), w.baseline.p99Micros()),
                             "passed", f);
                     history.post(SwapConstants.TOPIC_WATCH_PASSED, w.entry, out[i], out[i].reason, w.eventProperties(f));

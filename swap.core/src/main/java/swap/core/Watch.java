@@ -125,7 +125,7 @@ final class Watch {
         }
         double limit = Math.max(settings.p99Factor() * b.p99Micros(), b.p99Micros() + settings.config().p99FloorMicros);
         if (w.p99Micros() > limit) {
-            return String.format(java.util.Locale.ROOT, "p99 latency %.0f us over %d calls is above %.1f x the baseline's %.0f us (limit %.0f us)",
+            return String.format(java.util.Locale.ROOT, "p99 latency %.1f us over %d calls is above %.1f x the baseline's %.1f us (limit %.1f us)",
                     w.p99Micros(), w.calls(), settings.p99Factor(), b.p99Micros(), limit);
         }
         return null;
@@ -167,7 +167,7 @@ final class Watch {
         long left = Math.max(0, (windowEnd - System.nanoTime()) / 1_000_000);
         Figures b = baseline;
         return String.format(java.util.Locale.ROOT,
-                "watch: %d ms left of %d ms; %d calls, error rate %.1f%% (baseline %.1f%%, limit +%.1f), p99 %.0f us (baseline %.0f us, limit x%.1f)",
+                "watch: %d ms left of %d ms; %d calls, error rate %.1f%% (baseline %.1f%%, limit +%.1f), p99 %.1f us (baseline %.1f us, limit x%.1f)",
                 left, settings.windowMillis(), w.calls(), 100 * w.errorRate(), 100 * b.errorRate(), 100 * settings.errorRate(), w.p99Micros(),
                 b.p99Micros(), settings.p99Factor());
     }

@@ -10,12 +10,12 @@ import swap.api.SwapManager;
 import swap.example.counter.Counter;
 
 /**
- * Demo load for the example counter, as Gogo commands ({@code counter:load}, {@code counter:status},
- * {@code counter:get}): threads that increment an entry's counter through its handle and count the
+ * Demo load for the example counter, as Gogo commands ({@code counter:load}, {@code counter:read},
+ * {@code counter:status}, {@code counter:get}): threads that increment an entry's counter through its handle and count the
  * increments that succeeded and failed, so a transcript can show that a swap back kept every one.
  */
-@Component(service = LoadCommands.class, property = {"osgi.command.scope=counter", "osgi.command.function=load",
-        "osgi.command.function=status", "osgi.command.function=get"})
+@Component(service = LoadCommands.class, immediate = true, property = {"osgi.command.scope=counter", "osgi.command.function=load",
+        "osgi.command.function=read", "osgi.command.function=status", "osgi.command.function=get"})
 public class LoadCommands {
 
     @Reference
@@ -27,18 +27,34 @@ public class LoadCommands {
 
     /** Starts {@code threads} threads that increment entry {@code id} for {@code seconds} seconds. */
     public String load(long id, int threads, int seconds) {
+        return start(id, threads, seconds, true);
+    }
+
+    /** Starts {@code threads} threads that read entry {@code id} ({@code get}, a read-only call) for {@code seconds} seconds. */
+    public String read(long id, int threads, int seconds) {
+        return start(id, threads, seconds, false);
+    }
+
+    private String start(long id, int threads, int seconds, boolean increments) {
         Counter c = counter(id);
         long end = System.nanoTime() + seconds * 1_000_000_000L;
-        ok.set(0);
-        failed.set(0);
+        if (increments) {
+            ok.set(0);
+            failed.set(0);
+        }
         for (int i = 0; i < threads; i++) {
             running.incrementAndGet();
             Thread t = new Thread(() -> {
                 try {
                     while (System.nanoTime() < end) {
                         try {
-                            c.increment();
-                            ok.incrementAndGet();
+                            if (increments) {
+                                c.increment();
+                                ok.incrementAndGet();
+                            } else {
+                                c.get();
+                                java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+                            }
                         } catch (RuntimeException e) {
                             failed.incrementAndGet();
                         }
@@ -50,7 +66,7 @@ public class LoadCommands {
             t.setDaemon(true);
             t.start();
         }
-        return "load on entry " + id + ": " + threads + " thread(s) incrementing for " + seconds + " s";
+        return "load on entry " + id + ": " + threads + " thread(s) " + (increments ? "incrementing" : "reading") + " for " + seconds + " s";
     }
 
     /** What the load did so far. */
