@@ -46,7 +46,8 @@ import swap.api.TransferContext;
  *
  * <p>The engine is a front: the table of entries is {@link Table}, the swap protocol (single swaps and
  * batches alike) {@link SwapProtocol} with its per-entry steps in {@link SwapJob} and the quiescence
- * check in {@link Quiescence}, the history and events {@link History}.
+ * check in {@link Quiescence}, the history and events {@link History}; safe swaps (a watch after the
+ * swap, a canary before it: {@link swap.api.SwapOptions}) are {@link SafeSwaps}.
  *
  * <p>A swap runs on the calling thread unless that thread is itself inside a call of an entry it
  * swaps (an implementation asking for its own replacement), in which case it runs on a swap worker
