@@ -7,6 +7,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -20,14 +21,16 @@ import swap.core.StandaloneSource;
 
 /**
  * The cost of one call through an entry's handle against the same call made directly through the
- * interface. Run with {@code -t 1} and {@code -t 2}; both bodies of ANCHORS.md.
+ * interface. Run with {@code -t 1} and {@code -t 2}; both bodies of ANCHORS.md. On Java 21+,
+ * {@code directVirtual} and {@code handleVirtual} measure the same from a virtual thread (the counted
+ * path); on Java 17 exclude them ({@code -e Virtual}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(2)
+@Fork(3)
 public class CallOverheadBenchmark {
 
     @Param({"trivial", "map"})
@@ -69,6 +72,58 @@ public class CallOverheadBenchmark {
     @Benchmark
     public long handle(Keys k) {
         return handle.get(k.next());
+    }
+
+    /** Calls per virtual-thread run in {@link #directVirtual} and {@link #handleVirtual}. */
+    static final int VIRTUAL_CALLS = 100_000;
+
+    /**
+     * The same call made {@value #VIRTUAL_CALLS} times from one virtual thread (Java 21+; the thread's
+     * start and join are spread over the calls): the direct baseline of {@link #handleVirtual}.
+     */
+    @Benchmark
+    @OperationsPerInvocation(VIRTUAL_CALLS)
+    public long directVirtual() throws Throwable {
+        return Virtual.run(direct);
+    }
+
+    /** Calls through the handle from a virtual thread: the counted path ({@code VirtualCalls}). */
+    @Benchmark
+    @OperationsPerInvocation(VIRTUAL_CALLS)
+    public long handleVirtual() throws Throwable {
+        return Virtual.run(handle);
+    }
+
+    /** Starts a virtual thread through reflection (this module is compiled for Java 17). */
+    static final class Virtual {
+        private static final java.lang.invoke.MethodHandle START;
+
+        static {
+            java.lang.invoke.MethodHandle h = null;
+            try {
+                h = java.lang.invoke.MethodHandles.publicLookup().findStatic(Thread.class, "startVirtualThread",
+                        java.lang.invoke.MethodType.methodType(Thread.class, Runnable.class));
+            } catch (ReflectiveOperationException e) {
+                // Java 17: no virtual threads; the virtual benchmarks fail with a clear message
+            }
+            START = h;
+        }
+
+        static long run(Cache cache) throws Throwable {
+            if (START == null) {
+                throw new UnsupportedOperationException("virtual threads need Java 21+: run the *Virtual benchmarks on a newer JDK");
+            }
+            long[] sum = new long[1];
+            Thread t = (Thread) START.invoke((Runnable) () -> {
+                long s = 0;
+                for (int i = 0; i < VIRTUAL_CALLS; i++) {
+                    s += cache.get(i);
+                }
+                sum[0] = s;
+            });
+            t.join();
+            return sum[0];
+        }
     }
 
     /**

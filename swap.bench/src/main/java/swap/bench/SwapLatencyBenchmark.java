@@ -8,6 +8,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -22,7 +23,8 @@ import swap.core.StandaloneSource;
 
 /**
  * Swapping an idle entry with small state (a counter carried in a canonical format) back and
- * forth between two implementations; sample mode gives p50 and p99 of one complete swap.
+ * forth between two implementations, with {@code idleThreads} parked platform threads in the JVM;
+ * sample mode gives p50 and p99 of one complete swap.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -33,7 +35,12 @@ import swap.core.StandaloneSource;
 @Threads(1)
 public class SwapLatencyBenchmark {
 
+    /** Parked platform threads in the JVM besides the swapping one: what the stack check visits. */
+    @Param({"20", "200", "2000"})
+    public int idleThreads;
+
     private Engine engine;
+    private IdleThreads idle;
     private long id;
     private int i;
     private static final String[] TARGETS = {"b", "a"};
@@ -47,10 +54,12 @@ public class SwapLatencyBenchmark {
         var e = engine.create(Cache.class, "a");
         e.handle().get(1);
         id = e.id();
+        idle = new IdleThreads(idleThreads);
     }
 
     @TearDown
     public void tearDown() {
+        idle.close();
         engine.shutdown();
     }
 

@@ -391,8 +391,19 @@ public class Engine implements SwapManager {
         for (EntryImpl<?> e : entries) {
             jobs.add(new SwapJob(e, batch.reason(), start));
         }
-        SwapProtocol.Request q = new SwapProtocol.Request(jobs, j -> () -> source.resolve(j.entry.type(), batch.target(), null), null,
-                batch.isAtomic(), timeoutOf(null, batch.timeoutMillis()), batchId);
+        // The target is resolved once per interface for the whole batch (a resolution that fails refuses every entry of that interface).
+        Map<Class<?>, Supplier<Implementation>> resolved = new java.util.HashMap<>();
+        SwapProtocol.Request q = new SwapProtocol.Request(jobs, j -> resolved.computeIfAbsent(j.entry.type(), type -> {
+            Implementation impl;
+            try {
+                impl = source.resolve(type, batch.target(), null);
+            } catch (SwapException ex) {
+                return () -> {
+                    throw ex;
+                };
+            }
+            return () -> impl;
+        }), null, batch.isAtomic(), timeoutOf(null, batch.timeoutMillis()), batchId);
         Supplier<BatchResult> work = () -> {
             history.batch(batchId, batch.isAtomic(), ids, batch.target(), batch.reason(), null);
             BatchResult r = protocol.run(q);

@@ -36,6 +36,8 @@ final class EntryImpl<T> implements Entry<T> {
     private final String handleClassName;
     private final String proxyClassName;
     private final Object released;
+    /** The constructor of this interface's proxy class (mediators and interposer chains), or {@code null} if not accessible. */
+    private final java.lang.reflect.Constructor<?> proxyConstructor;
 
     final AtomicBoolean swapping = new AtomicBoolean();
     final AtomicLong swaps = new AtomicLong();
@@ -74,13 +76,30 @@ final class EntryImpl<T> implements Entry<T> {
         };
         this.released = proxy(gone);
         this.proxyClassName = released.getClass().getName();
+        this.proxyConstructor = constructor(released.getClass());
         this.implementation = implementation;
         this.instance = instance;
         publish(instance);
     }
 
     Object proxy(InvocationHandler handler) {
-        return Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler);
+        if (proxyConstructor == null) {
+            return Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler);
+        }
+        try {
+            return proxyConstructor.newInstance(handler); // what newProxyInstance does, without looking the class up again
+        } catch (ReflectiveOperationException e) {
+            return Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler);
+        }
+    }
+
+    private static java.lang.reflect.Constructor<?> constructor(Class<?> proxyClass) {
+        try {
+            java.lang.reflect.Constructor<?> c = proxyClass.getConstructor(InvocationHandler.class);
+            return c.trySetAccessible() || java.lang.reflect.Modifier.isPublic(proxyClass.getModifiers()) ? c : null;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
     }
 
     @Override

@@ -83,6 +83,9 @@ final class History {
     }
 
     private void post(String topic, EntryImpl<?> e, SwapResult r, String reason, long batchId, Map<String, Object> extra) {
+        if (events == EventSink.NONE) {
+            return; // nobody listens (outside OSGi): do not build the properties
+        }
         Map<String, Object> p = new HashMap<>(extra);
         p.put(SwapConstants.EVENT_ENTRY_ID, e.id());
         p.put(SwapConstants.EVENT_INTERFACE, e.type().getName());
@@ -98,6 +101,9 @@ final class History {
 
     /** Posts a batch's start ({@code result == null}) or end. */
     void batch(long batchId, boolean atomic, long[] entries, String target, String reason, BatchResult result) {
+        if (events == EventSink.NONE) {
+            return;
+        }
         Map<String, Object> p = new HashMap<>();
         p.put(SwapConstants.EVENT_BATCH_ID, batchId);
         p.put(SwapConstants.EVENT_ATOMIC, atomic);

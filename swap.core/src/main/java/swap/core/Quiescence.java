@@ -23,7 +23,8 @@ import java.util.concurrent.locks.LockSupport;
  * frame of the implementation. Right after every mediator of the batch is published, one snapshot
  * of every thread is taken ({@link Thread#getAllStackTraces()}: each thread is stopped at a
  * safepoint or handshake, which orders the publications before everything the thread does after
- * it). A thread whose snapshot shows a handle frame whose callee is not the mediator or an
+ * it; on Java 19+ each thread's stack is taken by a handshake with that thread alone, see
+ * {@link #snapshot()}). A thread whose snapshot shows a handle frame whose callee is not the mediator or an
  * interposer chain is <em>pending</em> for the entries of that handle and callee class: it either
  * runs a call on an old instance or has read the target and is about to call it. Pending threads
  * are re-checked ({@link Thread#getStackTrace()}) until that frame is gone; a thread that was not
@@ -97,7 +98,7 @@ final class Quiescence {
             groupOf.put(j, g);
         }
         Thread self = Thread.currentThread();
-        for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
+        for (Map.Entry<Thread, StackTraceElement[]> e : snapshot().entrySet()) {
             if (e.getKey() == self) {
                 continue;
             }
@@ -135,15 +136,72 @@ final class Quiescence {
         }
     }
 
+    /** On Java 17, past this many pending threads one new snapshot is cheaper than a stack trace (a safepoint) each. */
+    static final int RESNAPSHOT = 8;
+
+    /**
+     * Whether {@link Thread#getStackTrace()} of another thread is a per-thread handshake (Java 19+)
+     * rather than a safepoint of its own (Java 17): then the snapshot visits the threads one by one
+     * and never stops all of them at once.
+     */
+    static final boolean HANDSHAKES = Runtime.version().feature() >= 19
+            && !"false".equals(System.getProperty("swap.quiescence.handshakes")); // -Dswap.quiescence.handshakes=false: one global snapshot, for comparison
+
+    /**
+     * The stacks of every live platform thread, each taken after the call (after the mediators were
+     * published). Java 17: one {@link Thread#getAllStackTraces()} (one safepoint). Java 19+: the
+     * threads are listed without stopping them, then each stack is taken by a handshake with that
+     * thread alone; a thread started after the listing started after the publication, so it can
+     * reach an old instance only through a mediator.
+     */
+    /** Above this many live threads, the snapshot is one global safepoint again (measured: see the README). */
+    static final int HANDSHAKE_LIMIT = Integer.getInteger("swap.quiescence.handshakeLimit", 64);
+
+    static Map<Thread, StackTraceElement[]> snapshot() {
+        if (!HANDSHAKES) {
+            return Thread.getAllStackTraces();
+        }
+        Thread[] threads = liveThreads();
+        if (threads.length > HANDSHAKE_LIMIT) {
+            return Thread.getAllStackTraces(); // many threads: one safepoint costs less than a handshake each
+        }
+        Map<Thread, StackTraceElement[]> m = new HashMap<>();
+        Thread self = Thread.currentThread();
+        for (Thread t : threads) {
+            if (t != self) {
+                m.put(t, t.getStackTrace());
+            }
+        }
+        return m;
+    }
+
+    private static Thread[] liveThreads() {
+        ThreadGroup root = Thread.currentThread().getThreadGroup();
+        while (root.getParent() != null) {
+            root = root.getParent();
+        }
+        Thread[] threads = new Thread[root.activeCount() + 16];
+        int n;
+        while ((n = root.enumerate(threads, true)) == threads.length) {
+            threads = new Thread[threads.length * 2];
+        }
+        return java.util.Arrays.copyOf(threads, n);
+    }
+
     /** Re-checks each pending thread once (one stack trace per thread, whatever the number of groups it is pending for). */
     private static void recheck(Iterable<Group> groups) {
-        Map<Thread, StackTraceElement[]> stacks = new HashMap<>();
+        Set<Thread> pending = new HashSet<>();
+        for (Group g : groups) {
+            pending.addAll(g.pending);
+        }
+        Map<Thread, StackTraceElement[]> stacks = !HANDSHAKES && pending.size() > RESNAPSHOT ? Thread.getAllStackTraces() : new HashMap<>();
         for (Group g : groups) {
             g.pending.removeIf(t -> {
                 if (!t.isAlive()) {
                     return true;
                 }
-                return !g.pending(stacks.computeIfAbsent(t, Thread::getStackTrace));
+                StackTraceElement[] stack = stacks.computeIfAbsent(t, Thread::getStackTrace);
+                return !g.pending(stack);
             });
         }
     }

@@ -95,6 +95,28 @@ final class Console implements AutoCloseable {
         return new Console(work, p);
     }
 
+    /**
+     * Runs {@code java -jar swap.jar} in {@code work} with {@code input} piped on its stdin (then end of
+     * input), as {@code printf '...' | java -jar swap.jar} does; returns everything it printed. Fails if
+     * it does not stop by itself or exits with a status other than 0.
+     */
+    static String piped(Path work, String input) throws IOException, InterruptedException {
+        Path out = work.resolve("output.txt");
+        Process p = new ProcessBuilder(java(), "-jar", jar().toString())
+                .directory(work.toFile()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        try (OutputStream in = p.getOutputStream()) {
+            in.write(input.getBytes(StandardCharsets.UTF_8));
+        }
+        boolean ended = p.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        if (!ended) {
+            p.destroyForcibly();
+        }
+        String output = new String(Files.readAllBytes(out), StandardCharsets.UTF_8);
+        assertTrue("did not stop at end of input:\n" + output, ended);
+        org.junit.Assert.assertEquals(output, 0, p.exitValue());
+        return output;
+    }
+
     /** The file of a bundle built by this reactor, from the system property {@code bundle.NAME}. */
     static String bundle(String name) {
         String path = System.getProperty("bundle." + name);

@@ -3,11 +3,8 @@ package swap.disttest;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -35,19 +32,7 @@ public class ShellDemoIT {
     public void pipedOpenThenListShowsTheEntry() throws Exception {
         Path work = Console.scratch("piped");
         Files.write(work.resolve("data.bin"), new byte[8192]);
-        Path out = work.resolve("output.txt");
-        Process p = new ProcessBuilder(Console.java(), "-jar", Console.jar().toString())
-                .directory(work.toFile()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        try (OutputStream stdin = p.getOutputStream()) {
-            stdin.write("fcm:open data.bin\nswap:list\n".getBytes(StandardCharsets.UTF_8));
-        }
-        boolean ended = p.waitFor(Console.COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        if (!ended) {
-            p.destroyForcibly();
-        }
-        String output = new String(Files.readAllBytes(out), StandardCharsets.UTF_8);
-        assertTrue("did not stop at end of input:\n" + output, ended);
-        assertEquals(output, 0, p.exitValue());
+        String output = Console.piped(work, "fcm:open data.bin\nswap:list\n");
         Matcher m = Pattern.compile("entry (\\d+): " + Pattern.quote(work.resolve("data.bin").toRealPath().toString()) + " \\(").matcher(output);
         assertTrue(output, m.find());
         assertTrue(output, output.matches("(?s).*\\n(g! )* *" + m.group(1) + "\\|" + Pattern.quote(FCM) + " *\\|[^|]+\\|[^|]+\\|[^|]+\\|ACTIVE *\\| *0\\| *0\\|-.*"));

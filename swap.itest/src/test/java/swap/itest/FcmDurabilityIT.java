@@ -224,7 +224,7 @@ public class FcmDurabilityIT extends PlatformTestSupport {
                     break;
             }
             outcomes.merge(r.outcome, 1, Integer::sum);
-            if (r.outcome == SwapOutcome.FAILED) {
+            if (r.outcome == SwapOutcome.FAILED || r.outcome == SwapOutcome.REFUSED) {
                 unexpected.add(r.toString());
             }
             if (r.outcome == SwapOutcome.COMPLETED && r.to != null) {

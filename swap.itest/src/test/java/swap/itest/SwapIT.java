@@ -183,13 +183,13 @@ public class SwapIT extends PlatformTestSupport {
     }
 
     @Test
-    public void unknownTargetsAndMalformedFiltersFailClearly() throws Exception {
+    public void unknownTargetsAndMalformedFiltersAreRefusedClearly() throws Exception {
         Entry<Counter> entry = manager.create(Counter.class, "counter.simple");
         SwapResult r = manager.swap(entry.id(), "(concurrency=", null).toCompletableFuture().get(10, TimeUnit.SECONDS);
-        assertEquals(SwapOutcome.FAILED, r.outcome);
+        assertEquals(SwapOutcome.REFUSED, r.outcome);
         assertTrue(r.reason, r.reason.startsWith("malformed filter (concurrency="));
         r = manager.swap(entry.id(), "counter.nope", null).toCompletableFuture().get(10, TimeUnit.SECONDS);
-        assertEquals(SwapOutcome.FAILED, r.outcome);
+        assertEquals(SwapOutcome.REFUSED, r.outcome);
         assertTrue(r.reason, r.reason.contains("no implementation of " + Counter.class.getName() + " matches counter.nope"));
         assertEquals("counter.simple", entry.describe().implementation);
         manager.release(entry.id());

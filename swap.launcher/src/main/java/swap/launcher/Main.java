@@ -44,6 +44,12 @@ import org.osgi.framework.startlevel.BundleStartLevel;
  * each its start level, starts them and waits until the framework stops (the Gogo console stops it
  * at end of input). Exit status: 0 when the framework stopped normally, 1 otherwise.
  *
+ * <p>The framework first rises to one level below its beginning start level (every platform bundle,
+ * not the console), then the launcher waits until FileInstall's first scan has installed and started
+ * the bundles and applied the configuration files that were in the deploy directory at start
+ * ({@link Deploy}, bounded by {@code swap.deploy.wait.seconds}), and only then raises the framework to
+ * its beginning level, which starts the console: commands piped on stdin see what {@code deploy/} held.
+ *
  * <p>Configuration: {@code swap-launcher.properties} (defaults, documented there), each key
  * overridable with a {@code -Dkey=value} system property.
  */
@@ -110,6 +116,12 @@ public final class Main {
         if (!factories.hasNext()) {
             throw new IllegalStateException("no org.osgi.framework.launch.FrameworkFactory on the class path");
         }
+        // The console (highest start level) starts only once deploy/ is in: see the class comment.
+        int beginning = Integer.parseInt(fw.getOrDefault(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, "1"));
+        Deploy deployed = deploy == null ? null : new Deploy(Paths.get(fw.get("felix.fileinstall.dir")));
+        if (deployed != null && beginning > 1) {
+            fw.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, String.valueOf(beginning - 1));
+        }
         Framework framework = factories.next().newFramework(fw);
         AtomicBoolean cleaned = new AtomicBoolean();
         Runnable cleanup = () -> {
@@ -133,6 +145,15 @@ public final class Main {
         framework.init();
         installBundles(framework.getBundleContext(), config);
         framework.start();
+        if (deployed != null && beginning > 1) {
+            long waitSeconds = Long.parseLong(config.getProperty("swap.deploy.wait.seconds", "30").trim());
+            String missing = deployed.await(framework.getBundleContext(), waitSeconds * 1000);
+            if (missing != null) {
+                System.err.println("swap: after " + waitSeconds + " s, FileInstall has not yet installed and started " + missing
+                        + "; the console starts anyway (lb shows the bundles)");
+            }
+            framework.adapt(org.osgi.framework.startlevel.FrameworkStartLevel.class).setStartLevel(beginning);
+        }
         FrameworkEvent stopped = framework.waitForStop(0);
         cleanup.run();
         switch (stopped.getType()) {

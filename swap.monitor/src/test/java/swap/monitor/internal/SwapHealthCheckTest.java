@@ -21,15 +21,22 @@ public class SwapHealthCheckTest {
         StandaloneSource source = new StandaloneSource();
         source.add(Thing.class, "a", "1.0.0", () -> () -> 1);
         source.add(Thing.class, "b", "1.0.0", () -> () -> 2);
+        source.add(Thing.class, "broken", "1.0.0", () -> {
+            throw new IllegalStateException("activation failed");
+        });
         Engine engine = new Engine(source);
         try {
             Entry<Thing> e = engine.create(Thing.class, "a");
             SwapHealthCheck check = new SwapHealthCheck(engine, 60_000, 3);
             assertEquals(Result.Status.OK, check.execute().getStatus());
+            // A refused request (a typo in the target) is not a swap: the check stays OK.
             engine.swap(e.id(), "nope", null).toCompletableFuture().get();
+            assertEquals(Result.Status.OK, check.execute().getStatus());
+            // A swap that began and failed (the implementation throws on activation) warns.
+            engine.swap(e.id(), "broken", null).toCompletableFuture().get();
             Result r = check.execute();
             assertEquals(Result.Status.WARN, r.getStatus());
-            assertTrue(r.toString(), r.toString().contains("no implementation"));
+            assertTrue(r.toString(), r.toString().contains("activation failed"));
             for (int i = 0; i < 4; i++) {
                 engine.swap(e.id(), i % 2 == 0 ? "b" : "a", null).toCompletableFuture().get();
             }

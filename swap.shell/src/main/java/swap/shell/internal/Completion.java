@@ -2,23 +2,34 @@ package swap.shell.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.CommandSessionListener;
+import org.apache.felix.service.command.Function;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * Argument completion for the {@code swap:*} and {@code fcm:*} commands in the Gogo jline console.
+ * What the {@code swap:*} and {@code fcm:*} commands add to each Gogo console session: argument
+ * completion, a banner line, {@code help swap} / {@code help fcm}, and the command line as typed
+ * (for the unquoted-filter hint).
  *
  * <p>The completions are a script of {@code complete} commands shipped in this bundle
  * ({@code swap/shell/internal/completion.gosh}); its argument completers call
  * {@code swap:candidates}, which offers entry ids, implementation names of the entry's interface,
  * monitor names and interface names. gogo.jline keeps completions per session (the session variable
  * {@code .completions}, present only in an interactive console), so this listener runs the script in
- * each interactive session before that session's first command (its profile), once.
+ * each interactive session before that session's first command (its profile), once. There it also
+ * sets the session variable {@code help} to a function that answers {@code help swap} and
+ * {@code help fcm} with the scope's commands and one-line descriptions and passes anything else to
+ * Gogo's own {@code felix:help} (a variable holding a function is called like a command, as the
+ * profile's {@code e} is). When that first command (the profile, which ends by printing Gogo's
+ * welcome banner) has run, it prints {@link #BANNER}.
  *
  * <p>On a dumb terminal (stdin piped) it also turns off JLine's blinking of matching parentheses,
  * which would print the line again into the output of commands with an LDAP filter.
@@ -28,7 +39,12 @@ import org.osgi.service.component.annotations.Component;
 @Component(service = CommandSessionListener.class)
 public final class Completion implements CommandSessionListener {
     static final String SCRIPT = "completion.gosh";
+    /** Printed once per interactive session, after Gogo's welcome banner. */
+    static final String BANNER = "Hot-swap platform: swap:list shows the live components, help swap and help fcm list the commands, Ctrl-D exits.";
     private static final String DONE = ".swap.completion";
+    private static final String BANNER_DONE = ".swap.banner";
+    private static final String DEPTH = ".swap.depth";
+    private static final String LINE = ".swap.line";
     private static final String BLINK = "blink-matching-paren";
 
     private final String script;
@@ -45,8 +61,19 @@ public final class Completion implements CommandSessionListener {
         return new Completion().script;
     }
 
+    /** The outermost command line being executed in {@code session}, as typed; {@code null} if not known. */
+    static String line(CommandSession session) {
+        Object l = session == null ? null : session.get(LINE);
+        return l == null ? null : l.toString();
+    }
+
     @Override
     public void beforeExecute(CommandSession session, CharSequence command) {
+        int depth = depth(session);
+        session.put(DEPTH, depth + 1);
+        if (depth == 0) {
+            session.put(LINE, String.valueOf(command));
+        }
         if (script.isEmpty() || !(session.get(".completions") instanceof Map) || session.get(DONE) != null) {
             return;
         }
@@ -57,6 +84,7 @@ public final class Completion implements CommandSessionListener {
             // printing the line again, which runs into the command's output. No terminal, no blinking.
             session.put(BLINK, 0);
         }
+        session.put("help", new Help());
         try {
             session.execute(script);
         } catch (Exception e) {
@@ -64,11 +92,64 @@ public final class Completion implements CommandSessionListener {
         }
     }
 
+    private static int depth(CommandSession session) {
+        Object d = session.get(DEPTH);
+        return d instanceof Integer ? (Integer) d : 0;
+    }
+
+    private static void after(CommandSession session) {
+        int depth = Math.max(0, depth(session) - 1);
+        session.put(DEPTH, depth);
+        if (depth == 0 && session.get(DONE) != null && session.get(BANNER_DONE) == null) {
+            session.put(BANNER_DONE, Boolean.TRUE);
+            PrintStream out = session.getConsole();
+            if (out != null) {
+                out.println(BANNER);
+                out.flush();
+            }
+        }
+    }
+
     @Override
     public void afterExecute(CommandSession session, CharSequence command, Exception exception) {
+        after(session);
     }
 
     @Override
     public void afterExecute(CommandSession session, CharSequence command, Object result) {
+        after(session);
+    }
+
+    /**
+     * The session's {@code help}: {@code help swap} and {@code help fcm} list the scope's commands;
+     * anything else goes to Gogo's {@code felix:help}, and plain {@code help} ends with a pointer to
+     * the two.
+     */
+    static final class Help implements Function {
+        @Override
+        public Object execute(CommandSession session, List<Object> arguments) throws Exception {
+            List<Object> args = arguments == null ? List.of() : arguments;
+            if (args.size() == 1 && ("swap".equals(String.valueOf(args.get(0))) || "fcm".equals(String.valueOf(args.get(0))))) {
+                return Usage.list(String.valueOf(args.get(0)));
+            }
+            Object help = session.get("felix:help");
+            Object r;
+            if (help instanceof Function) {
+                r = ((Function) help).execute(session, new ArrayList<>(args));
+            } else {
+                StringBuilder line = new StringBuilder("felix:help");
+                for (Object a : args) {
+                    line.append(' ').append(a);
+                }
+                r = session.execute(line);
+            }
+            if (args.isEmpty()) {
+                PrintStream out = session.getConsole();
+                if (out != null) {
+                    out.println("swap platform: help swap and help fcm list the swap:* and fcm:* commands with what they do");
+                }
+            }
+            return r;
+        }
     }
 }

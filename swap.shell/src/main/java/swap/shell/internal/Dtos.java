@@ -102,6 +102,14 @@ public final class Dtos {
         private static final long serialVersionUID = 1L;
     }
 
+    /** {@code swap:health}: the swap health check's status and messages. */
+    public static final class Health {
+        /** The worst status of the checks run (OK, WARN, CRITICAL, HEALTH_CHECK_ERROR...). */
+        public String status;
+        /** Each message as {status, text}. */
+        public List<String[]> messages = new ArrayList<>();
+    }
+
     /** {@code fcm:open}: the new entry. */
     public static final class Opened {
         public long id;
@@ -118,6 +126,8 @@ public final class Dtos {
         public int count;
         /** The bytes as UTF-8 text (malformed input replaced). */
         public String text;
+        /** Whether every byte read is 0 (the console shows a count instead of invisible characters). */
+        public boolean zeros;
     }
 
     /** {@code fcm:write}, {@code fcm:close}, {@code swap:interpose}, {@code swap:remove}, {@code swap:release}: what was done. */

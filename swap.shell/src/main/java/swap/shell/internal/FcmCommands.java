@@ -8,7 +8,9 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * The {@code fcm:*} Gogo commands: open files through the file-cache service (each behind its own
- * swap-manager entry), read and write them, and put a background load on them.
+ * swap-manager entry), read and write them, and put a background load on them. Numbers are parsed by
+ * {@link Shell} (range-checked, never wrapped); each command's catch-all overload prints its usage
+ * (see {@link SwapCommands}).
  */
 @Component(service = FcmCommands.class, property = {
         "osgi.command.scope=fcm",
@@ -27,32 +29,64 @@ public final class FcmCommands {
         return shell.open(session.currentDir().resolve(path).normalize(), create);
     }
 
+    @Descriptor(Usage.CATCH_ALL)
+    public Object open(Object... wrong) {
+        throw Usage.wrong("fcm", "open");
+    }
+
     @Descriptor("read LENGTH bytes at OFFSET of an open file, as text")
     public Dtos.Read read(
             @Descriptor("entry id (fcm:open, swap:list)") String id,
-            @Descriptor("byte offset") long offset,
-            @Descriptor("how many bytes") int length) {
-        return shell.read(Shell.id(id), offset, length);
+            @Descriptor("byte offset") String offset,
+            @Descriptor("how many bytes (at most 1048576)") String length) {
+        long entry = Shell.id("fcm", id);
+        long off = Shell.number("fcm", "offset", offset, 0, Long.MAX_VALUE, "give a byte offset of 0 or more");
+        long len = Shell.number("fcm", "length", length, 0, Long.MAX_VALUE, "give how many bytes to read");
+        return shell.read(entry, off, len);
+    }
+
+    @Descriptor(Usage.CATCH_ALL)
+    public Object read(Object... wrong) {
+        throw Usage.wrong("fcm", "read");
     }
 
     @Descriptor("write TEXT (UTF-8) at OFFSET of an open file (cached; fcm:close flushes)")
     public Dtos.Done write(
             @Descriptor("entry id (fcm:open, swap:list)") String id,
-            @Descriptor("byte offset") long offset,
+            @Descriptor("byte offset") String offset,
             @Descriptor("the text; quote it if it has spaces") String text) {
-        return shell.write(Shell.id(id), offset, text);
+        long entry = Shell.id("fcm", id);
+        return shell.write(entry, Shell.number("fcm", "offset", offset, 0, Long.MAX_VALUE, "give a byte offset of 0 or more"), text);
+    }
+
+    @Descriptor(Usage.CATCH_ALL)
+    public Object write(Object... wrong) {
+        throw Usage.wrong("fcm", "write");
     }
 
     @Descriptor("flush and close an open file and release its entry")
     public Dtos.Done close(@Descriptor("entry id (fcm:open, swap:list)") String id) {
-        return shell.close(Shell.id(id));
+        return shell.close(Shell.id("fcm", id));
+    }
+
+    @Descriptor(Usage.CATCH_ALL)
+    public Object close(Object... wrong) {
+        throw Usage.wrong("fcm", "close");
     }
 
     @Descriptor("run a background load on an open file: THREADS threads reading (80%) and writing (20%) 64-byte records for SECONDS; swap:stats ID shows it")
     public Dtos.Load load(
             @Descriptor("entry id (fcm:open, swap:list)") String id,
-            @Descriptor("how many threads (1-256)") int threads,
-            @Descriptor("for how many seconds (1-86400)") int seconds) {
-        return shell.load(Shell.id(id), threads, seconds);
+            @Descriptor("how many threads (1-256)") String threads,
+            @Descriptor("for how many seconds (1-86400)") String seconds) {
+        long entry = Shell.id("fcm", id);
+        int t = (int) Shell.number("fcm", "threads", threads, 1, 256, "give 1 to 256 threads");
+        int s = (int) Shell.number("fcm", "seconds", seconds, 1, 86_400, "give 1 to 86400 seconds");
+        return shell.load(entry, t, s);
+    }
+
+    @Descriptor(Usage.CATCH_ALL)
+    public Object load(Object... wrong) {
+        throw Usage.wrong("fcm", "load");
     }
 }

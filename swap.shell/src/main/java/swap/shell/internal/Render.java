@@ -193,12 +193,33 @@ final class Render {
                 + SwapConstants.INTERPOSER_NAME + ")" : null);
     }
 
+    static String health(Dtos.Health h) {
+        Block b = new Block();
+        b.add("status", h.status);
+        for (String[] m : h.messages) {
+            b.add(m[0], m[1]);
+        }
+        return b.toString();
+    }
+
     static String opened(Dtos.Opened o) {
         return "entry " + o.id + ": " + o.path + " (" + o.implementation + ", " + o.size + " bytes)";
     }
 
     static String read(Dtos.Read r) {
-        return r.count < 0 ? "(end of file)" : r.text;
+        if (r.count < 0) {
+            return "(end of file)";
+        }
+        if (r.count == 0) {
+            return "(0 bytes read at " + r.offset + ")";
+        }
+        if (r.zeros) {
+            return "(" + r.count + " zero bytes at " + r.offset + ")";
+        }
+        // other control characters (e.g. a NUL inside text) would print as nothing: show them as '.'
+        StringBuilder b = new StringBuilder(r.text.length());
+        r.text.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) && c != '\n' && c != '\t' ? '.' : c));
+        return b.toString();
     }
 
     // ------------------------------------------------------------------ helpers

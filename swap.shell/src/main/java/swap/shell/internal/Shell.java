@@ -1,6 +1,8 @@
 package swap.shell.internal;
 
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -14,6 +16,8 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 
+import org.apache.felix.gogo.runtime.Reflective;
+import org.apache.felix.service.command.CommandSession;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
@@ -81,12 +85,49 @@ public final class Shell {
 
     // ================================================================== swap:*
 
-    /** An entry id given on the command line. */
-    static long id(String id) {
+    /** An entry id given on the command line; {@code scope} is the command's ({@code swap} or {@code fcm}). */
+    static long id(String scope, String id) {
         try {
             return Long.parseLong(id.trim());
         } catch (NumberFormatException | NullPointerException e) {
-            throw new ShellException("swap", "not an entry id: " + id + "; give the number swap:list shows in column ID");
+            throw new ShellException(scope, "not an entry id: " + id + "; give the number swap:list shows in column ID");
+        }
+    }
+
+    /**
+     * A number given on the command line, between {@code min} and {@code max}: refused (never wrapped)
+     * when it is not a whole number or out of range.
+     */
+    static long number(String scope, String what, String text, long min, long max, String hint) {
+        long v;
+        try {
+            v = Long.parseLong(text.trim());
+        } catch (NumberFormatException | NullPointerException e) {
+            if (text != null && text.trim().matches("-?\\d+")) {
+                throw new ShellException(scope, what + " " + text.trim() + " is out of range (" + min + " to " + max + "); " + hint);
+            }
+            throw new ShellException(scope, what + " " + text + " is not a whole number; " + hint);
+        }
+        if (v < min || v > max) {
+            throw new ShellException(scope, what + " " + v + " is out of range (" + min + " to " + max + "); " + hint);
+        }
+        return v;
+    }
+
+    /**
+     * Refuses a target that Gogo made out of an unquoted filter: {@code swap:swap 1 (k=v)} runs
+     * {@code (k=v)} as a command (it sets the variable k) and passes {@code v}. {@code line} is the
+     * command line as typed ({@link Completion#line}); {@code null} when not known.
+     */
+    static void checkQuoted(String line, String command, String target) {
+        if (line == null || target == null || target.startsWith("(")) {
+            return;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\(\\s*([^\\s()'\"=]+)\\s*=\\s*" + java.util.regex.Pattern.quote(target) + "\\s*\\)").matcher(line);
+        if (m.find()) {
+            String filter = "(" + m.group(1) + "=" + target + ")";
+            throw new ShellException("swap", "quote the filter: write " + command + " '" + filter + "'. Unquoted, Gogo ran " + filter
+                    + " as a command (it set the shell variable " + m.group(1) + ") and passed only '" + target + "'; nothing was changed");
         }
     }
 
@@ -103,9 +144,17 @@ public final class Shell {
     }
 
     Entry<?> entry(long id) {
-        Optional<Entry<?>> e = manager().entry(id);
+        return entry("swap", id);
+    }
+
+    Entry<?> entry(String scope, long id) {
+        SwapManager m = manager;
+        if (m == null) {
+            throw new ShellException(scope, "no swap manager: bundle swap.core is not active; lb shows it, start it with start ID");
+        }
+        Optional<Entry<?>> e = m.entry(id);
         if (e.isEmpty()) {
-            throw new ShellException("swap", "no entry with id " + id + "; swap:list shows the entries");
+            throw new ShellException(scope, "no entry with id " + id + "; swap:list shows the entries");
         }
         return e.get();
     }
@@ -137,6 +186,11 @@ public final class Shell {
     }
 
     EntryDTO create(String iface, String target) {
+        if (FileCacheManager.class.getName().equals(iface)) {
+            // an FCM is bound to its file by the file cache; created bare it can do nothing
+            throw new ShellException("swap", "a file cache manager needs a file: fcm:open PATH (or fcm:open --create PATH) opens one behind a new entry; swap:swap ID "
+                    + (target == null ? "TARGET" : target) + " then moves it to another implementation");
+        }
         SwapManager m = manager();
         Class<?> type = interfaceClass(iface);
         try {
@@ -201,11 +255,132 @@ public final class Shell {
         } catch (ExecutionException e) {
             throw new ShellException("swap", "swap of entry " + id + " failed: " + e.getCause(), e.getCause());
         }
-        if (r.outcome == SwapOutcome.FAILED) {
+        if (refused(r)) {
             // Did not begin, nothing changed: one line saying why and what to do.
             throw new ShellException("swap", r.reason);
         }
         return r; // COMPLETED, or ROLLED_BACK with the phase times and the reason
+    }
+
+    /**
+     * Whether a swap did not begin: refused (REFUSED: no match, no common format, mid-swap...) or
+     * failed before anything changed (FAILED: the replacement could not be instantiated). Either way
+     * nothing changed, and the shell prints one line.
+     */
+    static boolean refused(SwapResult r) {
+        return r.outcome == SwapOutcome.REFUSED || r.outcome == SwapOutcome.FAILED;
+    }
+
+    /**
+     * Calls {@code method} of entry {@code id}'s interface through the entry's handle (so its
+     * interposers see the call), with the arguments converted as Gogo converts command arguments
+     * ({@code Reflective.coerce}: numbers, strings, enums, the session's converters). Among the
+     * interface's methods of that name and number of parameters, the one whose conversion costs least
+     * is called. Returns what it returned; what it threw is reported as one line.
+     */
+    Object call(CommandSession session, long id, String method, List<Object> args) {
+        Entry<?> e = entry(id);
+        Class<?> type = e.type();
+        List<Method> named = new ArrayList<>();
+        for (Method m : type.getMethods()) {
+            if (m.getName().equals(method) && !m.isSynthetic() && !java.lang.reflect.Modifier.isStatic(m.getModifiers())) {
+                named.add(m);
+            }
+        }
+        if (named.isEmpty()) {
+            throw new ShellException("swap", "entry " + id + "'s interface " + type.getName() + " has no method '" + method + "'; its methods: " + signatures(type.getMethods()));
+        }
+        Method best = null;
+        Object[] bestArgs = null;
+        int bestCost = Integer.MAX_VALUE;
+        for (Method m : named) {
+            Class<?>[] types = m.getParameterTypes();
+            if (types.length != args.size()) {
+                continue;
+            }
+            Object[] converted = new Object[types.length];
+            int[] cost = {0};
+            boolean ok = true;
+            for (int i = 0; i < types.length && ok; i++) {
+                Object v = convert(session, types[i], args.get(i), cost);
+                ok = v != Reflective.NO_MATCH && (v != null || !types[i].isPrimitive());
+                converted[i] = v;
+            }
+            if (ok && cost[0] < bestCost) {
+                best = m;
+                bestArgs = converted;
+                bestCost = cost[0];
+            }
+        }
+        if (best == null) {
+            throw new ShellException("swap", "cannot call " + method + " of entry " + id + " with " + args.size() + " argument(s) " + args
+                    + ": " + type.getName() + " has " + signatures(named.toArray(new Method[0])));
+        }
+        try {
+            return best.invoke(e.handle(), bestArgs);
+        } catch (InvocationTargetException ex) {
+            Throwable t = ex.getCause();
+            throw new ShellException("swap", "entry " + id + ": " + method + " threw " + t, t);
+        } catch (IllegalAccessException | RuntimeException ex) {
+            throw new ShellException("swap", "cannot call " + method + " of entry " + id + ": " + ex, ex);
+        }
+    }
+
+    /** Gogo's conversion of one command argument (as for a command's own parameters). */
+    private static Object convert(CommandSession session, Class<?> type, Object arg, int[] cost) {
+        if (session == null) { // unit tests without Gogo: strings and numbers only
+            Object v = arg instanceof CharSequence && type != String.class && type != Object.class && type != CharSequence.class ? parse(type, arg.toString()) : arg;
+            return v == null || type.isInstance(v) || type.isPrimitive() ? v : Reflective.NO_MATCH;
+        }
+        if (arg instanceof Number && (type == int.class || type == Integer.class || type == short.class || type == Short.class)) {
+            long v = ((Number) arg).longValue(); // Gogo would wrap it
+            long bound = type == int.class || type == Integer.class ? Integer.MAX_VALUE : Short.MAX_VALUE;
+            if (v > bound || v < -bound - 1) {
+                return Reflective.NO_MATCH;
+            }
+        }
+        try {
+            return Reflective.coerce(session, type, arg, cost);
+        } catch (RuntimeException ex) {
+            return Reflective.NO_MATCH; // e.g. a number out of the parameter type's range
+        }
+    }
+
+    private static Object parse(Class<?> type, String s) {
+        try {
+            if (type == long.class || type == Long.class) {
+                return Long.valueOf(s);
+            }
+            if (type == int.class || type == Integer.class) {
+                return Integer.valueOf(s);
+            }
+            if (type == boolean.class || type == Boolean.class) {
+                return Boolean.valueOf(s);
+            }
+            if (type == double.class || type == Double.class) {
+                return Double.valueOf(s);
+            }
+        } catch (NumberFormatException ex) {
+            return Reflective.NO_MATCH;
+        }
+        return Reflective.NO_MATCH;
+    }
+
+    /** {@code name(Type, Type)} of each method, sorted, for error messages. */
+    static String signatures(Method[] methods) {
+        TreeSet<String> l = new TreeSet<>();
+        for (Method m : methods) {
+            if (java.lang.reflect.Modifier.isStatic(m.getModifiers())) {
+                continue;
+            }
+            StringBuilder b = new StringBuilder(m.getName()).append('(');
+            Class<?>[] p = m.getParameterTypes();
+            for (int i = 0; i < p.length; i++) {
+                b.append(i > 0 ? ", " : "").append(p[i].getSimpleName());
+            }
+            l.add(b.append(')').toString());
+        }
+        return String.join(", ", l);
     }
 
     Dtos.HistoryTable history(int n) {
@@ -216,7 +391,13 @@ public final class Shell {
     }
 
     Dtos.Done release(long id) {
-        entry(id);
+        Entry<?> e = entry(id);
+        if (e.handle() instanceof FileCacheManager) {
+            // Releasing would drop the FCM without flushing its dirty pages and leave the file cache's
+            // bookkeeping (the path is still "open as entry N"): data loss. fcm:close does it right.
+            throw new ShellException("swap", "entry " + id + " is an open file of the file cache; fcm:close " + id
+                    + " flushes it and releases the entry (swap:release would lose its unwritten data)");
+        }
         loads.forget(id);
         manager().release(id);
         return new Dtos.Done(id, "entry " + id + " released");
@@ -356,6 +537,11 @@ public final class Shell {
         try {
             e = create ? f.create(file) : f.open(file);
         } catch (NoSuchFileException ex) {
+            Path dir = file.getParent();
+            if (create) {
+                throw new ShellException("fcm", "cannot create " + file + ": " + (dir != null && !java.nio.file.Files.isDirectory(dir)
+                        ? "directory " + dir + " does not exist; create it first" : ex.getMessage()));
+            }
             throw new ShellException("fcm", "no such file: " + file + "; create it first, or use fcm:open --create PATH");
         } catch (IOException | SwapException ex) {
             throw new ShellException("fcm", "cannot open " + file + ": " + ex.getMessage(), ex);
@@ -374,14 +560,14 @@ public final class Shell {
     }
 
     FileCacheManager fcm(long id) {
-        Entry<?> e = entry(id);
+        Entry<?> e = entry("fcm", id);
         if (!(e.handle() instanceof FileCacheManager)) {
             throw new ShellException("fcm", "entry " + id + " is a " + e.type().getName() + ", not a file; swap:list shows the entries, fcm:open PATH opens a file");
         }
         return (FileCacheManager) e.handle();
     }
 
-    Dtos.Read read(long id, long offset, int length) {
+    Dtos.Read read(long id, long offset, long length) {
         if (offset < 0 || length < 0) {
             throw new ShellException("fcm", "offset and length must be 0 or more");
         }
@@ -389,10 +575,10 @@ public final class Shell {
             throw new ShellException("fcm", "length " + length + " is too long for the console; read at most 1048576 bytes at a time");
         }
         FileCacheManager fcm = fcm(id);
-        byte[] buf = new byte[length];
+        byte[] buf = new byte[(int) length];
         int n;
         try {
-            n = fcm.read(offset, buf, 0, length);
+            n = fcm.read(offset, buf, 0, buf.length);
         } catch (IOException | RuntimeException e) {
             throw new ShellException("fcm", "read of entry " + id + " failed: " + e, e);
         }
@@ -401,6 +587,10 @@ public final class Shell {
         r.offset = offset;
         r.count = n;
         r.text = n < 0 ? "" : new String(buf, 0, n, StandardCharsets.UTF_8);
+        r.zeros = n > 0;
+        for (int i = 0; i < n && r.zeros; i++) {
+            r.zeros = buf[i] == 0;
+        }
         return r;
     }
 
@@ -419,8 +609,8 @@ public final class Shell {
     }
 
     Dtos.Done close(long id) {
-        FileCache f = fileCache();
         fcm(id);
+        FileCache f = fileCache();
         loads.forget(id);
         try {
             f.close(id);

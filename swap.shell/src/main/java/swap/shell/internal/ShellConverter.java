@@ -54,6 +54,9 @@ public final class ShellConverter implements Converter {
         if (target instanceof Dtos.Load) {
             return Render.load((Dtos.Load) target);
         }
+        if (target instanceof Dtos.Health) {
+            return Render.health((Dtos.Health) target);
+        }
         if (target instanceof Dtos.Opened) {
             return Render.opened((Dtos.Opened) target);
         }

@@ -154,7 +154,7 @@ public class ShellTest {
         assertRefused(() -> shell.swap(id, "plain", -1), "swap: timeout -1 ms is negative");
         assertRefused(() -> shell.remove(id, "x"), "swap: entry " + id + " has no monitor named x");
         assertRefused(() -> shell.interpose(id, "x"), "swap: no interposer named 'x'");
-        assertRefused(() -> Shell.id("abc"), "swap: not an entry id: abc");
+        assertRefused(() -> Shell.id("swap", "abc"), "swap: not an entry id: abc");
         assertRefused(() -> shell.open(java.nio.file.Paths.get("x"), false), "fcm: no file cache service: ");
         assertRefused(() -> shell.read(id, 0, 1), "fcm: entry " + id + " is a " + Counter.class.getName() + ", not a file");
         assertRefused(() -> shell.policy("p", "on"), "swap: no policy runner");
@@ -204,6 +204,130 @@ public class ShellTest {
         @Override
         public Map<String, Object> statistics() {
             return Map.of("calls", n.get());
+        }
+    }
+
+    /** swap:call goes through the handle, so a monitor on the entry counts the call; errors list the interface's methods. */
+    @Test
+    public void callGoesThroughTheHandleAndItsMonitors() {
+        shell.interpose(id, "calls");
+        assertEquals(1L, shell.call(null, id, "increment", List.of()));
+        assertEquals(2L, shell.call(null, id, "increment", List.of()));
+        assertTrue(Render.stats(shell.stats(id)), Render.stats(shell.stats(id)).contains("monitor calls  calls=2"));
+        assertRefused(() -> shell.call(null, id, "decrement", List.of()),
+                "swap: entry " + id + "'s interface " + Counter.class.getName() + " has no method 'decrement'; its methods: increment()");
+        assertRefused(() -> shell.call(null, id, "increment", List.of("5")),
+                "swap: cannot call increment of entry " + id + " with 1 argument(s) [5]: " + Counter.class.getName() + " has increment()");
+        assertRefused(() -> shell.call(null, 99, "increment", List.of()), "swap: no entry with id 99;");
+        assertEquals(3L, shell.call(null, id, "increment", List.of())); // the refusals called nothing
+    }
+
+    /** Numbers are range-checked and never wrapped; ids and numbers say which command scope refused them. */
+    @Test
+    public void numbersAreCheckedNotWrapped() {
+        assertEquals(5, Shell.number("fcm", "length", " 5 ", 0, 10, "hint"));
+        assertRefused(() -> Shell.number("fcm", "length", "99999999999", 0, Integer.MAX_VALUE, "give a length"),
+                "fcm: length 99999999999 is out of range (0 to 2147483647); give a length");
+        assertRefused(() -> Shell.number("fcm", "offset", "999999999999999999999", 0, Long.MAX_VALUE, "give an offset"),
+                "fcm: offset 999999999999999999999 is out of range (0 to " + Long.MAX_VALUE + "); give an offset");
+        assertRefused(() -> Shell.number("swap", "history length", "abc", 0, 10, "give a count"), "swap: history length abc is not a whole number; give a count");
+        assertRefused(() -> Shell.number("fcm", "threads", "0", 1, 256, "give 1 to 256"), "fcm: threads 0 is out of range (1 to 256)");
+        assertRefused(() -> Shell.id("fcm", "x"), "fcm: not an entry id: x;");
+        assertRefused(() -> shell.read(99, 0, 4), "fcm: no entry with id 99;");
+        assertRefused(() -> shell.read(id, 0, 99_999_999_999L), "fcm: length 99999999999 is too long for the console");
+    }
+
+    /** An argument Gogo made out of an unquoted (k=v) is refused with the quoted command to type. */
+    @Test
+    public void unquotedFilterGetsAHint() {
+        assertRefused(() -> Shell.checkQuoted("swap:swap 1 (concurrency=distributed)", "swap:swap 1", "distributed"),
+                "swap: quote the filter: write swap:swap 1 '(concurrency=distributed)'. Unquoted, Gogo ran (concurrency=distributed) as a command"
+                        + " (it set the shell variable concurrency) and passed only 'distributed'; nothing was changed");
+        Shell.checkQuoted("swap:swap 1 '(concurrency=distributed)'", "swap:swap 1", "(concurrency=distributed)"); // quoted: fine
+        Shell.checkQuoted("swap:swap 1 distributed", "swap:swap 1", "distributed"); // a name: fine
+        Shell.checkQuoted(null, "swap:swap 1", "distributed"); // line unknown (no console): fine
+    }
+
+    @Test
+    public void usageLinesAndScopeLists() {
+        assertEquals("swap: usage: swap:swap [--timeout MS] ID TARGET (help swap:swap explains)", Usage.wrong("swap", "swap").toString());
+        assertEquals("fcm: usage: fcm:read ID OFFSET LENGTH (help fcm:read explains)", Usage.wrong("fcm", "read").toString());
+        String swap = Usage.list("swap");
+        assertTrue(swap, swap.startsWith("swap:list "));
+        assertTrue(swap, swap.contains("\nswap:call ID METHOD [ARGS...]"));
+        assertFalse(swap, swap.lines().anyMatch(l -> l.startsWith("fcm:")));
+        assertTrue(Usage.list("fcm"), Usage.list("fcm").lines().filter(l -> l.startsWith("fcm:")).count() == 5);
+        // every command registered by the components has a usage line (and no other)
+        java.util.Set<String> registered = new java.util.TreeSet<>();
+        // (read from the component descriptors bnd wrote: DS annotations are not kept at run time)
+        for (Class<?> c : new Class<?>[] {SwapCommands.class, FcmCommands.class, HealthCommand.class}) {
+            String xml;
+            try {
+                xml = new String(java.nio.file.Files.readAllBytes(java.nio.file.Paths.get("target/classes/OSGI-INF/" + c.getName() + ".xml")),
+                        java.nio.charset.StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                throw new AssertionError("component descriptor of " + c.getName() + " (bnd-process writes it before the tests run)", e);
+            }
+            java.util.regex.Matcher scope = java.util.regex.Pattern.compile("name=\"osgi.command.scope\" type=\"String\" value=\"(\\w+)\"").matcher(xml);
+            assertTrue(xml, scope.find());
+            java.util.regex.Matcher f = java.util.regex.Pattern.compile("name=\"osgi.command.function\" type=\"String\"(?: value=\"(\\w+)\"/>|>([^<]*)</property>)").matcher(xml);
+            assertTrue(xml, f.find());
+            String names = f.group(1) != null ? f.group(1) : f.group(2);
+            for (String n : names.trim().split("\\s+")) {
+                registered.add(scope.group(1) + ":" + n);
+            }
+        }
+        java.util.Set<String> documented = new java.util.TreeSet<>();
+        for (Usage.Command c : Usage.COMMANDS) {
+            documented.add(c.scope + ":" + c.name);
+        }
+        assertEquals(registered, documented);
+    }
+
+    /** A refused swap (REFUSED once swap.api has it; FAILED before) prints as one line, not as a result. */
+    @Test
+    public void refusedResultsAreOneLineErrors() {
+        SwapResult r = new SwapResult();
+        r.outcome = SwapOutcome.FAILED;
+        assertTrue(Shell.refused(r));
+        r.outcome = SwapOutcome.ROLLED_BACK;
+        assertFalse(Shell.refused(r));
+        r.outcome = SwapOutcome.COMPLETED;
+        assertFalse(Shell.refused(r));
+    }
+
+    @Test
+    public void readsOfZerosAndOfNothingSaySo() {
+        Dtos.Read r = new Dtos.Read();
+        r.offset = 7;
+        r.count = 0;
+        r.text = "";
+        assertEquals("(0 bytes read at 7)", Render.read(r));
+        r.count = 3;
+        r.text = "\0\0\0";
+        r.zeros = true;
+        assertEquals("(3 zero bytes at 7)", Render.read(r));
+        r.text = "a\0b";
+        r.zeros = false;
+        assertEquals("a.b", Render.read(r));
+        r.count = -1;
+        assertEquals("(end of file)", Render.read(r));
+    }
+
+    /** swap:health runs the checks and shows the worst status with every message. */
+    @Test
+    public void healthShowsStatusAndMessages() {
+        org.apache.felix.hc.api.HealthCheck ok = () -> new org.apache.felix.hc.api.Result(org.apache.felix.hc.api.Result.Status.OK, "all fine");
+        org.apache.felix.hc.api.HealthCheck warn = () -> new org.apache.felix.hc.api.Result(org.apache.felix.hc.api.Result.Status.WARN, "entry 3 rolled back");
+        String h = Render.health(HealthCommand.run(List.of(ok, warn)));
+        assertEquals("status  WARN\nOK      all fine\nWARN    entry 3 rolled back", h);
+        HealthCommand none = new HealthCommand();
+        none.checks = List.of();
+        try {
+            none.health();
+            fail("no check: refused");
+        } catch (ShellException e) {
+            assertTrue(e.toString(), e.toString().startsWith("swap: no swap health check registered: bundle swap.monitor provides it"));
         }
     }
 

@@ -1,0 +1,25 @@
+// Post-build check of the archetype's integration test: the generated project built a bundle whose
+// manifest declares its DS component and imports swap.api with a version range.
+import java.util.jar.JarFile
+
+// the plugin passes the generated project's folder in the script context
+File projectDir = context.projectDir as File
+println "swap.archetype IT: projectDir = " + projectDir
+File jar = new File(projectDir, "target/counter-mine-1.0.0-SNAPSHOT.jar")
+assert jar.isFile() : "no bundle built: " + jar
+def attrs = new JarFile(jar).withCloseable { it.manifest.mainAttributes }
+def sc = attrs.getValue("Service-Component")
+assert sc != null && sc.contains("OSGI-INF/org.example.swap.counter.MyCounter.xml") : "Service-Component: " + sc
+def imports = attrs.getValue("Import-Package")
+assert imports != null : "no Import-Package"
+// StatefulComponent is a consumer type: any later minor version of swap.api serves ([1.1,2))
+assert imports =~ /(^|,)swap\.api;version="\[\d+\.\d+,\d+\)"/ : "swap.api not imported with a version range: " + imports
+// Counter is a provider type: implementing it binds to the minor version ([1.0,1.1))
+assert imports =~ /(^|,)swap\.example\.counter;version="\[\d+\.\d+,\d+\.\d+\)"/ : "swap.example.counter not imported with a version range: " + imports
+assert attrs.getValue("Bundle-SymbolicName") == "counter-mine" : "Bundle-SymbolicName: " + attrs.getValue("Bundle-SymbolicName")
+assert attrs.getValue("Export-Package") == null : "an implementation bundle exports nothing: " + attrs.getValue("Export-Package")
+File report = new File(projectDir, "target/surefire-reports/TEST-org.example.swap.counter.MyCounterTest.xml")
+assert report.isFile() : "the generated unit test did not run: " + report
+assert report.text.contains('tests="3"') && report.text.contains('failures="0"') && report.text.contains('errors="0"') : report.text
+println "swap.archetype IT: manifest OK (Service-Component " + sc + "), 3 generated tests passed"
+return true
