@@ -78,8 +78,18 @@ public final class SafeSwapCommands {
         return run(id, target, o, false);
     }
 
+    @Descriptor(Usage.CATCH_ALL)
+    public Object watch(Object... wrong) {
+        throw Usage.wrong("swap", "watch");
+    }
+
+    @Descriptor(Usage.CATCH_ALL)
+    public Object canary(Object... wrong) {
+        throw Usage.wrong("swap", "canary");
+    }
+
     private Object run(String idText, String target, SwapOptions o, boolean background) {
-        long id = Shell.id(idText);
+        long id = Shell.id("swap", idText);
         SwapManager m = manager;
         if (m == null) {
             throw new ShellException("swap", "no swap manager: bundle swap.core is not active; lb shows it, start it with start ID");
