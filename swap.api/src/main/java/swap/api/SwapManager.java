@@ -85,8 +85,9 @@ public interface SwapManager {
      * whole request has ended:
      * <ul>
      * <li>with a canary: {@link SwapOutcome#ROLLED_BACK} if the canary found a mismatch (the
-     * result lists the first ones in {@link SwapResult#mismatches}; the old instance never left),
-     * else the result of the commit, a normal swap;</li>
+     * result lists the first ones in {@link SwapResult#mismatches}; the old instance never left) or
+     * was inconclusive (it reached its time limit having compared fewer calls than configured, e.g.
+     * because writes left its copy stale), else the result of the commit, a normal swap;</li>
      * <li>with a watch, once the swap completed: at the end of the window, {@link SwapOutcome#COMPLETED}
      * if it passed, {@link SwapOutcome#REVERTED} if it was swapped back; if the swap back could not
      * run (e.g. the previous implementation's bundle is gone) the outcome stays COMPLETED, the

@@ -21,6 +21,9 @@ package swap.api;
  * {@link #canary(int, long) N} compared calls, or T milliseconds, with no mismatch the swap is
  * committed as a normal swap (which carries the state as it is then, so writes made during the
  * window are not lost); the first mismatch aborts it and the result shows the mismatching calls.
+ * A read is compared only while no write has begun since the copy (a write makes the copy stale);
+ * a canary that reaches its time limit having compared fewer calls than the configured minimum is
+ * inconclusive and does not commit.
  * Mirrored calls run off the caller's path on a canary thread, or {@link #inline()} on the
  * caller's thread after its own call.
  *

@@ -289,6 +289,14 @@ final class Canary implements Interposer {
         }
     }
 
+    long compared() {
+        return compared.get();
+    }
+
+    long skipped() {
+        return skipped.get();
+    }
+
     long mismatchCount() {
         return mismatchCount.get();
     }

@@ -36,6 +36,12 @@ public final class SafeSwapConfig {
     public int canaryCalls = 100;
     /** ...or after this long, in ms, whichever comes first. */
     public long canaryMillis = 10_000;
+    /**
+     * A canary that reaches its time limit having compared fewer calls than this is inconclusive and
+     * does not commit (writes may have left nothing to compare: its copy of the state was stale).
+     * 0: commit on time whatever was compared.
+     */
+    public int canaryMinCalls = 10;
     /** Mirror calls on the caller's thread instead of the canary's own thread. */
     public boolean canaryInline;
 
@@ -53,15 +59,16 @@ public final class SafeSwapConfig {
         c.latencyMonitor = latencyMonitor;
         c.canaryCalls = canaryCalls;
         c.canaryMillis = canaryMillis;
+        c.canaryMinCalls = canaryMinCalls;
         c.canaryInline = canaryInline;
         return c;
     }
 
     void check() {
         if (windowMillis <= 0 || baselineMillis < 0 || errorRate < 0 || p99Factor < 1 || p99FloorMicros < 0 || minCalls < 1 || checkMillis <= 0
-                || canaryCalls < 1 || canaryMillis <= 0 || callsMonitor == null || latencyMonitor == null) {
+                || canaryCalls < 1 || canaryMillis <= 0 || canaryMinCalls < 0 || callsMonitor == null || latencyMonitor == null) {
             throw new IllegalArgumentException("safe-swap settings out of range: window > 0 ms, baseline >= 0 ms, error rate >= 0, p99 factor >= 1, "
-                    + "floor >= 0 us, min calls >= 1, check > 0 ms, canary calls >= 1, canary time > 0 ms, monitor names given");
+                    + "floor >= 0 us, min calls >= 1, check > 0 ms, canary calls >= 1, canary time > 0 ms, canary minimum >= 0, monitor names given");
         }
     }
 }

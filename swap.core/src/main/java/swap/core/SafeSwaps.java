@@ -234,10 +234,15 @@ final class SafeSwaps {
         e.safety = null;
         copy.unclaim();
         impl.release(instance);
-        if (!passed) {
+        boolean inconclusive = passed && c.compared() < Math.min(s.canaryCalls(), s.config().canaryMinCalls);
+        if (!passed || inconclusive) {
             r.mismatches = c.mismatches();
-            r.figures = c.figures("failed", format.name());
-            r.reason = c.mismatchCount() == 0 ? "canary: stopped before a verdict; the running instance stays"
+            r.figures = c.figures(inconclusive ? "inconclusive" : "failed", format.name());
+            r.reason = inconclusive
+                    ? "canary: inconclusive, only " + c.compared() + " call(s) compared in " + s.canaryMillis() + " ms (at least "
+                            + s.config().canaryMinCalls + " needed; " + c.skipped() + " read(s) skipped because writes had made the canary's copy stale); "
+                            + "the running instance stays: try again when reads dominate, or swap with a watch"
+                    : c.mismatchCount() == 0 ? "canary: stopped before a verdict; the running instance stays"
                     : "canary: " + c.mismatchCount() + " compared call(s) disagreed, the running instance stays; first: " + r.mismatches.get(0);
             r.endedAtMillis = System.currentTimeMillis();
             r.totalNanos = System.nanoTime() - c.started;

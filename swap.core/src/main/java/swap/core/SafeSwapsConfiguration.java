@@ -55,6 +55,9 @@ public class SafeSwapsConfiguration {
         @AttributeDefinition(name = "Canary time (ms)", description = "...or after this long, whichever comes first.", min = "1")
         long canary_millis() default 10_000;
 
+        @AttributeDefinition(name = "Canary minimum", description = "A canary that reaches its time limit with fewer compared calls is inconclusive and does not commit (0: commit on time).", min = "0")
+        int canary_min_calls() default 10;
+
         @AttributeDefinition(name = "Mirror inline", description = "Mirror calls on the caller's thread, after its own call (default: on the canary's thread, off the caller's path).")
         boolean canary_inline() default false;
     }
@@ -84,6 +87,7 @@ public class SafeSwapsConfiguration {
         s.latencyMonitor = c.watch_latency_monitor();
         s.canaryCalls = c.canary_calls();
         s.canaryMillis = c.canary_millis();
+        s.canaryMinCalls = c.canary_min_calls();
         s.canaryInline = c.canary_inline();
         engine.configureSafeSwaps(s);
     }

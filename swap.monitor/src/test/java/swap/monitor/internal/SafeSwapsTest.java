@@ -367,16 +367,42 @@ public class SafeSwapsTest {
     }
 
     @Test
-    public void anInlineCanaryWithWritesCommitsWithTheStateAsItIsThen() throws Exception {
+    public void anInlineCanaryWithWritesLaterInItsWindowCommitsWithTheStateAsItIsThen() throws Exception {
         Entry<Tally> e = engine.create(Tally.class, "good");
-        startLoad(e.handle(), 2, true);
         startLoad(e.handle(), 1, false);
-        SwapResult r = join(engine.swap(e.id(), "good2", "try", SwapOptions.canary(1_000_000, 700).inline()));
+        CompletableFuture<SwapResult> f = engine.swap(e.id(), "good2", "try", SwapOptions.canary(1_000_000, 1500).inline()).toCompletableFuture();
+        while (compared(e) < 20 && !f.isDone()) {
+            Thread.sleep(5);
+        }
+        startLoad(e.handle(), 2, true); // writes from now on: not mirrored, the canary's copy is stale
+        SwapResult r = f.join();
         assertEquals(r.toString(), SwapOutcome.COMPLETED, r.outcome);
         assertTrue("writes ran during the window: " + r.figures, (Long) r.figures.get("writes") > 0);
+        assertTrue("reads after the writes began were not compared: " + r.figures, (Long) r.figures.get("skipped") > 0);
         assertEquals("good2", e.describe().implementation);
         stopLoad();
         assertEquals("writes made during the canary are carried by the commit", added.get(), e.handle().get());
+    }
+
+    /** How many calls the entry's canary compared so far (from the line swap:info shows), or 0. */
+    private static long compared(Entry<Tally> e) {
+        String s = e.describe().safety;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^canary: (\\d+) of").matcher(s == null ? "" : s);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    @Test
+    public void aCanaryThatCouldCompareNothingIsInconclusiveAndDoesNotCommit() throws Exception {
+        Entry<Tally> e = engine.create(Tally.class, "good");
+        startLoad(e.handle(), 2, true);
+        startLoad(e.handle(), 1, false);
+        SwapResult r = join(engine.swap(e.id(), "liar", "try", SwapOptions.canary(100, 700)));
+        assertEquals(r.toString(), SwapOutcome.ROLLED_BACK, r.outcome);
+        assertEquals("inconclusive", r.figures.get("canary"));
+        assertTrue(r.reason, r.reason.startsWith("canary: inconclusive"));
+        assertEquals("good", e.describe().implementation);
+        stopLoad();
+        assertEquals(added.get(), e.handle().get());
     }
 
     @Test

@@ -35,41 +35,42 @@ public final class SafeSwapCommands {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile SwapManager manager;
 
+    // Options are Strings, parsed here: Gogo then prefers these methods to the catch-all overloads
+    // (a typed option would need a coercion that ranks below Object...).
+
     @Descriptor("swap an entry, then watch it: if its error rate or p99 latency gets worse than just before the swap within the window, it is swapped back "
             + "(outcome REVERTED); waits for the verdict unless --background")
     public Object watch(
             @Descriptor("watch window, e.g. 10s, 500ms (default: configuration swap.core.safe)") @Parameter(names = {"-w", "--window"}, absentValue = "0") String window,
-            @Descriptor("largest tolerated rise of the error rate, e.g. 0.05 (default: configured)") @Parameter(names = {"-e", "--errors"}, absentValue = "-1") double errors,
-            @Descriptor("largest tolerated p99 latency as a multiple of the baseline's, e.g. 5 (default: configured)") @Parameter(names = {"-p", "--p99"}, absentValue = "-1") double p99,
-            @Descriptor("quiescence timeout in ms (default: the swap manager's)") @Parameter(names = {"-t", "--timeout"}, absentValue = "0") long timeout,
-            @Descriptor("return once the watch has started (swap:info ID shows it, swap:history the verdict)") @Parameter(names = {"-b", "--background"}, presentValue = "true", absentValue = "false") boolean background,
+            @Descriptor("largest tolerated rise of the error rate, e.g. 0.05 (default: configured)") @Parameter(names = {"-e", "--errors"}, absentValue = "") String errors,
+            @Descriptor("largest tolerated p99 latency as a multiple of the baseline's, e.g. 5 (default: configured)") @Parameter(names = {"-p", "--p99"}, absentValue = "") String p99,
+            @Descriptor("quiescence timeout in ms (default: the swap manager's)") @Parameter(names = {"-t", "--timeout"}, absentValue = "0") String timeout,
+            @Descriptor("return once the watch has started (swap:info ID shows it, swap:history the verdict)") @Parameter(names = {"-b", "--background"}, presentValue = "true", absentValue = "false") String background,
             @Descriptor("entry id (swap:list)") String id,
             @Descriptor("implementation name, or an LDAP filter in parentheses, quoted") String target) {
-        SwapOptions o = SwapOptions.watch(millis(window, "window")).timeout(check(timeout));
-        if (errors >= 0) {
-            o.errorRate(errors);
+        SwapOptions o = SwapOptions.watch(millis(window, "window")).timeout(timeout(timeout));
+        if (!errors.isEmpty()) {
+            o.errorRate(fraction(errors, "errors", 0, 1, "give the largest tolerated rise of the error rate, e.g. 0.05"));
         }
-        if (p99 >= 0) {
-            o.p99(p99);
+        if (!p99.isEmpty()) {
+            o.p99(fraction(p99, "p99", 1, 1e6, "give the largest tolerated p99 as a multiple of the baseline's, e.g. 5"));
         }
-        return run(id, target, o, background);
+        return run(id, target, o, Boolean.parseBoolean(background));
     }
 
     @Descriptor("swap an entry after a canary: the new implementation imports a copy of the state, calls of @ReadOnly methods are mirrored to it and "
             + "the results compared; commits after N agreeing calls or the time limit, aborts on the first mismatch (shown)")
     public Object canary(
-            @Descriptor("compared calls needed to commit (default: configured)") @Parameter(names = {"-n", "--calls"}, absentValue = "0") int calls,
+            @Descriptor("compared calls needed to commit (default: configured)") @Parameter(names = {"-n", "--calls"}, absentValue = "0") String calls,
             @Descriptor("longest canary run, e.g. 10s (default: configured)") @Parameter(names = {"-T", "--time"}, absentValue = "0") String time,
-            @Descriptor("mirror on the caller's thread instead of the canary's thread") @Parameter(names = {"-i", "--inline"}, presentValue = "true", absentValue = "false") boolean inline,
+            @Descriptor("mirror on the caller's thread instead of the canary's thread") @Parameter(names = {"-i", "--inline"}, presentValue = "true", absentValue = "false") String inline,
             @Descriptor("after the commit, watch the entry for this long too, e.g. 10s") @Parameter(names = {"-w", "--watch"}, absentValue = "") String watch,
-            @Descriptor("quiescence timeout in ms (default: the swap manager's)") @Parameter(names = {"-t", "--timeout"}, absentValue = "0") long timeout,
+            @Descriptor("quiescence timeout in ms (default: the swap manager's)") @Parameter(names = {"-t", "--timeout"}, absentValue = "0") String timeout,
             @Descriptor("entry id (swap:list)") String id,
             @Descriptor("implementation name, or an LDAP filter in parentheses, quoted") String target) {
-        if (calls < 0) {
-            throw new ShellException("swap", "--calls " + calls + " is negative; give how many agreeing calls commit the swap");
-        }
-        SwapOptions o = SwapOptions.canary(calls, millis(time, "time")).timeout(check(timeout));
-        if (inline) {
+        int n = (int) Shell.number("swap", "--calls", calls, 0, Integer.MAX_VALUE, "give how many agreeing calls commit the swap");
+        SwapOptions o = SwapOptions.canary(n, millis(time, "time")).timeout(timeout(timeout));
+        if (Boolean.parseBoolean(inline)) {
             o.inline();
         }
         if (!watch.isEmpty()) {
@@ -132,11 +133,22 @@ public final class SafeSwapCommands {
         return r;
     }
 
-    private static long check(long timeout) {
-        if (timeout < 0) {
-            throw new ShellException("swap", "timeout " + timeout + " ms is negative; give a timeout in milliseconds, or none for the default");
+    private static long timeout(String text) {
+        return Shell.number("swap", "--timeout", text, 0, Long.MAX_VALUE / 1_000_000, "give the quiescence timeout in milliseconds");
+    }
+
+    /** A decimal number between {@code min} and {@code max}. */
+    static double fraction(String text, String what, double min, double max, String hint) {
+        double v;
+        try {
+            v = Double.parseDouble(text.trim());
+        } catch (NumberFormatException e) {
+            throw new ShellException("swap", "--" + what + " " + text + " is not a number; " + hint);
         }
-        return timeout;
+        if (!(v >= min && v <= max)) {
+            throw new ShellException("swap", "--" + what + " " + text + " is out of range (" + min + " to " + max + "); " + hint);
+        }
+        return v;
     }
 
     /** A duration: {@code 250ms}, {@code 10s}, {@code 2m} or plain milliseconds; "0": the default. */

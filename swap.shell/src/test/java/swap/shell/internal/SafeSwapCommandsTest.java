@@ -102,7 +102,7 @@ public class SafeSwapCommandsTest {
 
     @Test
     public void aWatchWaitsForItsVerdictAndPrintsTheFigures() {
-        SwapResult r = (SwapResult) commands.watch("200ms", -1, -1, 0, false, String.valueOf(id), "b");
+        SwapResult r = (SwapResult) commands.watch("200ms", "", "", "0", "false", String.valueOf(id), "b");
         assertEquals(SwapOutcome.COMPLETED, r.outcome);
         assertEquals("passed", r.figures.get("watch"));
         String text = Render.result(r);
@@ -112,7 +112,7 @@ public class SafeSwapCommandsTest {
 
     @Test
     public void aWatchInTheBackgroundReturnsTheEntryWithTheWatchInProgress() throws Exception {
-        Object o = commands.watch("30s", -1, -1, 0, true, String.valueOf(id), "b");
+        Object o = commands.watch("30s", "", "", "0", "true", String.valueOf(id), "b");
         EntryDTO d = (EntryDTO) o;
         assertNotNull(d.safety);
         assertTrue(Render.entry(d), Render.entry(d).contains("in progress     watch: "));
@@ -121,7 +121,7 @@ public class SafeSwapCommandsTest {
     @Test
     public void aCanaryWithoutReadOnlyMethodsIsRefusedInOneLine() {
         try {
-            commands.canary(0, "0", false, "", 0, String.valueOf(id), "b");
+            commands.canary("0", "0", "false", "", "0", String.valueOf(id), "b");
             fail();
         } catch (ShellException e) {
             assertTrue(e.getMessage(), e.getMessage().contains("no method of " + Plain.class.getName() + " is marked @swap.api.ReadOnly"));
@@ -130,9 +130,26 @@ public class SafeSwapCommandsTest {
     }
 
     @Test
+    public void badThresholdsAreRefusedInOneLine() {
+        try {
+            commands.watch("1s", "lots", "", "0", "false", String.valueOf(id), "b");
+            fail();
+        } catch (ShellException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("--errors lots is not a number"));
+        }
+        try {
+            commands.watch("1s", "", "0.5", "0", "false", String.valueOf(id), "b");
+            fail();
+        } catch (ShellException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("--p99 0.5 is out of range"));
+        }
+        assertEquals("a", engine.list().get(0).implementation);
+    }
+
+    @Test
     public void anUnknownEntryIsRefused() {
         try {
-            commands.watch("0", -1, -1, 0, false, "99", "b");
+            commands.watch("0", "", "", "0", "false", "99", "b");
             fail();
         } catch (ShellException e) {
             assertTrue(e.getMessage(), e.getMessage().contains("no entry with id 99"));
