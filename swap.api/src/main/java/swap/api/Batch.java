@@ -34,6 +34,7 @@ public final class Batch {
     private boolean atomic;
     private long timeoutMillis;
     private String reason;
+    private SwapOptions options;
 
     private Batch(List<Long> ids, String selector) {
         this.ids = ids;
@@ -91,6 +92,23 @@ public final class Batch {
     public Batch reason(String why) {
         this.reason = why;
         return this;
+    }
+
+    /**
+     * Watches every entry that completes ({@link SwapOptions#watch}): each is measured against its
+     * own baseline and swapped back on its own if it gets worse. The batch's stage then completes
+     * when every watch has ended. A canary cannot be asked for a batch (the batch is refused).
+     *
+     * @since 1.2
+     */
+    public Batch options(SwapOptions options) {
+        this.options = options;
+        return this;
+    }
+
+    /** @return the options, or {@code null} (a plain batch) @since 1.2 */
+    public SwapOptions options() {
+        return options;
     }
 
     /** @return the entry ids, or {@code null} if the batch selects its entries by {@link #selector()} */

@@ -14,7 +14,9 @@ public final class BatchResult {
     /**
      * {@link SwapOutcome#COMPLETED} if every entry completed; {@link SwapOutcome#ROLLED_BACK} if an
      * atomic group rolled back as a whole, or some entries of a plain batch did not complete;
-     * {@link SwapOutcome#REFUSED} if the batch itself was refused (no entry selected, no target).
+     * {@link SwapOutcome#REFUSED} if the batch itself was refused (no entry selected, no target);
+     * {@link SwapOutcome#REVERTED} if a watched batch completed and at least one entry was
+     * swapped back by its watch.
      */
     public SwapOutcome outcome;
     /** For a batch that did not complete wholly: why (the first failing entry's reason, for a group). */
@@ -23,6 +25,14 @@ public final class BatchResult {
     public List<SwapResult> results;
     /** How many entries completed, rolled back, failed and were refused. */
     public int completed, rolledBack, failed, refused;
+    /**
+     * Of a watched batch ({@link Batch#options(SwapOptions)}): how many of the completed entries
+     * were swapped back by their watch ({@link SwapOutcome#REVERTED}; counted here, not in
+     * {@link #completed}). If any was, the batch's {@link #outcome} is {@link SwapOutcome#REVERTED}.
+     *
+     * @since 1.2
+     */
+    public int reverted;
     /** Time of the shared quiescence pass (stack snapshot and waiting for calls that began before it). */
     public long quiescenceNanos;
     /** From the request to the outcome. */
@@ -31,7 +41,7 @@ public final class BatchResult {
     @Override
     public String toString() {
         return (atomic ? "atomic batch " : "batch ") + batchId + " " + outcome + ": " + completed + " completed, " + rolledBack
-                + " rolled back, " + failed + " failed, " + refused + " refused in " + totalNanos / 1000 + " us"
+                + " rolled back, " + (reverted == 0 ? "" : reverted + " reverted, ") + failed + " failed, " + refused + " refused in " + totalNanos / 1000 + " us"
                 + (reason == null ? "" : " (" + reason + ")");
     }
 }

@@ -54,4 +54,11 @@ public final class EntryDTO {
     public List<String> importFormats;
     /** The last swap's result, or {@code null}. */
     public SwapResult lastSwap;
+    /**
+     * The watch or canary in progress on the entry ({@link SwapOptions}), as one line (what it
+     * measured so far and until when it runs), or {@code null} if none.
+     *
+     * @since 1.2
+     */
+    public String safety;
 }

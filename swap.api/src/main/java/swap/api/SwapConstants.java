@@ -42,6 +42,87 @@ public final class SwapConstants {
     /** A swap failed before anything changed (no target, no common format, instantiation failed). */
     public static final String TOPIC_FAILED = TOPIC_PREFIX + "FAILED";
 
+    /**
+     * A watched swap completed and its watch began ({@link SwapOptions#watch}): monitors are on the
+     * entry for the window. Properties: those of a swap, plus {@link #EVENT_WINDOW_MILLIS} and the
+     * baseline figures ({@link #EVENT_BASELINE_ERROR_RATE}, {@link #EVENT_BASELINE_P99_MICROS}).
+     *
+     * @since 1.2
+     */
+    public static final String TOPIC_WATCH_STARTED = TOPIC_PREFIX + "WATCH_STARTED";
+    /**
+     * A watch ended without crossing a threshold; its monitors are off the entry. Properties: those of
+     * {@link #TOPIC_WATCH_STARTED} plus the window's figures ({@link #EVENT_CALLS},
+     * {@link #EVENT_ERROR_RATE}, {@link #EVENT_P99_MICROS}).
+     *
+     * @since 1.2
+     */
+    public static final String TOPIC_WATCH_PASSED = TOPIC_PREFIX + "WATCH_PASSED";
+    /**
+     * A watch crossed a threshold and the entry was swapped back to the previous implementation
+     * ({@link SwapOutcome#REVERTED}); {@link #EVENT_REASON} says which threshold. Properties: those
+     * of {@link #TOPIC_WATCH_PASSED}. {@link #EVENT_FROM} and {@link #EVENT_TO} are those of the
+     * watched swap (the swap back goes the other way).
+     *
+     * @since 1.2
+     */
+    public static final String TOPIC_REVERTED = TOPIC_PREFIX + "REVERTED";
+    /**
+     * A watch crossed a threshold but the swap back could not run (e.g. the previous
+     * implementation's bundle is gone): the entry stays on the new implementation;
+     * {@link #EVENT_REASON} says why. Properties: those of {@link #TOPIC_REVERTED}.
+     *
+     * @since 1.2
+     */
+    public static final String TOPIC_REVERT_FAILED = TOPIC_PREFIX + "REVERT_FAILED";
+    /**
+     * A canary ({@link SwapOptions#canary}) agreed with the running instance on every compared call;
+     * the swap is being committed (a normal swap follows, with its own events). Properties: those
+     * of a swap plus {@link #EVENT_MIRRORED}, {@link #EVENT_COMPARED} and {@link #EVENT_MISMATCHES}.
+     *
+     * @since 1.2
+     */
+    public static final String TOPIC_CANARY_PASSED = TOPIC_PREFIX + "CANARY_PASSED";
+    /**
+     * A canary disagreed with the running instance (or could not be run): it was released, the old
+     * instance never left. {@link #EVENT_REASON} shows the first mismatching call (method, arguments,
+     * both results). Properties: those of {@link #TOPIC_CANARY_PASSED}.
+     *
+     * @since 1.2
+     */
+    public static final String TOPIC_CANARY_FAILED = TOPIC_PREFIX + "CANARY_FAILED";
+    /** Event property, {@code Long}: a watch's window, in milliseconds. @since 1.2 */
+    public static final String EVENT_WINDOW_MILLIS = "watch.window.millis";
+    /** Event property, {@code Long}: calls a watch measured in its window so far. @since 1.2 */
+    public static final String EVENT_CALLS = "watch.calls";
+    /** Event property, {@code Double}: the fraction of the window's calls that threw (0..1). @since 1.2 */
+    public static final String EVENT_ERROR_RATE = "watch.error.rate";
+    /** Event property, {@code Double}: the window's 99th percentile call latency, in microseconds. @since 1.2 */
+    public static final String EVENT_P99_MICROS = "watch.p99.micros";
+    /** Event property, {@code Double}: the baseline's error rate (0..1). @since 1.2 */
+    public static final String EVENT_BASELINE_ERROR_RATE = "watch.baseline.error.rate";
+    /** Event property, {@code Double}: the baseline's 99th percentile latency, in microseconds. @since 1.2 */
+    public static final String EVENT_BASELINE_P99_MICROS = "watch.baseline.p99.micros";
+    /** Event property, {@code Long}: calls mirrored to a canary. @since 1.2 */
+    public static final String EVENT_MIRRORED = "canary.mirrored";
+    /** Event property, {@code Long}: mirrored calls whose results were compared. @since 1.2 */
+    public static final String EVENT_COMPARED = "canary.compared";
+    /** Event property, {@code Long}: compared calls whose results differed. @since 1.2 */
+    public static final String EVENT_MISMATCHES = "canary.mismatches";
+
+    /**
+     * Statistics keys ({@link Monitor#statistics()}) a watch reads from the monitors it interposes:
+     * {@value}, a {@code Number}, calls since the monitor was put on the entry. The platform's
+     * {@code calls} monitor reports it.
+     *
+     * @since 1.2
+     */
+    public static final String STAT_CALLS = "calls";
+    /** Statistics key: {@value}, a {@code Number}, calls that threw. @since 1.2 */
+    public static final String STAT_THROWN = "thrown";
+    /** Statistics key: {@value}, a {@code Number}, the 99th percentile latency in microseconds (the {@code latency} monitor). @since 1.2 */
+    public static final String STAT_P99_MICROS = "p99Micros";
+
     /** Prefix of the topics of batches and atomic groups: {@value}. */
     public static final String TOPIC_BATCH_PREFIX = "swap/batch/";
     /**

@@ -80,6 +80,29 @@ public interface SwapManager {
     CompletionStage<SwapResult> swap(long id, String target, String reason, long timeoutMillis);
 
     /**
+     * A <em>safe</em> swap: a swap with a watch after it, a canary before it, or both
+     * ({@link SwapOptions}). Returns at once; the stage completes (never exceptionally) when the
+     * whole request has ended:
+     * <ul>
+     * <li>with a canary: {@link SwapOutcome#ROLLED_BACK} if the canary found a mismatch (the
+     * result lists the first ones in {@link SwapResult#mismatches}; the old instance never left) or
+     * was inconclusive (it reached its time limit having compared fewer calls than configured, e.g.
+     * because writes left its copy stale), else the result of the commit, a normal swap;</li>
+     * <li>with a watch, once the swap completed: at the end of the window, {@link SwapOutcome#COMPLETED}
+     * if it passed, {@link SwapOutcome#REVERTED} if it was swapped back; if the swap back could not
+     * run (e.g. the previous implementation's bundle is gone) the outcome stays COMPLETED, the
+     * entry stays on the new implementation and {@link SwapResult#reason} says so.</li>
+     * </ul>
+     * A request the manager cannot run (a canary without a canonical state format in common, no
+     * method marked {@link ReadOnly}, the monitors a watch needs are not installed) is
+     * {@link SwapOutcome#REFUSED}. Both are described in {@link SwapResult#figures}.
+     *
+     * @param options {@code null} for a plain swap
+     * @since 1.2
+     */
+    CompletionStage<SwapResult> swap(long id, String target, String reason, SwapOptions options);
+
+    /**
      * Swaps many entries to one target, sharing one quiescence pass; see {@link Batch}. Returns at
      * once; the stage completes when every entry has completed, rolled back, failed or been refused
      * (it never completes exceptionally). An entry that is mid-swap is refused (an atomic group is

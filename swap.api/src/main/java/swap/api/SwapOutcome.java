@@ -22,5 +22,17 @@ public enum SwapOutcome {
      *
      * @since 1.1
      */
-    REFUSED
+    REFUSED,
+    /**
+     * The swap completed and was <em>watched</em> ({@link SwapOptions#watch}); within the watch
+     * window the new implementation got worse than the entry's baseline taken just before the swap
+     * (its error rate or its p99 latency crossed a threshold), so the platform swapped the entry
+     * back to the previous implementation, by a normal swap with negotiation that carried the state
+     * the new instance had then. {@link SwapResult#reason} says which threshold was crossed and
+     * {@link SwapResult#figures} holds the figures (baseline and window). The swap back itself is
+     * in the history as a {@link #COMPLETED} swap of its own.
+     *
+     * @since 1.2
+     */
+    REVERTED
 }

@@ -42,6 +42,25 @@ public final class SwapResult {
     public long longestWaitNanos;
     /** When the swap ended, in milliseconds since the epoch. */
     public long endedAtMillis;
+    /**
+     * What a watch or a canary measured ({@link SwapOptions}), by name, or {@code null} for a plain
+     * swap. A watch reports {@code watch} ({@code passed}, {@code reverted}, {@code revert failed}
+     * or {@code ended}: the entry was swapped or released during the window), {@code calls},
+     * {@code errorRate}, {@code p99Micros} and the same three of the baseline
+     * ({@code baselineCalls}, {@code baselineErrorRate}, {@code baselineP99Micros}) and
+     * {@code windowMillis}; a canary reports {@code canary} ({@code passed} or {@code failed}),
+     * {@code mirrored}, {@code compared}, {@code mismatches}, {@code writes} and {@code format}.
+     *
+     * @since 1.2
+     */
+    public java.util.Map<String, Object> figures;
+    /**
+     * For a canary that failed: its first mismatching calls, oldest first (at most 10); otherwise
+     * {@code null}.
+     *
+     * @since 1.2
+     */
+    public java.util.List<MismatchDTO> mismatches;
 
     @Override
     public String toString() {

@@ -14,9 +14,12 @@
  * <li>{@link swap.api.UpgradeManager} and {@link swap.api.UpgradeResult}: side-by-side upgrades of an
  * implementation bundle (every entry moved as one atomic group) and the upgrade policy per
  * implementation name.</li>
+ * <li>{@link swap.api.SwapOptions} and {@link swap.api.ReadOnly}: safe swaps, watched after they
+ * complete (swapped back if they get worse) or tried first on a canary that receives a copy of the
+ * state and mirrored side-effect-free calls.</li>
  * <li>{@link swap.api.SwapConstants}: service-property keys and event topics.</li>
  * </ul>
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package swap.api;

@@ -42,7 +42,7 @@ final class Caches {
     static final StateFormat<Long> VALUE = StateFormat.canonical("bench.counter.value", Long.class);
 
     /** A small-state component for the swap benchmarks: a counter carried across swaps. */
-    static final class Counting implements Cache, StatefulComponent {
+    static class Counting implements Cache, StatefulComponent {
         private final AtomicLong count = new AtomicLong();
 
         @Override

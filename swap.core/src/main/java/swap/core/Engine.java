@@ -29,6 +29,7 @@ import swap.api.SwapException;
 import swap.api.SwapManager;
 import swap.api.SwapOutcome;
 import swap.api.SwapResult;
+import swap.api.TransferContext;
 
 /**
  * The swap manager without OSGi. {@link OsgiSwapManager} runs it as a DS component; tests,
@@ -45,7 +46,8 @@ import swap.api.SwapResult;
  *
  * <p>The engine is a front: the table of entries is {@link Table}, the swap protocol (single swaps and
  * batches alike) {@link SwapProtocol} with its per-entry steps in {@link SwapJob} and the quiescence
- * check in {@link Quiescence}, the history and events {@link History}.
+ * check in {@link Quiescence}, the history and events {@link History}; safe swaps (a watch after the
+ * swap, a canary before it: {@link swap.api.SwapOptions}) are {@link SafeSwaps}.
  *
  * <p>A swap runs on the calling thread unless that thread is itself inside a call of an entry it
  * swaps (an implementation asking for its own replacement), in which case it runs on a swap worker
@@ -66,6 +68,7 @@ public class Engine implements SwapManager {
     private final AtomicLong batches = new AtomicLong();
     private final ExecutorService workers;
     private final ForkJoinPool importers;
+    private final SafeSwaps safe;
     private volatile long defaultTimeoutMillis = DEFAULT_TIMEOUT_MILLIS;
 
     Engine(ImplementationSource source) {
@@ -78,6 +81,7 @@ public class Engine implements SwapManager {
         });
         this.importers = new ForkJoinPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
         this.protocol = new SwapProtocol(table, history, importers);
+        this.safe = new SafeSwaps(this, source, history, workers);
     }
 
     /** An engine outside OSGi, whose implementations are registered on {@code source}. */
@@ -119,8 +123,14 @@ public class Engine implements SwapManager {
         history.size(historyLength);
     }
 
-    /** Stops the worker threads; entries stay as they are. */
+    /** Sets the defaults of safe swaps (watch and canary, {@link swap.api.SwapOptions}); the engine keeps a copy. */
+    public void configureSafeSwaps(SafeSwapConfig config) {
+        safe.configure(config);
+    }
+
+    /** Stops the worker threads; entries stay as they are (a watch or canary in progress ends without a verdict). */
     public void shutdown() {
+        safe.shutdown();
         workers.shutdownNow();
         importers.shutdownNow();
     }
@@ -267,7 +277,7 @@ public class Engine implements SwapManager {
         }
     }
 
-    private static void add(EntryImpl<?> e, InterposerChain.Named n) {
+    static void add(EntryImpl<?> e, InterposerChain.Named n) {
         synchronized (e) {
             for (InterposerChain.Named old : e.interposers()) {
                 if (old.name().equals(n.name())) {
@@ -309,7 +319,11 @@ public class Engine implements SwapManager {
 
     @Override
     public boolean removeInterposer(long id, String name) {
-        EntryImpl<?> e = require(id);
+        return remove(require(id), name);
+    }
+
+    /** Takes the interposer {@code name} off {@code e} and releases it. @return whether it was there */
+    static boolean remove(EntryImpl<?> e, String name) {
         InterposerChain.Named gone = null;
         synchronized (e) {
             List<InterposerChain.Named> l = new ArrayList<>(e.interposers());
@@ -343,6 +357,14 @@ public class Engine implements SwapManager {
     }
 
     @Override
+    public CompletionStage<SwapResult> swap(long id, String target, String reason, swap.api.SwapOptions options) {
+        if (options == null || !(options.isWatch() || options.isCanary())) {
+            return swap(id, target, reason, options == null ? 0 : options.timeoutMillis());
+        }
+        return safe.swap(require(id), target, reason, options);
+    }
+
+    @Override
     public CompletionStage<SwapResult> rejuvenate(long id, boolean keepState, String reason) {
         EntryImpl<?> e = require(id);
         Implementation impl = e.implementation();
@@ -360,6 +382,9 @@ public class Engine implements SwapManager {
 
     @Override
     public CompletionStage<BatchResult> swap(Batch batch) {
+        if (batch.options() != null && (batch.options().isWatch() || batch.options().isCanary())) {
+            return safe.batch(batch);
+        }
         long batchId = batches.incrementAndGet();
         long start = System.nanoTime();
         List<EntryImpl<?>> entries;
@@ -414,7 +439,7 @@ public class Engine implements SwapManager {
     }
 
     /** The entries a batch names: by id (unknown ids refuse the batch) or by a selector over their current implementation. */
-    private List<EntryImpl<?>> select(Batch batch) {
+    List<EntryImpl<?>> select(Batch batch) {
         List<EntryImpl<?>> l = new ArrayList<>();
         if (batch.ids() != null) {
             for (long id : batch.ids()) {
@@ -480,7 +505,12 @@ public class Engine implements SwapManager {
         return StackWalker.getInstance().walk(s -> s.anyMatch(f -> handles.contains(f.getClassName())));
     }
 
-    private long timeoutOf(EntryImpl<?> e, long requested) {
+    /** A transfer context for a state import outside a swap (a canary's copy). */
+    TransferContext context(long id) {
+        return protocol.new Context(id);
+    }
+
+    long timeoutOf(EntryImpl<?> e, long requested) {
         if (requested > 0) {
             return requested;
         }

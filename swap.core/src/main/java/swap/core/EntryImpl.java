@@ -49,6 +49,8 @@ final class EntryImpl<T> implements Entry<T> {
     final AtomicLong failures = new AtomicLong();
     volatile long timeoutMillis;
     volatile SwapResult last;
+    /** The watch or canary in progress on this entry, as a line for {@link EntryDTO#safety}, or {@code null}. */
+    volatile java.util.function.Supplier<String> safety;
     /** The mediator of the swap in progress, or {@code null}: for diagnostics and tests. */
     volatile Mediator mediator;
     private volatile String state = ACTIVE;
@@ -265,6 +267,8 @@ final class EntryImpl<T> implements Entry<T> {
         d.exportFormats = Negotiation.names(Negotiation.exports(inst));
         d.importFormats = Negotiation.names(Negotiation.imports(inst));
         d.lastSwap = last;
+        java.util.function.Supplier<String> s = safety;
+        d.safety = s == null ? null : s.get();
         return d;
     }
 

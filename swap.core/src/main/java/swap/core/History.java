@@ -54,11 +54,39 @@ final class History {
         post(SwapConstants.TOPIC_STARTED, e, r, r.reason, batchId);
     }
 
+    /**
+     * Puts {@code now} in {@code old}'s place (a watch's verdict on a swap that completed: the
+     * result is a new object, so a result already read never changes). Counts nothing, posts nothing.
+     */
+    void replace(EntryImpl<?> e, SwapResult old, SwapResult now) {
+        synchronized (results) {
+            List<SwapResult> l = new ArrayList<>(results);
+            int i = l.indexOf(old);
+            if (i >= 0) {
+                l.set(i, now);
+                results.clear();
+                results.addAll(l);
+            }
+        }
+        if (e.last == old) {
+            e.last = now;
+        }
+    }
+
+    /** Posts a safe-swap event ({@code swap/entry/WATCH_*}, {@code REVERTED}, {@code CANARY_*}) with extra properties. */
+    void post(String topic, EntryImpl<?> e, SwapResult r, String reason, Map<String, Object> extra) {
+        post(topic, e, r, reason, 0, extra);
+    }
+
     private void post(String topic, EntryImpl<?> e, SwapResult r, String reason, long batchId) {
+        post(topic, e, r, reason, batchId, Map.of());
+    }
+
+    private void post(String topic, EntryImpl<?> e, SwapResult r, String reason, long batchId, Map<String, Object> extra) {
         if (events == EventSink.NONE) {
             return; // nobody listens (outside OSGi): do not build the properties
         }
-        Map<String, Object> p = new HashMap<>();
+        Map<String, Object> p = new HashMap<>(extra);
         p.put(SwapConstants.EVENT_ENTRY_ID, e.id());
         p.put(SwapConstants.EVENT_INTERFACE, e.type().getName());
         put(p, SwapConstants.EVENT_FROM, r.from);

@@ -75,7 +75,8 @@ public class OsgiSwapManager extends Engine {
                 String line = "entry " + properties.get(SwapConstants.EVENT_ENTRY_ID) + " " + topic.substring(SwapConstants.TOPIC_PREFIX.length())
                         + ": " + properties.get(SwapConstants.EVENT_FROM) + " -> " + properties.get(SwapConstants.EVENT_TO)
                         + ", format " + properties.get(SwapConstants.EVENT_FORMAT) + ": " + properties.get(SwapConstants.EVENT_REASON);
-                if (topic.equals(SwapConstants.TOPIC_COMPLETED)) {
+                if (topic.equals(SwapConstants.TOPIC_COMPLETED) || topic.equals(SwapConstants.TOPIC_WATCH_STARTED)
+                        || topic.equals(SwapConstants.TOPIC_WATCH_PASSED) || topic.equals(SwapConstants.TOPIC_CANARY_PASSED)) {
                     l.info(line);
                 } else {
                     l.warn(line);

@@ -1,5 +1,6 @@
 package swap.example.counter;
 
+import swap.api.ReadOnly;
 import swap.api.StateFormat;
 
 /**
@@ -18,6 +19,7 @@ public interface Counter {
     /** Adds one; returns the count after it (which may include other threads' increments). */
     long increment();
 
-    /** @return the count */
+    /** @return the count; free of side effects, so a canary swap mirrors it ({@link ReadOnly}) */
+    @ReadOnly
     long get();
 }

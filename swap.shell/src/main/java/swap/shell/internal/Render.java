@@ -64,6 +64,9 @@ final class Render {
         b.add("exports", list(e.exportFormats));
         b.add("imports", list(e.importFormats));
         b.add("last swap", e.lastSwap == null ? "-" : resultLine(e.lastSwap));
+        if (e.safety != null) {
+            b.add("in progress", e.safety);
+        }
         return b.toString();
     }
 
@@ -114,6 +117,14 @@ final class Render {
         b.add("held calls", r.waitedCalls + " (longest " + ms(r.longestWaitNanos) + ")");
         b.add("ended", time(r.endedAtMillis));
         b.add("reason", orDash(r.reason));
+        if (r.figures != null) {
+            b.add("figures", r.figures.toString());
+        }
+        if (r.mismatches != null) {
+            for (swap.api.MismatchDTO m : r.mismatches) {
+                b.add("mismatch", m.toString());
+            }
+        }
         return b.toString();
     }
 

@@ -636,7 +636,11 @@ public final class Shell {
      * Candidates for the word at {@code index} of a command line: entry ids, implementation names of
      * the entry's interface, monitor names, interface names.
      */
-    List<String> candidates(List<?> given, int index) {
+    /** Options that take a value (swap:swap's, and swap:watch's and swap:canary's of {@link SafeSwapCommands}). */
+    private static final java.util.Set<String> OPTIONS_WITH_VALUES = java.util.Set.of("-t", "--timeout", "-w", "--window", "-e", "--errors",
+            "-p", "--p99", "-n", "--calls", "-T", "--time", "--watch");
+
+        List<String> candidates(List<?> given, int index) {
         List<String> out = new ArrayList<>();
         if (given == null || given.isEmpty() || index < 1) {
             return out;
@@ -652,7 +656,7 @@ public final class Shell {
         for (int i = 1; i < index && i < words.size(); i++) {
             String w = words.get(i);
             if (w.startsWith("-")) {
-                if ((w.equals("-t") || w.equals("--timeout")) && i + 1 < index) {
+                if (OPTIONS_WITH_VALUES.contains(w) && i + 1 < index) {
                     i++;
                 }
                 continue;
@@ -670,7 +674,7 @@ public final class Shell {
                     ids(m, out, cmd.equals("read") || cmd.equals("write") || cmd.equals("close") || cmd.equals("load"));
                 }
             }
-            case "swap" -> {
+            case "swap", "watch", "canary" -> {
                 if (pos == 0) {
                     ids(m, out, false);
                 } else if (pos == 1) {

@@ -260,7 +260,7 @@ public class ShellTest {
         // every command registered by the components has a usage line (and no other)
         java.util.Set<String> registered = new java.util.TreeSet<>();
         // (read from the component descriptors bnd wrote: DS annotations are not kept at run time)
-        for (Class<?> c : new Class<?>[] {SwapCommands.class, FcmCommands.class, HealthCommand.class}) {
+        for (Class<?> c : new Class<?>[] {SwapCommands.class, FcmCommands.class, HealthCommand.class, SafeSwapCommands.class}) {
             String xml;
             try {
                 xml = new String(java.nio.file.Files.readAllBytes(java.nio.file.Paths.get("target/classes/OSGI-INF/" + c.getName() + ".xml")),
