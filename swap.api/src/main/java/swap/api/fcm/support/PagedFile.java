@@ -162,28 +162,44 @@ public abstract class PagedFile {
     /**
      * Reads up to {@code length} bytes at {@code position}. The caller checked the arguments and
      * holds the lock of every map of pages {@link #pageOf}{@code (position)} to
-     * {@link #lastPageOf}{@code (position, length)}.
+     * {@link #lastPageOf}{@code (position, length)}, so the read is atomic.
      *
      * @return the bytes read, or -1 at or past the end
      */
     public final int readLocked(long position, byte[] buffer, int offset, int length) throws IOException {
         checkOpen();
+        if (position >= size()) {
+            return -1;
+        }
+        int done = 0;
+        while (done < length) {
+            int r = readPageLocked(position + done, buffer, offset + done, length - done);
+            if (r < 0) { // the end of the file
+                break;
+            }
+            done += r;
+        }
+        return done;
+    }
+
+    /**
+     * Reads up to {@code length} bytes at {@code position} from the one page holding
+     * {@code position} (an FCM that locks page by page walks with it). The caller checked the
+     * arguments and holds the lock of that page's map.
+     *
+     * @return the bytes read (at most to the end of the page and of the file), or -1 at or past the end
+     */
+    public final int readPageLocked(long position, byte[] buffer, int offset, int length) throws IOException {
+        checkOpen();
         long sz = size();
         if (position >= sz) {
             return -1;
         }
-        int n = (int) Math.min(length, sz - position);
-        int ps = pageSize;
-        int done = 0;
-        while (done < n) {
-            long pos = position + done;
-            long number = pageOf(pos);
-            int in = (int) (pos - number * ps);
-            int chunk = Math.min(n - done, ps - in);
-            System.arraycopy(pageForRead(map(number), number).bytes, in, buffer, offset + done, chunk);
-            done += chunk;
-        }
-        return n;
+        long number = pageOf(position);
+        int in = (int) (position - number * pageSize);
+        int chunk = (int) Math.min(Math.min(length, pageSize - in), sz - position);
+        System.arraycopy(pageForRead(map(number), number).bytes, in, buffer, offset, chunk);
+        return chunk;
     }
 
     /**

@@ -196,12 +196,46 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
         return state().pageSize();
     }
 
+    /**
+     * Page by page, each under its partition's monitor alone: a read spanning pages never holds two
+     * monitors (it would make concurrent readers queue on each other's second partition), so it is
+     * not atomic with respect to a concurrent write of the same range (each page is), as with
+     * {@code pread} on most file systems.
+     */
     @Override
     public int read(long position, byte[] buffer, int offset, int length) throws IOException {
         PagedFile.checkArguments(position, buffer, offset, length);
-        return (int) call(false, position, buffer, offset, length);
+        DistributedState st = state();
+        st.checkOpen();
+        long size = st.size();
+        if (position >= size) {
+            return -1;
+        }
+        int n = (int) Math.min(length, size - position);
+        int f = st.index(st.pageOf(position));
+        int done = 0;
+        do {
+            long pos = position + done;
+            PageMap p = st.partitions[st.index(st.pageOf(pos))];
+            int r;
+            synchronized (p) {
+                if (done == 0) {
+                    p.use(Thread.currentThread());
+                }
+                r = st.readPageLocked(pos, buffer, offset + done, n - done);
+            }
+            if (r < 0) { // truncated meanwhile
+                break;
+            }
+            done += r;
+        } while (done < n);
+        if ((st.partitions[f].uses() & (EVALUATE_EVERY - 1)) == 0) {
+            evaluate(st);
+        }
+        return done == 0 && n > 0 ? -1 : done;
     }
 
+    /** Holds the monitors of every partition the written pages fall in, so that the write is all-or-nothing and atomic. */
     @Override
     public void write(long position, byte[] buffer, int offset, int length) throws IOException {
         PagedFile.checkArguments(position, buffer, offset, length);
@@ -333,18 +367,16 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
                 importPages(st, part);
             }
         } else {
-            // Parts as given (one per partition of a distributed exporter); a big part (a shared
-            // exporter's only one) is cut into slices so that every worker has some.
-            int slice = Math.max(PARALLEL_IMPORT_THRESHOLD / 2, (total + context.parallelism() - 1) / context.parallelism());
-            List<CompletableFuture<Void>> tasks = new ArrayList<>();
-            for (List<Page> part : ps.parts()) {
-                for (int from = 0; from < part.size(); from += slice) {
-                    List<Page> l = part.subList(from, Math.min(part.size(), from + slice));
-                    tasks.add(CompletableFuture.runAsync(() -> importPages(st, l), context.executor()));
-                }
+            // One task per group of partitions (partition i to task i mod tasks): each task scans
+            // every part and imports only its partitions' pages, so no two tasks ever meet on a lock.
+            int tasks = Math.min(context.parallelism(), st.partitions.length);
+            List<CompletableFuture<Void>> running = new ArrayList<>(tasks);
+            for (int t = 0; t < tasks; t++) {
+                int task = t;
+                running.add(CompletableFuture.runAsync(() -> importPages(st, ps.parts(), task, tasks), context.executor()));
             }
             try {
-                CompletableFuture.allOf(tasks.toArray(new CompletableFuture<?>[0])).join();
+                CompletableFuture.allOf(running.toArray(new CompletableFuture<?>[0])).join();
             } catch (CompletionException ex) {
                 Throwable cause = ex.getCause();
                 throw cause instanceof RuntimeException ? (RuntimeException) cause : ex;
@@ -362,6 +394,21 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
             }
         }
         s = st; // the join above orders every task's writes before this
+    }
+
+    /** The pages of every part whose partition index is {@code task} modulo {@code tasks}. */
+    private static void importPages(DistributedState st, List<List<Page>> parts, int task, int tasks) {
+        for (List<Page> part : parts) {
+            for (Page page : part) {
+                int i = st.index(page.number());
+                if (i % tasks == task) {
+                    PageMap p = st.partitions[i];
+                    synchronized (p) {
+                        st.importPage(page);
+                    }
+                }
+            }
+        }
     }
 
     private static void importPages(DistributedState st, List<Page> pages) {
