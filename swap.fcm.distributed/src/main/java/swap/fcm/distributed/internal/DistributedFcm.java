@@ -11,6 +11,7 @@ import java.util.concurrent.CompletionException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -135,6 +136,12 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
                 partitionCount = n;
             }
         }
+        modified(properties);
+    }
+
+    /** A new configuration: {@code self.swap} applies at once, a new partition count to files opened afterwards. */
+    @Modified
+    void modified(Map<String, Object> properties) {
         selfSwap = !"false".equals(String.valueOf(properties.get("self.swap")));
     }
 
@@ -367,16 +374,21 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
                 importPages(st, part);
             }
         } else {
-            // One task per group of partitions (partition i to task i mod tasks): each task scans
-            // every part and imports only its partitions' pages, so no two tasks ever meet on a lock.
-            int tasks = Math.min(context.parallelism(), st.partitions.length);
-            List<CompletableFuture<Void>> running = new ArrayList<>(tasks);
-            for (int t = 0; t < tasks; t++) {
-                int task = t;
-                running.add(CompletableFuture.runAsync(() -> importPages(st, ps.parts(), task, tasks), context.executor()));
+            // Parts as given (one per partition of a distributed exporter), a big part (a shared
+            // exporter's only one) cut into slices, so that every worker has some. Each task sorts
+            // its slice by partition first, then takes each partition's monitor once (starting at a
+            // different partition per task), so tasks rarely meet on a lock and no page is scanned twice.
+            int slice = Math.max(PARALLEL_IMPORT_THRESHOLD / 2, (total + context.parallelism() - 1) / context.parallelism());
+            List<CompletableFuture<Void>> tasks = new ArrayList<>();
+            for (List<Page> part : ps.parts()) {
+                for (int from = 0; from < part.size(); from += slice) {
+                    List<Page> l = part.subList(from, Math.min(part.size(), from + slice));
+                    int first = tasks.size();
+                    tasks.add(CompletableFuture.runAsync(() -> importSlice(st, l, first), context.executor()));
+                }
             }
             try {
-                CompletableFuture.allOf(running.toArray(new CompletableFuture<?>[0])).join();
+                CompletableFuture.allOf(tasks.toArray(new CompletableFuture<?>[0])).join();
             } catch (CompletionException ex) {
                 Throwable cause = ex.getCause();
                 throw cause instanceof RuntimeException ? (RuntimeException) cause : ex;
@@ -396,16 +408,23 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
         s = st; // the join above orders every task's writes before this
     }
 
-    /** The pages of every part whose partition index is {@code task} modulo {@code tasks}. */
-    private static void importPages(DistributedState st, List<List<Page>> parts, int task, int tasks) {
-        for (List<Page> part : parts) {
-            for (Page page : part) {
-                int i = st.index(page.number());
-                if (i % tasks == task) {
-                    PageMap p = st.partitions[i];
-                    synchronized (p) {
-                        st.importPage(page);
-                    }
+    /** One slice of a parallel import: sorted by partition, then each partition's pages under its monitor, taken once. */
+    private static void importSlice(DistributedState st, List<Page> slice, int first) {
+        int n = st.partitions.length;
+        @SuppressWarnings("unchecked")
+        List<Page>[] buckets = new List[n];
+        for (int i = 0; i < n; i++) {
+            buckets[i] = new ArrayList<>(slice.size() / n + 1);
+        }
+        for (Page page : slice) {
+            buckets[st.index(page.number())].add(page);
+        }
+        for (int k = 0; k < n; k++) {
+            int i = (first + k) % n;
+            PageMap p = st.partitions[i];
+            synchronized (p) {
+                for (Page page : buckets[i]) {
+                    st.importPage(page);
                 }
             }
         }

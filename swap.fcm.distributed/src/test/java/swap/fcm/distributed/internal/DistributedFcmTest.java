@@ -221,7 +221,7 @@ public class DistributedFcmTest extends FcmContractTest {
             }
         };
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            // One part, as a shared FCM exports it: every worker scans it for its partitions.
+            // One part, as a shared FCM exports it: cut into slices for the workers.
             List<Page> one = new ArrayList<>();
             byte[] model = new byte[pages * PAGE];
             for (int i = 0; i < pages; i++) {
@@ -231,7 +231,7 @@ public class DistributedFcmTest extends FcmContractTest {
             }
             DistributedFcm f = new DistributedFcm(8);
             f.importState(FcmFormats.PAGES, new PageSet(p, ch, model.length, PAGE, 2 * pages, List.of(one)), ctx);
-            assertEquals("one task per worker, each with its own partitions", 4, tasks.get());
+            assertTrue("tasks: " + tasks, tasks.get() >= 4);
             assertEquals(pages, f.stats().cachedPages);
             assertEquals(pages - (pages + 2) / 3, f.stats().dirtyPages);
             assertEquals(0, f.stats().misses);
@@ -244,7 +244,7 @@ public class DistributedFcmTest extends FcmContractTest {
             tasks.set(0);
             DistributedFcm g = new DistributedFcm(5);
             g.importState(FcmFormats.PAGES, exported, ctx);
-            assertEquals("one task per worker (parallelism 4, 5 partitions), each with its own partitions", 4, tasks.get());
+            assertTrue("tasks: " + tasks, tasks.get() >= 8);
             assertEquals(f.stats().dirtyPages, g.stats().dirtyPages);
             assertArrayEquals(model, readAll(g));
             g.close();
