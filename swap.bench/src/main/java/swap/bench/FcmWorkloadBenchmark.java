@@ -212,6 +212,13 @@ public class FcmWorkloadBenchmark {
             policyRunner.shutdownNow();
         }
         phasePool.shutdownNow();
+        if (impl.startsWith("auto")) { // how often the files moved, for the README
+            for (swap.api.EntryDTO d : engine.list()) {
+                if (d.swaps > 0 || d.failures > 0) {
+                    System.err.println("fcm-bench " + impl + ": entry " + d.id + " (" + d.implementation + ") swaps " + d.swaps + ", failures " + d.failures);
+                }
+            }
+        }
         cache.closeAll();
         engine.shutdown();
         try (Stream<Path> s = Files.walk(root)) {
