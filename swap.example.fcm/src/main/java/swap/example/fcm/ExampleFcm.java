@@ -2,7 +2,6 @@ package swap.example.fcm;
 
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -16,8 +15,8 @@ import swap.api.TransferContext;
 import swap.api.fcm.FcmFormats;
 import swap.api.fcm.FcmStats;
 import swap.api.fcm.FileCacheManager;
-import swap.api.fcm.support.PageMap;
 import swap.api.fcm.support.PagedFile;
+import swap.api.fcm.support.SingleMapFile;
 
 /**
  * The smallest useful file cache manager: one lock around one LRU map of pages, written on
@@ -38,36 +37,9 @@ import swap.api.fcm.support.PagedFile;
         "example=true"})
 public class ExampleFcm implements FileCacheManager, StatefulComponent {
 
-    /** The file and its one map of pages. */
-    private static final class File extends PagedFile {
-        final PageMap map;
-        final PageMap[] maps;
+    private SingleMapFile file; // guarded by this
 
-        File(Path path, FileChannel channel, long size, int pageSize, int budget) {
-            super(path, channel, size, pageSize, budget);
-            map = new PageMap(budget);
-            maps = new PageMap[] {map};
-        }
-
-        @Override
-        protected PageMap map(long number) {
-            return map;
-        }
-
-        @Override
-        protected PageMap[] maps() {
-            return maps;
-        }
-
-        @Override
-        protected int writeGroupPages() {
-            return budget;
-        }
-    }
-
-    private File file; // guarded by this
-
-    private File file() throws ClosedChannelException {
+    private SingleMapFile file() throws ClosedChannelException {
         if (file == null) {
             throw new ClosedChannelException(); // never bound to a file
         }
@@ -98,7 +70,7 @@ public class ExampleFcm implements FileCacheManager, StatefulComponent {
 
     @Override
     public synchronized long size() throws IOException {
-        File f = file();
+        SingleMapFile f = file();
         f.checkOpen();
         return f.size();
     }
@@ -110,15 +82,15 @@ public class ExampleFcm implements FileCacheManager, StatefulComponent {
 
     @Override
     public synchronized void flush() throws IOException {
-        File f = file();
+        SingleMapFile f = file();
         f.checkOpen();
-        f.flushLocked(f.map);
+        f.flushLocked(f.pageMap());
         f.channel().force(false);
     }
 
     @Override
     public synchronized void close() throws IOException {
-        File f = file();
+        SingleMapFile f = file();
         if (!f.isClosed()) {
             f.closeLocked();
         }
@@ -126,11 +98,7 @@ public class ExampleFcm implements FileCacheManager, StatefulComponent {
 
     @Override
     public synchronized FcmStats stats() {
-        FcmStats s = new FcmStats();
-        if (file != null) {
-            file.addStats(file.map, s);
-        }
-        return s;
+        return file == null ? new FcmStats() : file.stats();
     }
 
     // ------------------------------------------------------------------ state transfer
@@ -147,21 +115,21 @@ public class ExampleFcm implements FileCacheManager, StatefulComponent {
 
     @Override
     public synchronized Object exportState(StateFormat<?> format) throws ClosedChannelException {
-        File f = file();
-        return f.toPageSet(List.of(f.pagesOf(f.map)), stats());
+        SingleMapFile f = file();
+        return f.toPageSet(List.of(f.pagesOf(f.pageMap())), stats());
     }
 
     @Override
     public synchronized void importState(StateFormat<?> format, Object state, TransferContext context) throws IOException {
         FcmFormats.PageSet s = FcmFormats.PAGES.cast(state);
-        File f = new File(s.path(), s.channel(), s.size(), s.pageSize(), Math.max(1, s.budget()));
+        SingleMapFile f = new SingleMapFile(s.path(), s.channel(), s.size(), s.pageSize(), Math.max(1, s.budget()));
         for (List<FcmFormats.Page> part : s.parts()) {
             for (FcmFormats.Page p : part) {
                 f.importPage(p);
             }
         }
-        PagedFile.carryStats(f.map, s.stats());
-        f.trimLocked(f.map); // more pages than the budget: the eldest go, dirty ones written back first
+        PagedFile.carryStats(f.pageMap(), s.stats());
+        f.trimLocked(f.pageMap()); // more pages than the budget: the eldest go, dirty ones written back first
         file = f;
     }
 }

@@ -5,11 +5,9 @@ import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.After;
 import org.junit.Rule;
@@ -21,6 +19,7 @@ import swap.api.fcm.FileCacheManager;
 import swap.core.Engine;
 import swap.core.StandaloneSource;
 import swap.core.fcm.FileCacheService;
+import swap.fcm.testkit.FcmLoad;
 
 /**
  * The way back: a distributed FCM that one thread alone has used for a while asks for its own
@@ -64,30 +63,7 @@ public class WayBackTest {
     }
 
     private static void load(FileCacheManager f, int threads, long millis) throws InterruptedException {
-        AtomicBoolean running = new AtomicBoolean(true);
-        List<Thread> l = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            Thread th = new Thread(() -> {
-                byte[] b = new byte[4096];
-                long pos = 0;
-                try {
-                    while (running.get()) {
-                        f.read(pos, b, 0, b.length);
-                        f.write(pos + 100, b, 0, 10);
-                        pos = (pos + 4096) % (4 * 4096);
-                    }
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            l.add(th);
-            th.start();
-        }
-        Thread.sleep(millis);
-        running.set(false);
-        for (Thread th : l) {
-            th.join();
-        }
+        FcmLoad.run(f, threads, millis, 4);
     }
 
     private Entry<FileCacheManager> open(String name) throws Exception {

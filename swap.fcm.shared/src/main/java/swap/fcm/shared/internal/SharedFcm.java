@@ -186,7 +186,7 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
         SharedState st = state();
         synchronized (st) {
             st.checkOpen();
-            st.flushLocked(st.map);
+            st.flushLocked(st.pageMap());
             st.channel().force(false);
         }
     }
@@ -226,7 +226,7 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
             return st;
         }
         synchronized (st) {
-            return st.toPageSet(List.of(st.pagesOf(st.map)), st.stats());
+            return st.toPageSet(List.of(st.pagesOf(st.pageMap())), st.stats());
         }
     }
 
@@ -247,10 +247,10 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
                     st.importPage(page);
                 }
             }
-            PagedFile.carryStats(st.map, p.stats());
+            PagedFile.carryStats(st.pageMap(), p.stats());
             // More pages than the budget (an exporter with a larger one): the eldest go now, dirty ones
             // written back first. An I/O error fails the import; the exporter still has all its pages.
-            st.trimLocked(st.map);
+            st.trimLocked(st.pageMap());
         }
         s = st;
     }

@@ -3,45 +3,25 @@ package swap.fcm.shared.internal;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
-import swap.api.fcm.FcmStats;
-import swap.api.fcm.support.PageMap;
 import swap.api.fcm.support.PagedFile;
+import swap.api.fcm.support.SingleMapFile;
 
 /**
- * Everything a shared FCM holds: the file ({@link PagedFile}) and one {@link PageMap} for all its
+ * Everything a shared FCM holds: the file ({@link PagedFile}) and one map for all its
  * pages, guarded by this object's monitor ({@code synchronized (this)}), so the lock travels with
  * the structure when a shared FCM hands it to another shared FCM by reference.
  *
  * <p>Happens-before: every field of the map, and the object trigger's window below, is read and
  * written only while holding this object's monitor.
  */
-public final class SharedState extends PagedFile {
+public final class SharedState extends SingleMapFile {
 
-    final PageMap map;
-    private final PageMap[] maps;
     /** The object trigger's window: its start, and the changes of the calling thread within it. */
     long windowStart = System.nanoTime();
     int windowSwitches;
 
     SharedState(Path path, FileChannel channel, long size, int pageSize, int budget) {
         super(path, channel, size, pageSize, budget);
-        this.map = new PageMap(budget);
-        this.maps = new PageMap[] {map};
-    }
-
-    @Override
-    protected PageMap map(long number) {
-        return map;
-    }
-
-    @Override
-    protected PageMap[] maps() {
-        return maps;
-    }
-
-    @Override
-    protected int writeGroupPages() {
-        return budget;
     }
 
     /**
@@ -57,12 +37,5 @@ public final class SharedState extends PagedFile {
         windowStart = now;
         windowSwitches = 0;
         return hot;
-    }
-
-    /** Caller holds the monitor. */
-    FcmStats stats() {
-        FcmStats s = new FcmStats();
-        addStats(map, s);
-        return s;
     }
 }

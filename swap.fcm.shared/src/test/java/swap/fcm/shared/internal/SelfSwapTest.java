@@ -5,10 +5,8 @@ import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.After;
 import org.junit.Rule;
@@ -20,6 +18,7 @@ import swap.api.fcm.FileCacheManager;
 import swap.core.Engine;
 import swap.core.StandaloneSource;
 import swap.core.fcm.FileCacheService;
+import swap.fcm.testkit.FcmLoad;
 
 /**
  * The object trigger: a shared FCM that sees contention asks for its own replacement by a
@@ -66,29 +65,8 @@ public class SelfSwapTest {
         engine.shutdown();
     }
 
-    private void load(FileCacheManager f, int threads, long millis) throws InterruptedException {
-        AtomicBoolean running = new AtomicBoolean(true);
-        List<Thread> l = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            Thread th = new Thread(() -> {
-                byte[] b = new byte[4096];
-                try {
-                    while (running.get()) {
-                        f.read(0, b, 0, b.length);
-                        f.write(100, b, 0, 10);
-                    }
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            l.add(th);
-            th.start();
-        }
-        Thread.sleep(millis);
-        running.set(false);
-        for (Thread th : l) {
-            th.join();
-        }
+    private static void load(FileCacheManager f, int threads, long millis) throws InterruptedException {
+        FcmLoad.run(f, threads, millis, 2);
     }
 
     @Test
