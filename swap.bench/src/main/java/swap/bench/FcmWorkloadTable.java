@@ -1,7 +1,6 @@
 package swap.bench;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,14 +18,15 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * implementations {@code shared}, {@code distributed} and {@code auto}, and prints the table: per
  * cell the median of every measured iteration of every fork (operations per second) and the spread
  * ((max - min) / median over those iterations), the ratios shared / distributed,
- * distributed / shared, and auto / the better static (and, for {@code phased}, auto / each static).
- * The three implementations of a row run one after the other in one JMH run, so each ratio compares
- * cells measured minutes apart on the same machine.
+ * distributed / shared, and auto / the better static (and, for {@code phased}, auto / each static),
+ * and the machine's mean load average while the row ran. The forks of a row are interleaved
+ * (shared, distributed, auto, shared, ...), so each ratio compares cells measured over the same
+ * stretch of time on the same machine.
  *
  * <p>{@code java -cp swap.bench/target/benchmarks.jar swap.bench.FcmWorkloadTable [FORKS [ROW...]]},
  * a row being {@code workload:threads}; default 3 forks and the rows postmark:1, sdet:1, sdet:4,
- * search:1, search:4, cached:1, cached:4, phased:1. Each fork: 2 warm-up and 3 measured iterations
- * of 1 s ({@code phased}: 1 and 3 invocations of two phases each).
+ * search:1, search:4, cached:1, cached:4, phased:1. Each fork: 2 warm-up and 5 measured iterations
+ * of 1 s ({@code phased}: 1 and 3 iterations, each at least one invocation of two phases).
  */
 public final class FcmWorkloadTable {
 
@@ -39,24 +39,36 @@ public final class FcmWorkloadTable {
         Map<String, Double> median = new LinkedHashMap<>();
         Map<String, Double> spread = new LinkedHashMap<>();
         StringBuilder b = new StringBuilder();
-        b.append("| workload | threads | shared (ops/s) | distributed (ops/s) | auto (ops/s) | shared / distributed | distributed / shared | auto / better static | spread shared / distributed / auto |\n");
-        b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        b.append("| workload | threads | shared (ops/s) | distributed (ops/s) | auto (ops/s) | shared / distributed | distributed / shared | auto / better static | spread shared / distributed / auto | load average |\n");
+        b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         for (String row : rows) {
             String w = row.substring(0, row.indexOf(':'));
             int t = Integer.parseInt(row.substring(row.indexOf(':') + 1));
-            ChainedOptionsBuilder o = new OptionsBuilder()
-                    .include(FcmWorkloadBenchmark.class.getName() + "." + w + "$")
-                    .param("impl", impls)
-                    .threads(t)
-                    .forks(forks)
-                    .verbosity(VerboseMode.SILENT);
-            if (!w.equals("phased")) {
-                o.warmupIterations(2).measurementIterations(3);
+            Map<String, List<Double>> all = new LinkedHashMap<>();
+            double load = 0;
+            // Forks interleaved (shared, distributed, auto, shared, ...), so that every implementation
+            // samples the same stretches of the machine's other load.
+            for (int f = 0; f < forks; f++) {
+                for (String impl : impls) {
+                    ChainedOptionsBuilder o = new OptionsBuilder()
+                            .include(FcmWorkloadBenchmark.class.getName() + "." + w + "$")
+                            .param("impl", impl)
+                            .threads(t)
+                            .forks(1)
+                            .verbosity(VerboseMode.SILENT);
+                    if (!w.equals("phased")) {
+                        o.warmupIterations(2).measurementIterations(5);
+                    }
+                    load += os.getSystemLoadAverage();
+                    for (RunResult r : new Runner(o.build()).run()) {
+                        all.computeIfAbsent(impl, k -> new ArrayList<>()).addAll(scores(r));
+                    }
+                }
             }
-            Collection<RunResult> results = new Runner(o.build()).run();
-            for (RunResult r : results) {
-                String impl = r.getParams().getParam("impl");
-                List<Double> scores = scores(r);
+            for (String impl : impls) {
+                List<Double> scores = all.get(impl);
+                scores.sort(Double::compare);
                 double m = median(scores);
                 median.put(row + "/" + impl, m);
                 spread.put(row + "/" + impl, (scores.get(scores.size() - 1) - scores.get(0)) / m);
@@ -69,8 +81,9 @@ public final class FcmWorkloadTable {
             if (w.equals("phased")) {
                 autoRatio += String.format(" (%.2f x shared, %.2f x distributed)", a / s, a / d);
             }
-            b.append(String.format("| %s | %d | %,.0f | %,.0f | %,.0f | %.2f | %.2f | %s | %.0f %% / %.0f %% / %.0f %% |%n", w, t, s, d, a, s / d, d / s,
-                    autoRatio, 100 * spread.get(row + "/shared"), 100 * spread.get(row + "/distributed"), 100 * spread.get(row + "/auto")));
+            b.append(String.format("| %s | %d | %,.0f | %,.0f | %,.0f | %.2f | %.2f | %s | %.0f %% / %.0f %% / %.0f %% | %.1f |%n", w, t, s, d, a, s / d, d / s,
+                    autoRatio, 100 * spread.get(row + "/shared"), 100 * spread.get(row + "/distributed"), 100 * spread.get(row + "/auto"),
+                    load / (forks * impls.length)));
             System.err.print(b);
         }
         System.out.print(b);
