@@ -1,8 +1,7 @@
 package swap.api.fcm.support;
 
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import swap.api.Entry;
 import swap.api.ImplementationDTO;
@@ -24,7 +23,8 @@ import swap.api.fcm.FileCacheManager;
  * doubling, capped at {@link #MAX_BACKOFF_NANOS} (1 min); while it runs, {@link #ask} does
  * nothing. So with no target over 10 s, it looks 4 times (at 0, 1, 3 and 7 s).</li>
  * <li>{@link #targetRegistered()} (a matching implementation appeared: DS binds it) ends the
- * back-off, so the next trigger condition asks again at once.</li>
+ * back-off, so the next trigger condition asks again at once (but not within the dwell time: DS
+ * also binds every existing match when it activates the FCM).</li>
  * <li>A completed request leaves this instance swapped out: it never asks again.</li>
  * </ul>
  *
@@ -38,10 +38,16 @@ public final class SelfSwap {
     /** The longest back-off. */
     public static final long MAX_BACKOFF_NANOS = 60_000_000_000L;
 
+    /** 1 while an {@link #ask} or its request runs (a field, not an AtomicBoolean: one per open file, so bytes count). */
+    private static final AtomicIntegerFieldUpdater<SelfSwap> BUSY = AtomicIntegerFieldUpdater.newUpdater(SelfSwap.class, "busy");
+
     private final String concurrency;
-    private final AtomicBoolean busy = new AtomicBoolean();
-    private final AtomicInteger lookups = new AtomicInteger();
-    private final AtomicInteger requests = new AtomicInteger();
+    private volatile int busy;
+    private volatile int lookups; // written only while busy
+    private volatile int requests; // written only while busy
+    /** No request before this (the FCM's creation plus the dwell time): a registration does not shorten it. */
+    private final long dwellUntil;
+    /** No look-up before this (the back-off). */
     private volatile long notBefore;
     private volatile boolean done;
     private long backoff = FIRST_BACKOFF_NANOS; // guarded by busy
@@ -52,12 +58,14 @@ public final class SelfSwap {
      */
     public SelfSwap(String concurrency, long dwellNanos) {
         this.concurrency = concurrency;
-        this.notBefore = System.nanoTime() + dwellNanos;
+        this.dwellUntil = System.nanoTime() + dwellNanos;
+        this.notBefore = dwellUntil;
     }
 
     /** @return whether {@link #ask} would look now (cheap: call it before building a reason) */
     public boolean mayAsk() {
-        return !done && System.nanoTime() - notBefore >= 0 && !busy.get();
+        long now = System.nanoTime();
+        return !done && now - notBefore >= 0 && now - dwellUntil >= 0 && busy == 0;
     }
 
     /**
@@ -67,15 +75,15 @@ public final class SelfSwap {
      * @return whether a request was sent
      */
     public boolean ask(SwapManager manager, Object self, String reason) {
-        if (manager == null || !mayAsk() || !busy.compareAndSet(false, true)) {
+        if (manager == null || !mayAsk() || !BUSY.compareAndSet(this, 0, 1)) {
             return false;
         }
         boolean sent = false;
         try {
-            lookups.incrementAndGet();
+            lookups++;
             Optional<Entry<?>> e = targetExists(manager) ? manager.entryOf(self) : Optional.empty();
             if (e.isPresent()) {
-                requests.incrementAndGet();
+                requests++;
                 sent = true;
                 e.get().swap("(" + FileCacheManager.CONCURRENCY + "=" + concurrency + ")", reason).whenComplete((r, t) -> {
                     if (r != null && r.outcome == SwapOutcome.COMPLETED) {
@@ -83,7 +91,7 @@ public final class SelfSwap {
                     } else {
                         backOff();
                     }
-                    busy.set(false);
+                    busy = 0;
                 });
             } else {
                 backOff();
@@ -94,7 +102,7 @@ public final class SelfSwap {
             return sent;
         } finally {
             if (!sent) {
-                busy.set(false);
+                busy = 0;
             }
         }
     }
@@ -118,19 +126,19 @@ public final class SelfSwap {
     public void targetRegistered() {
         // Racing a running ask: at worst this reset is overwritten by its back-off, and the next registration resets again.
         notBefore = System.nanoTime();
-        if (busy.compareAndSet(false, true)) {
+        if (BUSY.compareAndSet(this, 0, 1)) {
             backoff = FIRST_BACKOFF_NANOS;
-            busy.set(false);
+            busy = 0;
         }
     }
 
     /** @return how often {@link #ask} looked for a target (each look is an attempt) */
     public int attempts() {
-        return lookups.get();
+        return lookups;
     }
 
     /** @return how many swap requests were sent */
     public int requests() {
-        return requests.get();
+        return requests;
     }
 }

@@ -94,7 +94,22 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
     /** No request within this long after the FCM was created (it has just been swapped in, perhaps). */
     static final long DWELL_NANOS = 500_000_000L;
 
-    final SelfSwap trigger = new SelfSwap("shared", DWELL_NANOS);
+    private final long created = System.nanoTime();
+    /** Made on first use: most open files never need it, and it costs about 56 bytes. */
+    private volatile SelfSwap trigger;
+
+    SelfSwap trigger() {
+        SelfSwap t = trigger;
+        if (t == null) {
+            synchronized (this) {
+                t = trigger;
+                if (t == null) {
+                    trigger = t = new SelfSwap("shared", created + DWELL_NANOS - System.nanoTime());
+                }
+            }
+        }
+        return t;
+    }
     private volatile boolean selfSwap = true;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
@@ -149,7 +164,10 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
     @Reference(service = FileCacheManager.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             target = "(" + FileCacheManager.CONCURRENCY + "=shared)")
     void bindTarget(ServiceReference<FileCacheManager> ref) {
-        trigger.targetRegistered();
+        SelfSwap t = trigger;
+        if (t != null) { // none yet: no back-off to end
+            t.targetRegistered();
+        }
     }
 
     void unbindTarget(ServiceReference<FileCacheManager> ref) {
@@ -159,7 +177,7 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
     /** Outside any lock, every {@link #EVALUATE_EVERY} uses of a partition: has one thread alone used the file for long enough? */
     private void evaluate(DistributedState st) {
         SwapManager m = manager;
-        if (m == null || !selfSwap || !trigger.mayAsk()) {
+        if (m == null || !selfSwap || !trigger().mayAsk()) {
             return;
         }
         long now = System.nanoTime();
@@ -181,7 +199,7 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
             st.lastSwitches = single ? sum : -1;
             st.quietSince = now;
         } else if (now - st.quietSince >= QUIET_NANOS) {
-            trigger.ask(m, this, NAME + ": one thread alone for " + QUIET_NANOS / 1_000_000 + " ms");
+            trigger().ask(m, this, NAME + ": one thread alone for " + QUIET_NANOS / 1_000_000 + " ms");
         }
     }
 

@@ -101,8 +101,8 @@ public class WayBackTest {
         Entry<FileCacheManager> e = open("no-target");
         load(e.handle(), 1, 10_000);
         DistributedFcm fcm = made.get(0);
-        assertTrue("attempts in 10 s: " + fcm.trigger.attempts(), fcm.trigger.attempts() >= 1 && fcm.trigger.attempts() <= 5);
-        assertEquals(0, fcm.trigger.requests());
+        assertTrue("attempts in 10 s: " + fcm.trigger().attempts(), fcm.trigger().attempts() >= 1 && fcm.trigger().attempts() <= 5);
+        assertEquals(0, fcm.trigger().requests());
         assertEquals(0, e.describe().swaps);
         assertEquals(0, e.describe().failures);
         assertTrue(engine.history(100).isEmpty());
@@ -113,6 +113,6 @@ public class WayBackTest {
             load(e.handle(), 1, 1000); // one thread for a while (a new thread per load counts as a change)
         }
         assertEquals("stand-in.shared", e.describe().implementation);
-        assertEquals(1, fcm.trigger.requests());
+        assertEquals(1, fcm.trigger().requests());
     }
 }

@@ -75,7 +75,22 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
     /** No request within this long after the FCM was created (it has just been swapped in, perhaps). */
     static final long DWELL_NANOS = 500_000_000L;
 
-    final SelfSwap trigger = new SelfSwap("distributed", DWELL_NANOS);
+    private final long created = System.nanoTime();
+    /** Made on first use: most open files never need it, and it costs about 56 bytes. */
+    private volatile SelfSwap trigger;
+
+    SelfSwap trigger() {
+        SelfSwap t = trigger;
+        if (t == null) {
+            synchronized (this) {
+                t = trigger;
+                if (t == null) {
+                    trigger = t = new SelfSwap("distributed", created + DWELL_NANOS - System.nanoTime());
+                }
+            }
+        }
+        return t;
+    }
     private volatile boolean selfSwap = true;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
@@ -100,7 +115,10 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
     @Reference(service = FileCacheManager.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             target = "(" + FileCacheManager.CONCURRENCY + "=distributed)")
     void bindTarget(ServiceReference<FileCacheManager> ref) {
-        trigger.targetRegistered();
+        SelfSwap t = trigger;
+        if (t != null) { // none yet: no back-off to end
+            t.targetRegistered();
+        }
     }
 
     void unbindTarget(ServiceReference<FileCacheManager> ref) {
@@ -109,9 +127,9 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
 
     private void contended() {
         SwapManager m = manager;
-        if (m != null && selfSwap && trigger.mayAsk()) {
+        if (m != null && selfSwap && trigger().mayAsk()) {
             // From inside a call: the swap runs on a worker thread once this call has returned.
-            trigger.ask(m, this, NAME + ": the calling thread changed " + SWITCHES + " times within " + WINDOW_NANOS / 1_000_000 + " ms");
+            trigger().ask(m, this, NAME + ": the calling thread changed " + SWITCHES + " times within " + WINDOW_NANOS / 1_000_000 + " ms");
         }
     }
 

@@ -123,8 +123,8 @@ public class SelfSwapTest {
         Entry<FileCacheManager> e = cache.open(p);
         load(e.handle(), 4, 10_000);
         SharedFcm fcm = made.get(0);
-        assertTrue("attempts in 10 s: " + fcm.trigger.attempts(), fcm.trigger.attempts() >= 1 && fcm.trigger.attempts() <= 5);
-        assertEquals("requests with no target", 0, fcm.trigger.requests());
+        assertTrue("attempts in 10 s: " + fcm.trigger().attempts(), fcm.trigger().attempts() >= 1 && fcm.trigger().attempts() <= 5);
+        assertEquals("requests with no target", 0, fcm.trigger().requests());
         assertEquals(0, e.describe().swaps);
         assertEquals(0, e.describe().failures);
         assertTrue(engine.history(100).isEmpty());
@@ -135,7 +135,7 @@ public class SelfSwapTest {
             load(e.handle(), 4, 200);
         }
         assertEquals("stand-in.distributed", e.describe().implementation);
-        assertEquals(1, fcm.trigger.requests());
+        assertEquals(1, fcm.trigger().requests());
         assertEquals(1, e.describe().swaps);
     }
 }
