@@ -40,7 +40,11 @@ import swap.api.fcm.support.PageMap.CachedPage;
  * The logical size only grows ({@link #grow}, under the lock of the page being written) and only
  * shrinks with every lock held ({@link #truncateLocked}), so while a thread holds any map's lock
  * it can grow but not shrink.
+ *
+ * <p>Consumer type: FCM implementations extend it, so a new abstract method would break them (a
+ * major version).
  */
+@org.osgi.annotation.versioning.ConsumerType
 public abstract class PagedFile {
 
     private static final VarHandle SIZE;

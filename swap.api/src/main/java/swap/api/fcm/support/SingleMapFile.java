@@ -9,6 +9,7 @@ import swap.api.fcm.FcmStats;
  * A {@link PagedFile} with one {@link PageMap} for all its pages (K42's shared FCM): the FCM guards
  * {@link #map} with one lock of its choice and holds it for every call.
  */
+@org.osgi.annotation.versioning.ConsumerType
 public class SingleMapFile extends PagedFile {
 
     /** The one map of pages. */
