@@ -53,6 +53,14 @@ import swap.fcm.shared.internal.SharedFcm;
  * one operation = a 4 KiB read (70 %) or a 512 B - 4 KiB write (30 %) at a random offset.</li>
  * <li>{@code search} (the paper's Figure 1): threads scan one open 8 MiB file, all of it cached;
  * one operation = 16 sequential 4 KiB reads from the thread's own moving position.</li>
+ * <li>{@code cached} (the FCM's own cost, no file system): threads read one open 4 MiB file, all
+ * of it cached; one operation = one 4 KiB read at a random byte offset (so it mostly spans two
+ * pages, as a record read from a database file would).</li>
+ * <li>{@code phased} (K42's Figure 1 over time): one open 4 MiB file, all of it cached; one
+ * invocation = a phase of {@link #PHASE_OPS} SDET operations (70 % 4 KiB reads, 30 % 0.5-4 KiB
+ * writes at random offsets) on the benchmark thread alone, then a phase of as many operations
+ * shared out over {@link #PHASE_THREADS} threads; invocation after invocation, 1, 4, 1, 4...
+ * threads. Run it with {@code -t 1}; its score is operations per second over both phases.</li>
  * </ul>
  *
  * <p>Files live in a fresh temporary directory under {@code dir} (default {@code /dev/shm} when it
@@ -78,11 +86,16 @@ public class FcmWorkloadBenchmark {
     static final int SEARCH_SIZE = 8 * 1024 * 1024;
     static final int SEARCH_CHUNK = 16;
     static final int POSTMARK_POOL = 100;
+    static final int CACHED_SIZE = 4 * 1024 * 1024;
+    /** Operations per phase of {@code phased} (each phase about 1-3 s on the 2-core machine). */
+    static final int PHASE_OPS = 4_000_000;
+    static final int PHASE_THREADS = 4;
 
     /**
-     * The FCM implementation every file opens with. {@code auto}: every file starts shared and the
-     * shared FCM asks for its own replacement when it sees contention (the object trigger, the
-     * platform's default); {@code auto-policy}: every file starts shared and the concurrency policy
+     * The FCM implementation every file opens with. {@code auto}: every file starts shared, the
+     * shared FCM asks for its own replacement when several threads use it and the distributed FCM
+     * asks to become shared again when one thread alone has used it for a while (the object
+     * trigger, the platform's default); {@code auto-policy}: every file starts shared and the concurrency policy
      * decides from contention sensors interposed on every file (100-ms windows, evaluated every window).
      */
     @Param({"shared", "distributed", "auto", "auto-policy"})
@@ -101,6 +114,9 @@ public class FcmWorkloadBenchmark {
     Path root;
     final List<FileCacheManager> sdet = new ArrayList<>();
     FileCacheManager search;
+    FileCacheManager cached;
+    FileCacheManager phased;
+    java.util.concurrent.ExecutorService phasePool;
     final AtomicInteger threadIds = new AtomicInteger();
 
     static Path baseDir(String dir) {
@@ -136,7 +152,8 @@ public class FcmWorkloadBenchmark {
         source.add(FileCacheManager.class, SharedFcm.NAME, "1.0.0", () -> selfSwapping ? new SharedFcm(engine) : new SharedFcm(),
                 FileCacheManager.CONCURRENCY, "shared");
         source.add(FileCacheManager.class, DistributedFcm.NAME, "1.0.0",
-                () -> partitions > 0 ? new DistributedFcm(partitions) : new DistributedFcm(), FileCacheManager.CONCURRENCY, "distributed");
+                () -> selfSwapping ? new DistributedFcm(partitions, engine) : partitions > 0 ? new DistributedFcm(partitions) : new DistributedFcm(),
+                FileCacheManager.CONCURRENCY, "distributed");
         if (impl.equals("auto-policy")) {
             source.addInterposer("contention", () -> new ContentionSensor(POLICY_WINDOW_MILLIS));
             source.add(Policy.class, ConcurrencyPolicy.NAME, "1.0.0",
@@ -174,12 +191,33 @@ public class FcmWorkloadBenchmark {
         Files.write(s, bytes(rnd, SEARCH_SIZE));
         search = cache.open(s).handle();
         readAll(search, new byte[PAGE]);
+        Path c = root.resolve("cached");
+        Files.write(c, bytes(rnd, CACHED_SIZE));
+        cached = cache.open(c).handle();
+        readAll(cached, new byte[PAGE]);
+        Path ph = root.resolve("phased");
+        Files.write(ph, bytes(rnd, CACHED_SIZE));
+        phased = cache.open(ph).handle();
+        readAll(phased, new byte[PAGE]);
+        phasePool = Executors.newFixedThreadPool(PHASE_THREADS, r -> {
+            Thread t = new Thread(r, "phase");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
         if (policyRunner != null) {
             policyRunner.shutdownNow();
+        }
+        phasePool.shutdownNow();
+        if (impl.startsWith("auto")) { // how often the files moved, for the README
+            for (swap.api.EntryDTO d : engine.list()) {
+                if (d.swaps > 0 || d.failures > 0) {
+                    System.err.println("fcm-bench " + impl + ": entry " + d.id + " (" + d.implementation + ") swaps " + d.swaps + ", failures " + d.failures);
+                }
+            }
         }
         cache.closeAll();
         engine.shutdown();
@@ -267,14 +305,7 @@ public class FcmWorkloadBenchmark {
     /** One SDET-like operation on the shared set of files. */
     @Benchmark
     public int sdet(PerThread t) throws IOException {
-        FileCacheManager f = sdet.get(t.rnd.nextInt(SDET_FILES));
-        int op = t.rnd.nextInt(10);
-        if (op < 7) {
-            return f.read(t.rnd.nextInt(SDET_SIZE - PAGE), t.buf, 0, PAGE);
-        }
-        int len = 512 + t.rnd.nextInt(PAGE - 512 + 1);
-        f.write(t.rnd.nextInt(SDET_SIZE - len), t.buf, 0, len);
-        return len;
+        return sdetOp(sdet.get(t.rnd.nextInt(SDET_FILES)), t.rnd, t.buf, SDET_SIZE);
     }
 
     /** Scans 16 pages of the large file from the thread's position, as grep would. */
@@ -288,6 +319,51 @@ public class FcmWorkloadBenchmark {
             int r = search.read(t.searchPos, t.buf, 0, PAGE);
             t.searchPos += r;
             sum += t.buf[r - 1];
+        }
+        return sum;
+    }
+
+    /** One random 4 KiB read of the cached file. */
+    @Benchmark
+    public int cached(PerThread t) throws IOException {
+        return cached.read(t.rnd.nextInt(CACHED_SIZE - PAGE), t.buf, 0, PAGE);
+    }
+
+    /** One SDET operation on {@code f}. */
+    static int sdetOp(FileCacheManager f, SplittableRandom rnd, byte[] buf, int size) throws IOException {
+        if (rnd.nextInt(10) < 7) {
+            return f.read(rnd.nextInt(size - PAGE), buf, 0, PAGE);
+        }
+        int len = 512 + rnd.nextInt(PAGE - 512 + 1);
+        f.write(rnd.nextInt(size - len), buf, 0, len);
+        return len;
+    }
+
+    /** A phase of {@link #PHASE_OPS} operations on one thread, then one of as many on {@link #PHASE_THREADS} threads. */
+    @Benchmark
+    @org.openjdk.jmh.annotations.OperationsPerInvocation(2 * PHASE_OPS)
+    @Warmup(iterations = 1, time = 1)
+    @Measurement(iterations = 3, time = 1)
+    public long phased(PerThread t) throws Exception {
+        long sum = 0;
+        for (int i = 0; i < PHASE_OPS; i++) {
+            sum += sdetOp(phased, t.rnd, t.buf, CACHED_SIZE);
+        }
+        List<java.util.concurrent.Future<Long>> l = new ArrayList<>();
+        for (int k = 0; k < PHASE_THREADS; k++) {
+            long seed = t.rnd.nextLong();
+            l.add(phasePool.submit(() -> {
+                SplittableRandom rnd = new SplittableRandom(seed);
+                byte[] buf = new byte[PAGE];
+                long s = 0;
+                for (int i = 0; i < PHASE_OPS / PHASE_THREADS; i++) {
+                    s += sdetOp(phased, rnd, buf, CACHED_SIZE);
+                }
+                return s;
+            }));
+        }
+        for (java.util.concurrent.Future<Long> f : l) {
+            sum += f.get();
         }
         return sum;
     }

@@ -1,7 +1,6 @@
 package swap.bench;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,59 +14,82 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
- * Runs {@link FcmWorkloadBenchmark} for every workload, both implementations and 1, 2, 4 and 8
- * threads in one go, and prints the README table: the median of the measured iterations of each
- * cell (operations per second), the ratio distributed / shared, and the spread of each cell's
- * iterations ((max - min) / median), which shows how much the machine's other load moved it.
+ * Runs {@link FcmWorkloadBenchmark} for the README's rows (workload and threads) with the three
+ * implementations {@code shared}, {@code distributed} and {@code auto}, and prints the table: per
+ * cell the median of every measured iteration of every fork (operations per second) and the spread
+ * ((max - min) / median over those iterations), the ratios shared / distributed,
+ * distributed / shared, and auto / the better static (and, for {@code phased}, auto / each static),
+ * and the machine's mean load average while the row ran. The forks of a row are interleaved
+ * (shared, distributed, auto, shared, ...), so each ratio compares cells measured over the same
+ * stretch of time on the same machine.
  *
- * <p>{@code java -cp swap.bench/target/benchmarks.jar swap.bench.FcmWorkloadTable [threads...]}
- * (default threads 1 2 4 8). Each cell: 1 fork, 2 warm-up and 5 measured iterations of 1 s.
+ * <p>{@code java -cp swap.bench/target/benchmarks.jar swap.bench.FcmWorkloadTable [FORKS [ROW...]]},
+ * a row being {@code workload:threads}; default 3 forks and the rows postmark:1, sdet:1, sdet:4,
+ * search:1, search:4, cached:1, cached:4, phased:1. Each fork: 2 warm-up and 5 measured iterations
+ * of 1 s ({@code phased}: 1 and 3 iterations, each at least one invocation of two phases).
  */
 public final class FcmWorkloadTable {
 
+    static final String[] DEFAULT_ROWS = {"postmark:1", "sdet:1", "sdet:4", "search:1", "search:4", "cached:1", "cached:4", "phased:1"};
+
     public static void main(String[] args) throws Exception {
-        int[] threads = args.length == 0 ? new int[] {1, 2, 4, 8} : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
-        String[] workloads = {"postmark", "sdet", "search"};
+        int forks = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        String[] rows = args.length > 1 ? java.util.Arrays.copyOfRange(args, 1, args.length) : DEFAULT_ROWS;
         String[] impls = {"shared", "distributed", "auto"};
         Map<String, Double> median = new LinkedHashMap<>();
         Map<String, Double> spread = new LinkedHashMap<>();
-        for (String w : workloads) {
-            for (int t : threads) {
-                ChainedOptionsBuilder o = new OptionsBuilder()
-                        .include(FcmWorkloadBenchmark.class.getName() + "." + w + "$")
-                        .param("impl", impls)
-                        .threads(t)
-                        .measurementIterations(5)
-                        .verbosity(VerboseMode.SILENT);
-                Collection<RunResult> results = new Runner(o.build()).run();
-                for (RunResult r : results) {
-                    String impl = r.getParams().getParam("impl");
-                    List<Double> scores = scores(r);
-                    double m = median(scores);
-                    double sp = (scores.get(scores.size() - 1) - scores.get(0)) / m;
-                    median.put(w + "/" + impl + "/" + t, m);
-                    spread.put(w + "/" + impl + "/" + t, sp);
-                    System.err.printf("%-9s %-12s t=%d  median %,.0f ops/s, iterations %s%n", w, impl, t, m, scores);
+        StringBuilder b = new StringBuilder();
+        b.append("| workload | threads | shared (ops/s) | distributed (ops/s) | auto (ops/s) | shared / distributed | distributed / shared | auto / better static | spread shared / distributed / auto | load average |\n");
+        b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        for (String row : rows) {
+            String w = row.substring(0, row.indexOf(':'));
+            int t = Integer.parseInt(row.substring(row.indexOf(':') + 1));
+            Map<String, List<Double>> all = new LinkedHashMap<>();
+            double load = 0;
+            // Forks interleaved (shared, distributed, auto, shared, ...), so that every implementation
+            // samples the same stretches of the machine's other load.
+            for (int f = 0; f < forks; f++) {
+                for (String impl : impls) {
+                    ChainedOptionsBuilder o = new OptionsBuilder()
+                            .include(FcmWorkloadBenchmark.class.getName() + "." + w + "$")
+                            .param("impl", impl)
+                            .threads(t)
+                            .forks(1)
+                            .verbosity(VerboseMode.SILENT);
+                    if (!w.equals("phased")) {
+                        o.warmupIterations(2).measurementIterations(5);
+                    }
+                    load += os.getSystemLoadAverage();
+                    for (RunResult r : new Runner(o.build()).run()) {
+                        all.computeIfAbsent(impl, k -> new ArrayList<>()).addAll(scores(r));
+                    }
                 }
             }
-        }
-        StringBuilder b = new StringBuilder();
-        b.append("| workload | threads | shared (ops/s) | distributed (ops/s) | auto (ops/s) | distributed / shared | auto / better static | spread shared / distributed / auto |\n");
-        b.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
-        for (String w : workloads) {
-            for (int t : threads) {
-                double s = median.get(w + "/shared/" + t);
-                double d = median.get(w + "/distributed/" + t);
-                double a = median.get(w + "/auto/" + t);
-                b.append(String.format("| %s | %d | %,.0f | %,.0f | %,.0f | %.2f | %.2f | %.0f %% / %.0f %% / %.0f %% |%n", w, t, s, d, a, d / s,
-                        a / Math.max(s, d), 100 * spread.get(w + "/shared/" + t), 100 * spread.get(w + "/distributed/" + t),
-                        100 * spread.get(w + "/auto/" + t)));
+            for (String impl : impls) {
+                List<Double> scores = all.get(impl);
+                scores.sort(Double::compare);
+                double m = median(scores);
+                median.put(row + "/" + impl, m);
+                spread.put(row + "/" + impl, (scores.get(scores.size() - 1) - scores.get(0)) / m);
+                System.err.printf("%-9s %-12s t=%d  median %,.0f ops/s, iterations %s%n", w, impl, t, m, scores);
             }
+            double s = median.get(row + "/shared");
+            double d = median.get(row + "/distributed");
+            double a = median.get(row + "/auto");
+            String autoRatio = String.format("%.2f", a / Math.max(s, d));
+            if (w.equals("phased")) {
+                autoRatio += String.format(" (%.2f x shared, %.2f x distributed)", a / s, a / d);
+            }
+            b.append(String.format("| %s | %d | %,.0f | %,.0f | %,.0f | %.2f | %.2f | %s | %.0f %% / %.0f %% / %.0f %% | %.1f |%n", w, t, s, d, a, s / d, d / s,
+                    autoRatio, 100 * spread.get(row + "/shared"), 100 * spread.get(row + "/distributed"), 100 * spread.get(row + "/auto"),
+                    load / (forks * impls.length)));
+            System.err.print(b);
         }
         System.out.print(b);
     }
 
-    /** The measured iterations' scores, sorted. */
+    /** The measured iterations' scores of every fork, sorted. */
     static List<Double> scores(RunResult r) {
         List<Double> scores = new ArrayList<>();
         for (BenchmarkResult br : r.getBenchmarkResults()) {

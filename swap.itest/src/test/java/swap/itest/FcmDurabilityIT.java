@@ -87,6 +87,7 @@ public class FcmDurabilityIT extends PlatformTestSupport {
     @Before
     public void setUp() throws Exception {
         autonomicSwaps(false);
+        FcmIT.wayBack(context, false);
         manager = (SwapManager) awaitService(SwapManager.class.getName(), 10_000);
         cache = (FileCache) awaitService(FileCache.class.getName(), 10_000);
         FcmIT.awaitImplementations(manager, "fcm.shared", "fcm.distributed");
@@ -145,6 +146,7 @@ public class FcmDurabilityIT extends PlatformTestSupport {
     @After
     public void tearDown() throws Exception {
         autonomicSwaps(true);
+        FcmIT.wayBack(context, true);
         broken.unregister();
         config.delete();
         try (Stream<Path> s = Files.walk(dir)) {

@@ -53,6 +53,7 @@ public class FcmIT extends PlatformTestSupport {
     @Before
     public void setUp() throws Exception {
         autonomicSwaps(false);
+        wayBack(context, false);
         manager = (SwapManager) awaitService(SwapManager.class.getName(), 10_000);
         files = (FileCache) awaitService(FileCache.class.getName(), 10_000);
         awaitImplementations(manager, "fcm.shared", "fcm.distributed");
@@ -62,9 +63,140 @@ public class FcmIT extends PlatformTestSupport {
     @After
     public void tearDown() throws Exception {
         autonomicSwaps(true);
+        wayBack(context, true);
         try (Stream<Path> s = Files.walk(dir)) {
             s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
+    }
+
+    /** Turns the distributed FCM's object trigger (the way back) on or off (PID swap.fcm.distributed, self.swap) and waits until it has. */
+    static void wayBack(org.osgi.framework.BundleContext context, boolean on) throws Exception {
+        org.osgi.framework.ServiceReference<org.osgi.service.cm.ConfigurationAdmin> ref = context.getServiceReference(org.osgi.service.cm.ConfigurationAdmin.class);
+        org.osgi.service.cm.ConfigurationAdmin ca = context.getService(ref);
+        try {
+            org.osgi.service.cm.Configuration c = ca.getConfiguration("swap.fcm.distributed", "?");
+            java.util.Dictionary<String, Object> d = c.getProperties() == null ? new java.util.Hashtable<>() : c.getProperties();
+            d.put("self.swap", String.valueOf(on));
+            c.update(d);
+        } finally {
+            context.ungetService(ref);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String filter = "(&(swap.impl.name=fcm.distributed)(self.swap=" + on + "))";
+        while (context.getServiceReferences(FileCacheManager.class.getName(), filter) == null) {
+            if (System.nanoTime() > deadline) {
+                fail("the distributed FCM did not take self.swap=" + on + " within 10 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** {@code threads} new threads reading and writing {@code f} for {@code millis}. */
+    static void load(FileCacheManager f, int threads, long millis) throws InterruptedException {
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.List<Thread> l = new java.util.ArrayList<>();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        for (int t = 0; t < threads; t++) {
+            int seed = t;
+            Thread th = new Thread(() -> {
+                Random rnd = new Random(seed);
+                byte[] b = new byte[4096];
+                try {
+                    while (running.get()) {
+                        f.read(rnd.nextInt(60_000), b, 0, b.length);
+                        f.write(rnd.nextInt(60_000), b, 0, 100);
+                    }
+                } catch (Throwable ex) {
+                    failed.set(ex);
+                }
+            });
+            l.add(th);
+            th.start();
+        }
+        Thread.sleep(millis);
+        running.set(false);
+        for (Thread th : l) {
+            th.join();
+        }
+        if (failed.get() != null) {
+            throw new AssertionError("a load thread failed", failed.get());
+        }
+    }
+
+    /** Loads {@code f} with {@code threads} threads, {@code millis} at a time, until its implementation is {@code name} (at most 20 s). */
+    static void loadUntil(Entry<FileCacheManager> e, int threads, long millis, String name) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!name.equals(e.describe().implementation) && System.nanoTime() < deadline) {
+            load(e.handle(), threads, millis);
+        }
+        assertEquals("after 20 s of a " + threads + "-thread load", name, e.describe().implementation);
+    }
+
+    /**
+     * The object trigger both ways, with both real FCMs: many threads move a file to the
+     * distributed FCM, one thread alone brings it back, and a load alternating between one and
+     * four threads every 150 ms (shorter than the way back's quiet time) does not flap.
+     */
+    @Test
+    public void theObjectTriggerFollowsTheLoadBothWaysWithoutFlapping() throws Exception {
+        autonomicSwaps(true);
+        wayBack(context, true);
+        Path p = dir.resolve("both-ways");
+        Files.write(p, new byte[64 * 1024]);
+        Entry<FileCacheManager> e = files.open(p);
+        assertEquals("fcm.shared", e.describe().implementation);
+        loadUntil(e, 4, 500, "fcm.distributed");
+        assertEquals(1, e.describe().swaps);
+        for (int i = 0; i < 10; i++) {
+            load(e.handle(), 1, 150);
+            load(e.handle(), 4, 150);
+        }
+        assertEquals("no flapping under a load alternating every 150 ms", 1, e.describe().swaps);
+        assertEquals("fcm.distributed", e.describe().implementation);
+        loadUntil(e, 1, 1000, "fcm.shared");
+        assertEquals(2, e.describe().swaps);
+        assertEquals(0, e.describe().failures);
+        assertTrue(e.describe().lastSwap.reason, e.describe().lastSwap.reason.startsWith("fcm.distributed: one thread alone"));
+        files.close(e.id());
+    }
+
+    /**
+     * Issue 12, point 6, in the framework: with swap.fcm.distributed stopped, a shared FCM under a
+     * 2-thread load sends no request at all (it finds no target and backs off: no failed swap, no
+     * warning); once the bundle is started again, DS tells the shared FCM, which asks at once.
+     */
+    @Test
+    public void withTheDistributedBundleStoppedTheSharedFcmDoesNotStormAndAsksWhenItComesBack() throws Exception {
+        autonomicSwaps(true);
+        Path p = dir.resolve("no-storm");
+        Files.write(p, new byte[64 * 1024]);
+        Entry<FileCacheManager> e = files.open(p);
+        Bundle distributed = installedBundle("swap.fcm.distributed");
+        int failedBefore = failed(manager);
+        distributed.stop();
+        try {
+            load(e.handle(), 2, 5000);
+            assertEquals("fcm.shared", e.describe().implementation);
+            assertEquals(0, e.describe().swaps);
+            assertEquals(0, e.describe().failures);
+            assertEquals("failed swaps recorded while no target existed", failedBefore, failed(manager));
+        } finally {
+            distributed.start();
+        }
+        awaitImplementations(manager, "fcm.distributed");
+        loadUntil(e, 2, 500, "fcm.distributed");
+        assertEquals(1, e.describe().swaps);
+        files.close(e.id());
+    }
+
+    private static int failed(SwapManager m) {
+        int n = 0;
+        for (SwapResult r : m.history(100_000)) {
+            if (r.outcome == SwapOutcome.FAILED) {
+                n++;
+            }
+        }
+        return n;
     }
 
     static void awaitImplementations(SwapManager manager, String... names) throws InterruptedException {

@@ -35,7 +35,14 @@ public final class FcmFormats {
      * @param pageSize the page size in bytes
      * @param budget   the most pages this FCM may cache
      * @param parts    the cached pages, in one or more parts
+     * @param stats    the exporter's statistics (hits, misses and evictions are carried over to the
+     *                 importer, so they survive a swap), or {@code null} for none (since 1.1)
      */
-    public record PageSet(Path path, FileChannel channel, long size, int pageSize, int budget, List<List<Page>> parts) {
+    public record PageSet(Path path, FileChannel channel, long size, int pageSize, int budget, List<List<Page>> parts, FcmStats stats) {
+
+        /** A page set with no statistics to carry (the 1.0 constructor). */
+        public PageSet(Path path, FileChannel channel, long size, int pageSize, int budget, List<List<Page>> parts) {
+            this(path, channel, size, pageSize, budget, parts, null);
+        }
     }
 }

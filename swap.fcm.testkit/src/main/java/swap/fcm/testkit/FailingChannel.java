@@ -8,11 +8,13 @@ import java.nio.channels.FileLock;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 
-/** A file channel that delegates to a real one and fails every write while {@link #failWrites} is set. */
+/** A file channel that delegates to a real one and fails every write while {@link #failWrites} is set, every read while {@link #failReads} is. */
 public final class FailingChannel extends FileChannel {
     private final FileChannel delegate;
     /** While set, every write throws an {@link IOException} (fault injection). */
     public volatile boolean failWrites;
+    /** While set, every read throws an {@link IOException} (fault injection). */
+    public volatile boolean failReads;
 
     public FailingChannel(FileChannel delegate) {
         this.delegate = delegate;
@@ -24,13 +26,21 @@ public final class FailingChannel extends FileChannel {
         }
     }
 
+    private void checkRead() throws IOException {
+        if (failReads) {
+            throw new IOException("injected: read error");
+        }
+    }
+
     @Override
     public int read(ByteBuffer dst) throws IOException {
+        checkRead();
         return delegate.read(dst);
     }
 
     @Override
     public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+        checkRead();
         return delegate.read(dsts, offset, length);
     }
 
@@ -88,6 +98,7 @@ public final class FailingChannel extends FileChannel {
 
     @Override
     public int read(ByteBuffer dst, long position) throws IOException {
+        checkRead();
         return delegate.read(dst, position);
     }
 

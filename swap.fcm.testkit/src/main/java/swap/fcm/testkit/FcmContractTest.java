@@ -186,6 +186,83 @@ public abstract class FcmContractTest {
         assertArrayEquals(data, Files.readAllBytes(p));
     }
 
+    /** An entry of the implementation under test bound to {@code channel} (e.g. a {@link FailingChannel}), budget {@link #BUDGET}. */
+    protected Entry<FileCacheManager> openOn(Path p, FileChannel channel, FcmStats carried) throws IOException {
+        return engine.create(FileCacheManager.class, implementation(), FcmFormats.PAGES,
+                new PageSet(p, channel, channel.size(), PAGE, BUDGET, List.of(), carried));
+    }
+
+    @Test
+    public void aMultiPageWriteThatFailsPartWayOnAWriteBackChangesNothingAndReportsTheError() throws Exception {
+        Path p = tmp.newFile().toPath();
+        FailingChannel ch = new FailingChannel(FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE));
+        FileCacheManager f = openOn(p, ch, null).handle();
+        byte[] data = bytes(BUDGET * PAGE, 11);
+        for (int i = 0; i < BUDGET; i++) {
+            f.write((long) i * PAGE, data, i * PAGE, PAGE); // every page cached and dirty: the cache is full
+        }
+        ch.failWrites = true;
+        // Spans the last cached page and a new one, whose room needs an eviction: its write-back fails.
+        byte[] more = bytes(PAGE, 12);
+        long at = (long) (BUDGET - 1) * PAGE + 10;
+        try {
+            f.write(at, more, 0, PAGE);
+            fail("the write-back of the evicted page was made to fail");
+        } catch (IOException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().startsWith("injected"));
+        }
+        assertEquals("the size is unchanged", BUDGET * PAGE, f.size());
+        assertArrayEquals("no byte of the failed write reached the cache", data, readAll(f));
+        assertEquals(BUDGET, f.stats().cachedPages);
+        ch.failWrites = false;
+        f.write(at, more, 0, PAGE); // a retry works
+        f.flush();
+        byte[] expected = Arrays.copyOf(data, (int) at + PAGE);
+        System.arraycopy(more, 0, expected, (int) at, PAGE);
+        assertArrayEquals(expected, Files.readAllBytes(p));
+        f.close();
+    }
+
+    @Test
+    public void aMultiPageWriteThatFailsPartWayOnARead() throws Exception {
+        Path p = tmp.newFile().toPath();
+        byte[] data = bytes(BUDGET * PAGE, 13);
+        Files.write(p, data);
+        FailingChannel ch = new FailingChannel(FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE));
+        FileCacheManager f = openOn(p, ch, null).handle();
+        f.read(PAGE, new byte[PAGE], 0, PAGE); // page 1 cached, page 2 not
+        ch.failReads = true;
+        byte[] more = bytes(PAGE, 14);
+        try {
+            f.write(PAGE + 10, more, 0, PAGE); // ends within page 2, which must be read first: fails
+            fail("the read of page 2 was made to fail");
+        } catch (IOException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().startsWith("injected"));
+        }
+        ch.failReads = false;
+        assertArrayEquals("no byte of the failed write reached the cache", data, readAll(f));
+        assertEquals(0, f.stats().dirtyPages);
+        f.close();
+        assertArrayEquals(data, Files.readAllBytes(p));
+    }
+
+    @Test
+    public void statisticsCarriedInTheCanonicalStateSurviveTheImport() throws Exception {
+        Path p = tmp.newFile().toPath();
+        FcmStats carried = new FcmStats();
+        carried.hits = 5;
+        carried.misses = 3;
+        carried.evictions = 2;
+        FileCacheManager f = openOn(p, FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE), carried).handle();
+        FcmStats s = f.stats();
+        assertEquals(5, s.hits);
+        assertEquals(3, s.misses);
+        assertEquals(2, s.evictions);
+        f.write(0, new byte[1], 0, 1);
+        assertEquals(4, f.stats().misses);
+        f.close();
+    }
+
     @Test
     public void truncateDropsPagesAndAGapReadsAsZeros() throws Exception {
         Path p = tmp.newFile().toPath();

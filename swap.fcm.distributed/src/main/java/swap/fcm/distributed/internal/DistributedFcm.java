@@ -5,23 +5,31 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ServiceScope;
 
 import swap.api.StateFormat;
 import swap.api.StatefulComponent;
 import swap.api.SwapConstants;
+import swap.api.SwapManager;
 import swap.api.TransferContext;
 import swap.api.fcm.FcmFormats;
 import swap.api.fcm.FcmFormats.Page;
 import swap.api.fcm.FcmFormats.PageSet;
 import swap.api.fcm.FcmStats;
 import swap.api.fcm.FileCacheManager;
+import swap.api.fcm.support.PageMap;
+import swap.api.fcm.support.PagedFile;
+import swap.api.fcm.support.SelfSwap;
 
 /**
  * The distributed file cache manager: the pages are partitioned by page number (page n in
@@ -70,6 +78,43 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
 
     private static final List<StateFormat<?>> FORMATS = List.of(PARTITIONED, FcmFormats.PAGES);
 
+    /**
+     * The way back (the object trigger, as the shared FCM's way there): every read and write
+     * records, under the partition monitor it takes anyway, which thread called; every
+     * {@link #EVALUATE_EVERY} uses of a partition, the caller sums the partitions' thread changes
+     * (without their locks: a hint). Once one thread alone has used the file for
+     * {@link #QUIET_NANOS}, this FCM asks for a {@code (concurrency=shared)} replacement through
+     * {@link SelfSwap}: one request at a time, none in the first {@link #DWELL_NANOS} of its life,
+     * none while no such implementation is registered, exponential back-off (1 s doubling to
+     * 1 min) after a look-up or request that failed, ended when a matching implementation
+     * registers. Off when no swap manager is bound (or with {@code self.swap=false}).
+     */
+    static final long QUIET_NANOS = 250_000_000L;
+    static final int EVALUATE_EVERY = 1024;
+    /** No request within this long after the FCM was created (it has just been swapped in, perhaps). */
+    static final long DWELL_NANOS = 500_000_000L;
+
+    private final long created = System.nanoTime();
+    /** Made on first use: most open files never need it, and it costs about 56 bytes. */
+    private volatile SelfSwap trigger;
+
+    SelfSwap trigger() {
+        SelfSwap t = trigger;
+        if (t == null) {
+            synchronized (this) {
+                t = trigger;
+                if (t == null) {
+                    trigger = t = new SelfSwap("shared", created + DWELL_NANOS - System.nanoTime());
+                }
+            }
+        }
+        return t;
+    }
+    private volatile boolean selfSwap = true;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile SwapManager manager;
+
     private int partitionCount = DEFAULT_PARTITIONS;
     /** Set once by the import that binds this instance (before any call reaches it). */
     private volatile DistributedState s;
@@ -91,6 +136,12 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
         this.partitionCount = partitions;
     }
 
+    /** For plain Java: {@code partitions} partitions per file (0: the default), asking {@code manager} for its own replacement. */
+    public DistributedFcm(int partitions, SwapManager manager) {
+        this(partitions > 0 ? partitions : DEFAULT_PARTITIONS);
+        this.manager = manager;
+    }
+
     @Activate
     void activate(Map<String, Object> properties) {
         Object p = properties.get(PARTITIONS);
@@ -99,6 +150,56 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
             if (n > 0) {
                 partitionCount = n;
             }
+        }
+        modified(properties);
+    }
+
+    /** A new configuration: {@code self.swap} applies at once, a new partition count to files opened afterwards. */
+    @Modified
+    void modified(Map<String, Object> properties) {
+        selfSwap = !"false".equals(String.valueOf(properties.get("self.swap")));
+    }
+
+    /** DS: a shared implementation was registered: a back-off waiting for one ends. */
+    @Reference(service = FileCacheManager.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            target = "(" + FileCacheManager.CONCURRENCY + "=shared)")
+    void bindTarget(ServiceReference<FileCacheManager> ref) {
+        SelfSwap t = trigger;
+        if (t != null) { // none yet: no back-off to end
+            t.targetRegistered();
+        }
+    }
+
+    void unbindTarget(ServiceReference<FileCacheManager> ref) {
+        // nothing: the next look-up finds it gone
+    }
+
+    /** Outside any lock, every {@link #EVALUATE_EVERY} uses of a partition: has one thread alone used the file for long enough? */
+    private void evaluate(DistributedState st) {
+        SwapManager m = manager;
+        if (m == null || !selfSwap || !trigger().mayAsk()) {
+            return;
+        }
+        long now = System.nanoTime();
+        long sum = 0;
+        Thread one = null;
+        boolean single = true;
+        for (PageMap p : st.partitions) {
+            sum += p.threadSwitches();
+            Thread t = p.lastThread();
+            if (t != null) {
+                if (one == null) {
+                    one = t;
+                } else if (one != t) {
+                    single = false;
+                }
+            }
+        }
+        if (!single || sum != st.lastSwitches) {
+            st.lastSwitches = single ? sum : -1;
+            st.quietSince = now;
+        } else if (now - st.quietSince >= QUIET_NANOS) {
+            trigger().ask(m, this, NAME + ": one thread alone for " + QUIET_NANOS / 1_000_000 + " ms");
         }
     }
 
@@ -112,94 +213,111 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
 
     @Override
     public Path path() {
-        return state().path;
+        return state().path();
     }
 
     @Override
     public int pageSize() {
-        return state().pageSize;
+        return state().pageSize();
     }
 
+    /**
+     * Page by page, each under its partition's monitor alone: a read spanning pages never holds two
+     * monitors (it would make concurrent readers queue on each other's second partition), so it is
+     * not atomic with respect to a concurrent write of the same range (each page is), as with
+     * {@code pread} on most file systems.
+     */
     @Override
     public int read(long position, byte[] buffer, int offset, int length) throws IOException {
-        Objects.checkFromIndexSize(offset, length, buffer.length);
-        if (position < 0) {
-            throw new IllegalArgumentException("negative position " + position);
-        }
+        PagedFile.checkArguments(position, buffer, offset, length);
         DistributedState st = state();
         st.checkOpen();
-        long size = st.size.get();
+        long size = st.size();
         if (position >= size) {
             return -1;
         }
         int n = (int) Math.min(length, size - position);
-        int ps = st.pageSize;
+        int f = st.index(st.pageOf(position));
         int done = 0;
-        while (done < n) {
+        do {
             long pos = position + done;
-            long number = pos / ps;
-            int in = (int) (pos - number * ps);
-            int chunk = Math.min(n - done, ps - in);
-            Partition p = st.partition(number);
+            PageMap p = st.partitions[st.index(st.pageOf(pos))];
+            int r;
             synchronized (p) {
-                st.checkOpen();
-                long now = st.size.get();
-                if (pos >= now) { // truncated meanwhile
-                    break;
+                if (done == 0) {
+                    p.use(Thread.currentThread());
                 }
-                chunk = (int) Math.min(chunk, now - pos);
-                System.arraycopy(st.pageForRead(p, number).bytes, in, buffer, offset + done, chunk);
+                r = st.readPageLocked(pos, buffer, offset + done, n - done);
             }
-            done += chunk;
+            if (r < 0) { // truncated meanwhile
+                break;
+            }
+            done += r;
+        } while (done < n);
+        if ((st.partitions[f].uses() & (EVALUATE_EVERY - 1)) == 0) {
+            evaluate(st);
         }
         return done == 0 && n > 0 ? -1 : done;
     }
 
+    /** Holds the monitors of every partition the written pages fall in, so that the write is all-or-nothing and atomic. */
     @Override
     public void write(long position, byte[] buffer, int offset, int length) throws IOException {
-        Objects.checkFromIndexSize(offset, length, buffer.length);
-        if (position < 0) {
-            throw new IllegalArgumentException("negative position " + position);
-        }
+        PagedFile.checkArguments(position, buffer, offset, length);
+        call(true, position, buffer, offset, length);
+    }
+
+    /** A read or write: holds the monitors of the partitions its pages fall in (one within a page). */
+    private long call(boolean write, long position, byte[] buffer, int offset, int length) throws IOException {
         DistributedState st = state();
-        st.checkOpen();
-        int ps = st.pageSize;
-        int done = 0;
-        while (done < length) {
-            long pos = position + done;
-            long number = pos / ps;
-            int in = (int) (pos - number * ps);
-            int chunk = Math.min(length - done, ps - in);
-            Partition p = st.partition(number);
+        long first = st.pageOf(position);
+        long last = st.lastPageOf(position, length);
+        int f = st.index(first);
+        long r;
+        if (first == last) {
+            PageMap p = st.partitions[f];
             synchronized (p) {
-                st.checkOpen();
-                Partition.Node page = st.pageForWrite(p, number, in, in + chunk);
-                System.arraycopy(buffer, offset + done, page.bytes, in, chunk);
-                p.markDirty(page);
-                long end = pos + chunk;
-                // Grown while this page's lock is held, so a write-back of this page sees the new size.
-                long cur;
-                while ((cur = st.size.get()) < end && !st.size.compareAndSet(cur, end)) {
-                    // retry
-                }
+                p.use(Thread.currentThread());
+                r = write ? write(st, position, buffer, offset, length) : st.readLocked(position, buffer, offset, length);
             }
-            done += chunk;
+        } else {
+            r = locked(st, f, (int) Math.min(last - first + 1, st.partitions.length), 0, write, position, buffer, offset, length);
         }
+        if ((st.partitions[f].uses() & (EVALUATE_EVERY - 1)) == 0) {
+            evaluate(st);
+        }
+        return r;
+    }
+
+    /** Takes the {@code depth}-th of {@code count} monitors in index order, then the rest, then runs the call. */
+    private static long locked(DistributedState st, int f, int count, int depth, boolean write, long position, byte[] buffer, int offset,
+            int length) throws IOException {
+        if (depth == count) {
+            st.partitions[f].use(Thread.currentThread());
+            return write ? write(st, position, buffer, offset, length) : st.readLocked(position, buffer, offset, length);
+        }
+        synchronized (st.partitions[st.lockOrder(f, count, depth)]) {
+            return locked(st, f, count, depth + 1, write, position, buffer, offset, length);
+        }
+    }
+
+    private static long write(DistributedState st, long position, byte[] buffer, int offset, int length) throws IOException {
+        st.writeLocked(position, buffer, offset, length);
+        return 0;
     }
 
     @Override
     public long size() throws IOException {
         DistributedState st = state();
         st.checkOpen();
-        return st.size.get();
+        return st.size();
     }
 
     @Override
     public void truncate(long size) throws IOException {
         DistributedState st = state();
         st.underAllLocks(() -> {
-            st.checkOpen();
-            st.truncate(size);
+            st.truncateLocked(size);
         });
     }
 
@@ -207,31 +325,19 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
     public void flush() throws IOException {
         DistributedState st = state();
         st.checkOpen();
-        for (Partition p : st.partitions) {
+        for (PageMap p : st.partitions) {
             synchronized (p) {
                 st.checkOpen();
-                st.flush(p);
+                st.flushLocked(p);
             }
         }
-        st.channel.force(false);
+        st.channel().force(false);
     }
 
     @Override
     public void close() throws IOException {
         DistributedState st = state();
-        st.underAllLocks(() -> {
-            st.checkOpen();
-            for (Partition p : st.partitions) {
-                st.flush(p); // an I/O error leaves the FCM open with its dirty pages: the caller may retry
-            }
-            st.channel.force(false);
-            st.closed = true;
-            for (Partition p : st.partitions) {
-                p.pages.clear();
-                p.dirty = 0;
-            }
-            st.channel.close();
-        });
+        st.underAllLocks(st::closeLocked); // an I/O error leaves the FCM open with its dirty pages: the caller may retry
     }
 
     @Override
@@ -258,22 +364,18 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
             return st;
         }
         List<List<Page>> parts = new ArrayList<>(st.partitions.length);
-        for (Partition p : st.partitions) {
+        for (PageMap p : st.partitions) {
             synchronized (p) {
-                List<Page> l = new ArrayList<>(p.pages.size());
-                for (Map.Entry<Long, Partition.Node> e : p.pages.entrySet()) {
-                    l.add(new Page(e.getKey(), e.getValue().bytes, e.getValue().dirty));
-                }
-                parts.add(l);
+                parts.add(st.pagesOf(p));
             }
         }
-        return new PageSet(st.path, st.channel, st.size.get(), st.pageSize, st.budget, parts);
+        return st.toPageSet(parts, st.stats());
     }
 
     @Override
     public void importState(StateFormat<?> format, Object state, TransferContext context) throws IOException {
         if (s != null) {
-            throw new IllegalStateException("this FCM is already bound to " + s.path);
+            throw new IllegalStateException("this FCM is already bound to " + s.path());
         }
         if (format.equals(PARTITIONED)) {
             s = PARTITIONED.cast(state);
@@ -290,14 +392,17 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
                 importPages(st, part);
             }
         } else {
-            // Parts as given (one per partition of a distributed exporter); a big part (a shared
-            // exporter's only one) is cut into slices so that every worker has some.
+            // Parts as given (one per partition of a distributed exporter), a big part (a shared
+            // exporter's only one) cut into slices, so that every worker has some. Each task sorts
+            // its slice by partition first, then takes each partition's monitor once (starting at a
+            // different partition per task), so tasks rarely meet on a lock and no page is scanned twice.
             int slice = Math.max(PARALLEL_IMPORT_THRESHOLD / 2, (total + context.parallelism() - 1) / context.parallelism());
             List<CompletableFuture<Void>> tasks = new ArrayList<>();
             for (List<Page> part : ps.parts()) {
                 for (int from = 0; from < part.size(); from += slice) {
                     List<Page> l = part.subList(from, Math.min(part.size(), from + slice));
-                    tasks.add(CompletableFuture.runAsync(() -> importPages(st, l), context.executor()));
+                    int first = tasks.size();
+                    tasks.add(CompletableFuture.runAsync(() -> importSlice(st, l, first), context.executor()));
                 }
             }
             try {
@@ -310,30 +415,44 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
         // More pages than a partition's budget (an exporter with a larger budget, or pages unevenly
         // spread): the eldest go now, dirty ones written back first. An I/O error fails the import;
         // the exporter still has all its pages.
-        for (Partition p : st.partitions) {
+        synchronized (st.partitions[0]) {
+            PagedFile.carryStats(st.partitions[0], ps.stats());
+        }
+        for (PageMap p : st.partitions) {
             synchronized (p) {
-                st.trim(p);
+                st.trimLocked(p);
             }
         }
         s = st; // the join above orders every task's writes before this
     }
 
+    /** One slice of a parallel import: sorted by partition, then each partition's pages under its monitor, taken once. */
+    private static void importSlice(DistributedState st, List<Page> slice, int first) {
+        int n = st.partitions.length;
+        @SuppressWarnings("unchecked")
+        List<Page>[] buckets = new List[n];
+        for (int i = 0; i < n; i++) {
+            buckets[i] = new ArrayList<>(slice.size() / n + 1);
+        }
+        for (Page page : slice) {
+            buckets[st.index(page.number())].add(page);
+        }
+        for (int k = 0; k < n; k++) {
+            int i = (first + k) % n;
+            PageMap p = st.partitions[i];
+            synchronized (p) {
+                for (Page page : buckets[i]) {
+                    st.importPage(page);
+                }
+            }
+        }
+    }
+
     private static void importPages(DistributedState st, List<Page> pages) {
         for (Page page : pages) {
-            if (page.bytes().length != st.pageSize) {
-                throw new IllegalArgumentException("page " + page.number() + " has " + page.bytes().length
-                        + " bytes, the page size is " + st.pageSize);
-            }
-            Partition p = st.partition(page.number());
+            PageMap p = st.partitions[st.index(page.number())];
             synchronized (p) {
-                Partition.Node n = new Partition.Node(page.bytes(), false);
-                Partition.Node old = p.pages.put(page.number(), n);
-                if (old != null && old.dirty) {
-                    p.dirty--;
-                }
-                if (page.dirty()) {
-                    p.markDirty(n);
-                }
+                st.importPage(page);
             }
         }
     }
@@ -341,6 +460,6 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
     @Override
     public String toString() {
         DistributedState st = s;
-        return "DistributedFcm[" + (st == null ? "unbound" : st.path + ", " + st.partitions.length + " partitions") + "]";
+        return "DistributedFcm[" + (st == null ? "unbound" : st.path() + ", " + st.partitions.length + " partitions") + "]";
     }
 }

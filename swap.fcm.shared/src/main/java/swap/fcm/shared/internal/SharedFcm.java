@@ -3,14 +3,11 @@ package swap.fcm.shared.internal;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Modified;
@@ -23,13 +20,14 @@ import swap.api.StateFormat;
 import swap.api.StatefulComponent;
 import swap.api.SwapConstants;
 import swap.api.SwapManager;
-import swap.api.SwapOutcome;
 import swap.api.TransferContext;
 import swap.api.fcm.FcmFormats;
 import swap.api.fcm.FcmFormats.Page;
 import swap.api.fcm.FcmFormats.PageSet;
 import swap.api.fcm.FcmStats;
 import swap.api.fcm.FileCacheManager;
+import swap.api.fcm.support.PagedFile;
+import swap.api.fcm.support.SelfSwap;
 
 /**
  * The shared file cache manager: one access-ordered map of pages under one lock (the monitor of
@@ -62,20 +60,37 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
     private static final List<StateFormat<?>> FORMATS = List.of(MAP, FcmFormats.PAGES);
 
     /**
-     * The object-triggered alternative to the concurrency policy (K42's objects asked for their own
-     * replacement when they outgrew themselves): reads and writes count, without a lock, the calls
-     * inside or waiting for the monitor; a call that finds another one there is contended. After
-     * {@link #CONTENDED_CALLS} contended calls within {@link #WINDOW_NANOS}, this FCM asks the swap
-     * manager, once, to replace it with a {@code (concurrency=distributed)} implementation. Off when
-     * no swap manager is bound (or with {@code self.swap=false}, PID {@code swap.fcm.shared}).
+     * The object trigger (K42's objects asked for their own replacement when they outgrew
+     * themselves): every read and write records, under the monitor it takes anyway, which thread
+     * called (a comparison; two plain stores when it changed). Once the calling thread changed
+     * {@link #SWITCHES} times within {@link #WINDOW_NANOS}, several threads use the file at once
+     * and this FCM asks for a {@code (concurrency=distributed)} replacement, through
+     * {@link SelfSwap}: one request at a time, none in the first {@link #DWELL_NANOS} of its life,
+     * none while no such implementation is registered, exponential back-off (1 s doubling to 1 min)
+     * after a look-up or request that failed, ended when a matching implementation registers. Off
+     * when no swap manager is bound (or with {@code self.swap=false}, PID {@code swap.fcm.shared}).
      */
-    static final int CONTENDED_CALLS = 64;
+    static final int SWITCHES = 64;
     static final long WINDOW_NANOS = 100_000_000L;
+    /** No request within this long after the FCM was created (it has just been swapped in, perhaps). */
+    static final long DWELL_NANOS = 500_000_000L;
 
-    private final AtomicInteger present = new AtomicInteger();
-    private final AtomicInteger contended = new AtomicInteger();
-    private volatile long windowStart = System.nanoTime();
-    private final AtomicBoolean asked = new AtomicBoolean();
+    private final long created = System.nanoTime();
+    /** Made on first use: most open files never need it, and it costs about 56 bytes. */
+    private volatile SelfSwap trigger;
+
+    SelfSwap trigger() {
+        SelfSwap t = trigger;
+        if (t == null) {
+            synchronized (this) {
+                t = trigger;
+                if (t == null) {
+                    trigger = t = new SelfSwap("distributed", created + DWELL_NANOS - System.nanoTime());
+                }
+            }
+        }
+        return t;
+    }
     private volatile boolean selfSwap = true;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
@@ -96,32 +111,25 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
         selfSwap = !"false".equals(String.valueOf(properties.get("self.swap")));
     }
 
-    private void enter() {
-        if (present.getAndIncrement() > 0 && selfSwap) {
-            contendedCall();
+    /** DS: a distributed implementation was registered: a back-off waiting for one ends. */
+    @Reference(service = FileCacheManager.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            target = "(" + FileCacheManager.CONCURRENCY + "=distributed)")
+    void bindTarget(ServiceReference<FileCacheManager> ref) {
+        SelfSwap t = trigger;
+        if (t != null) { // none yet: no back-off to end
+            t.targetRegistered();
         }
     }
 
-    private void exit() {
-        present.decrementAndGet();
+    void unbindTarget(ServiceReference<FileCacheManager> ref) {
+        // nothing: the next look-up finds it gone
     }
 
-    private void contendedCall() {
-        long now = System.nanoTime();
-        if (now - windowStart > WINDOW_NANOS) {
-            windowStart = now;
-            contended.set(0);
-        }
+    private void contended() {
         SwapManager m = manager;
-        if (contended.incrementAndGet() >= CONTENDED_CALLS && m != null && asked.compareAndSet(false, true)) {
+        if (m != null && selfSwap && trigger().mayAsk()) {
             // From inside a call: the swap runs on a worker thread once this call has returned.
-            m.entryOf(this).ifPresentOrElse(e -> e.swap("(" + FileCacheManager.CONCURRENCY + "=distributed)",
-                    NAME + ": " + CONTENDED_CALLS + " contended calls within " + WINDOW_NANOS / 1_000_000 + " ms")
-                    .whenComplete((r, t) -> {
-                        if (r == null || r.outcome != SwapOutcome.COMPLETED) {
-                            asked.set(false); // not replaced: ask again on the next contention
-                        }
-                    }), () -> asked.set(false));
+            trigger().ask(m, this, NAME + ": the calling thread changed " + SWITCHES + " times within " + WINDOW_NANOS / 1_000_000 + " ms");
         }
     }
 
@@ -138,93 +146,56 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
 
     @Override
     public Path path() {
-        return state().path;
+        return state().path();
     }
 
     @Override
     public int pageSize() {
-        return state().pageSize;
+        return state().pageSize();
     }
 
     @Override
     public int read(long position, byte[] buffer, int offset, int length) throws IOException {
-        Objects.checkFromIndexSize(offset, length, buffer.length);
-        if (position < 0) {
-            throw new IllegalArgumentException("negative position " + position);
-        }
+        PagedFile.checkArguments(position, buffer, offset, length);
         SharedState st = state();
-        enter();
-        try {
-            synchronized (st) {
-                st.checkOpen();
-                if (position >= st.size) {
-                    return -1;
-                }
-                int n = (int) Math.min(length, st.size - position);
-                int ps = st.pageSize;
-                int done = 0;
-                while (done < n) {
-                    long pos = position + done;
-                    long number = pos / ps;
-                    int in = (int) (pos - number * ps);
-                    int chunk = Math.min(n - done, ps - in);
-                    System.arraycopy(st.pageForRead(number).bytes, in, buffer, offset + done, chunk);
-                    done += chunk;
-                }
-                return n;
-            }
-        } finally {
-            exit();
+        boolean contended;
+        int n;
+        synchronized (st) {
+            contended = st.contended(Thread.currentThread(), SWITCHES, WINDOW_NANOS);
+            n = st.readLocked(position, buffer, offset, length);
         }
+        if (contended) {
+            contended();
+        }
+        return n;
     }
 
     @Override
     public void write(long position, byte[] buffer, int offset, int length) throws IOException {
-        Objects.checkFromIndexSize(offset, length, buffer.length);
-        if (position < 0) {
-            throw new IllegalArgumentException("negative position " + position);
-        }
+        PagedFile.checkArguments(position, buffer, offset, length);
         SharedState st = state();
-        enter();
-        try {
-            synchronized (st) {
-                st.checkOpen();
-                int ps = st.pageSize;
-                int done = 0;
-                while (done < length) {
-                    long pos = position + done;
-                    long number = pos / ps;
-                    int in = (int) (pos - number * ps);
-                    int chunk = Math.min(length - done, ps - in);
-                    SharedState.Node page = st.pageForWrite(number, in, in + chunk);
-                    System.arraycopy(buffer, offset + done, page.bytes, in, chunk);
-                    st.markDirty(page);
-                    done += chunk;
-                    if (pos + chunk > st.size) {
-                        st.size = pos + chunk;
-                    }
-                }
-            }
-        } finally {
-            exit();
+        boolean contended;
+        synchronized (st) {
+            contended = st.contended(Thread.currentThread(), SWITCHES, WINDOW_NANOS);
+            st.writeLocked(position, buffer, offset, length);
+        }
+        if (contended) {
+            contended();
         }
     }
 
     @Override
     public long size() throws IOException {
         SharedState st = state();
-        synchronized (st) {
-            st.checkOpen();
-            return st.size;
-        }
+        st.checkOpen();
+        return st.size();
     }
 
     @Override
     public void truncate(long size) throws IOException {
         SharedState st = state();
         synchronized (st) {
-            st.checkOpen();
-            st.truncate(size);
+            st.truncateLocked(size);
         }
     }
 
@@ -233,7 +204,8 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
         SharedState st = state();
         synchronized (st) {
             st.checkOpen();
-            st.flush();
+            st.flushLocked(st.pageMap());
+            st.channel().force(false);
         }
     }
 
@@ -241,12 +213,7 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
     public void close() throws IOException {
         SharedState st = state();
         synchronized (st) {
-            st.checkOpen();
-            st.flush(); // an I/O error leaves the FCM open with its dirty pages: the caller may retry
-            st.closed = true;
-            st.pages.clear();
-            st.dirty = 0;
-            st.channel.close();
+            st.closeLocked(); // an I/O error leaves the FCM open with its dirty pages: the caller may retry
         }
     }
 
@@ -277,18 +244,14 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
             return st;
         }
         synchronized (st) {
-            List<Page> l = new ArrayList<>(st.pages.size());
-            for (Map.Entry<Long, SharedState.Node> e : st.pages.entrySet()) {
-                l.add(new Page(e.getKey(), e.getValue().bytes, e.getValue().dirty));
-            }
-            return new PageSet(st.path, st.channel, st.size, st.pageSize, st.budget, List.of(l));
+            return st.toPageSet(List.of(st.pagesOf(st.pageMap())), st.stats());
         }
     }
 
     @Override
     public void importState(StateFormat<?> format, Object state, TransferContext context) throws IOException {
         if (s != null) {
-            throw new IllegalStateException("this FCM is already bound to " + s.path);
+            throw new IllegalStateException("this FCM is already bound to " + s.path());
         }
         if (format.equals(MAP)) {
             s = MAP.cast(state);
@@ -299,23 +262,13 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
         synchronized (st) {
             for (List<Page> part : p.parts()) {
                 for (Page page : part) {
-                    if (page.bytes().length != p.pageSize()) {
-                        throw new IllegalArgumentException("page " + page.number() + " has " + page.bytes().length
-                                + " bytes, the page size is " + p.pageSize());
-                    }
-                    SharedState.Node n = new SharedState.Node(page.bytes(), false);
-                    SharedState.Node old = st.pages.put(page.number(), n);
-                    if (old != null && old.dirty) {
-                        st.dirty--;
-                    }
-                    if (page.dirty()) {
-                        st.markDirty(n);
-                    }
+                    st.importPage(page);
                 }
             }
+            PagedFile.carryStats(st.pageMap(), p.stats());
             // More pages than the budget (an exporter with a larger one): the eldest go now, dirty ones
             // written back first. An I/O error fails the import; the exporter still has all its pages.
-            st.trim();
+            st.trimLocked(st.pageMap());
         }
         s = st;
     }
@@ -323,6 +276,6 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
     @Override
     public String toString() {
         SharedState st = s;
-        return "SharedFcm[" + (st == null ? "unbound" : st.path) + "]";
+        return "SharedFcm[" + (st == null ? "unbound" : st.path()) + "]";
     }
 }

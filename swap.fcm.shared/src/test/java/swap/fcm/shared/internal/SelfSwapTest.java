@@ -5,10 +5,8 @@ import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.After;
 import org.junit.Rule;
@@ -20,6 +18,7 @@ import swap.api.fcm.FileCacheManager;
 import swap.core.Engine;
 import swap.core.StandaloneSource;
 import swap.core.fcm.FileCacheService;
+import swap.fcm.testkit.FcmLoad;
 
 /**
  * The object trigger: a shared FCM that sees contention asks for its own replacement by a
@@ -35,13 +34,29 @@ public class SelfSwapTest {
     private Engine engine;
     private FileCacheService cache;
 
+    private StandaloneSource source;
+    private final List<SharedFcm> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     private void start(boolean selfSwap) {
-        StandaloneSource source = new StandaloneSource();
+        start(selfSwap, true);
+    }
+
+    private void start(boolean selfSwap, boolean withTarget) {
+        source = new StandaloneSource();
         engine = new Engine(source);
-        source.add(FileCacheManager.class, SharedFcm.NAME, "1.0.0", () -> selfSwap ? new SharedFcm(engine) : new SharedFcm(),
-                FileCacheManager.CONCURRENCY, "shared");
-        source.add(FileCacheManager.class, "stand-in.distributed", "1.0.0", SharedFcm::new, FileCacheManager.CONCURRENCY, "distributed");
+        source.add(FileCacheManager.class, SharedFcm.NAME, "1.0.0", () -> {
+            SharedFcm f = selfSwap ? new SharedFcm(engine) : new SharedFcm();
+            made.add(f);
+            return f;
+        }, FileCacheManager.CONCURRENCY, "shared");
+        if (withTarget) {
+            addTarget();
+        }
         cache = new FileCacheService(engine, 4096, 64, SharedFcm.NAME);
+    }
+
+    private void addTarget() {
+        source.add(FileCacheManager.class, "stand-in.distributed", "1.0.0", SharedFcm::new, FileCacheManager.CONCURRENCY, "distributed");
     }
 
     @After
@@ -50,29 +65,8 @@ public class SelfSwapTest {
         engine.shutdown();
     }
 
-    private void load(FileCacheManager f, int threads, long millis) throws InterruptedException {
-        AtomicBoolean running = new AtomicBoolean(true);
-        List<Thread> l = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            Thread th = new Thread(() -> {
-                byte[] b = new byte[4096];
-                try {
-                    while (running.get()) {
-                        f.read(0, b, 0, b.length);
-                        f.write(100, b, 0, 10);
-                    }
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            l.add(th);
-            th.start();
-        }
-        Thread.sleep(millis);
-        running.set(false);
-        for (Thread th : l) {
-            th.join();
-        }
+    private static void load(FileCacheManager f, int threads, long millis) throws InterruptedException {
+        FcmLoad.run(f, threads, millis, 2);
     }
 
     @Test
@@ -86,7 +80,7 @@ public class SelfSwapTest {
             load(e.handle(), 4, 200);
         }
         assertEquals("stand-in.distributed", e.describe().implementation);
-        assertTrue(e.describe().lastSwap.reason, e.describe().lastSwap.reason.startsWith("fcm.shared: 64 contended calls"));
+        assertTrue(e.describe().lastSwap.reason, e.describe().lastSwap.reason.startsWith("fcm.shared: the calling thread changed 64 times"));
     }
 
     @Test
@@ -113,5 +107,35 @@ public class SelfSwapTest {
         load(e.handle(), 1, 500);
         assertEquals(SharedFcm.NAME, e.describe().implementation);
         assertEquals(0, e.describe().swaps);
+    }
+
+    /**
+     * Issue 12, point 6: with no distributed implementation registered, a contended shared FCM
+     * neither storms nor fails swaps: over 10 s of a 4-thread load it looks for a target a few
+     * times (back-off 1, 2, 4, 8 s: at most 5 looks) and sends no request. Once one registers (DS
+     * calls bindTarget; here the test does, as DS would), the back-off ends and it asks at once.
+     */
+    @Test
+    public void withNoTargetItBacksOffInsteadOfStormingAndAsksOnceOneRegisters() throws Exception {
+        start(true, false);
+        Path p = tmp.newFile("no-target").toPath();
+        Files.write(p, new byte[8192]);
+        Entry<FileCacheManager> e = cache.open(p);
+        load(e.handle(), 4, 10_000);
+        SharedFcm fcm = made.get(0);
+        assertTrue("attempts in 10 s: " + fcm.trigger().attempts(), fcm.trigger().attempts() >= 1 && fcm.trigger().attempts() <= 5);
+        assertEquals("requests with no target", 0, fcm.trigger().requests());
+        assertEquals(0, e.describe().swaps);
+        assertEquals(0, e.describe().failures);
+        assertTrue(engine.history(100).isEmpty());
+        addTarget();
+        fcm.bindTarget(null);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!"stand-in.distributed".equals(e.describe().implementation) && System.nanoTime() < deadline) {
+            load(e.handle(), 4, 200);
+        }
+        assertEquals("stand-in.distributed", e.describe().implementation);
+        assertEquals(1, fcm.trigger().requests());
+        assertEquals(1, e.describe().swaps);
     }
 }

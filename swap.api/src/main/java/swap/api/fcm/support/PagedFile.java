@@ -1,0 +1,507 @@
+package swap.api.fcm.support;
+
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import swap.api.fcm.FcmFormats.Page;
+import swap.api.fcm.FcmFormats.PageSet;
+import swap.api.fcm.FcmStats;
+import swap.api.fcm.support.PageMap.CachedPage;
+
+/**
+ * One open file and its cached pages, held in one or more {@link PageMap}s: everything an FCM does
+ * except choosing how the pages are partitioned into maps ({@link #map(long)}) and which lock
+ * guards each map. That part is the FCM's; so that the walks here stay correct, the FCM must hold,
+ * while calling a {@code ...Locked} method, the lock of every map the call's page range touches
+ * (see each method).
+ *
+ * <p><b>Writes are all-or-nothing for the cache.</b> {@link #writeLocked} works in two phases: it
+ * first does everything that can fail (reading partly overwritten pages from the file, evicting
+ * pages to make room, which writes dirty ones back), without changing what the cache holds; only
+ * then does it copy the bytes in, which cannot fail. An I/O error in the first phase is thrown and
+ * leaves every byte as it was (pages written back or read in meanwhile hold the same bytes as
+ * before). A write spanning more pages than {@link #writeGroupPages()} (the whole cache's budget)
+ * is applied in groups of that many pages, each all-or-nothing; an error then leaves the groups
+ * before it written.
+ *
+ * <p>Happens-before: {@link #size()} and {@link #isClosed()} are volatile; everything else in a map
+ * is guarded by that map's lock, and the final fields are safely published with this object.
+ * The logical size only grows ({@link #grow}, under the lock of the page being written) and only
+ * shrinks with every lock held ({@link #truncateLocked}), so while a thread holds any map's lock
+ * it can grow but not shrink.
+ *
+ * <p>Consumer type: FCM implementations extend it, so a new abstract method would break them (a
+ * major version).
+ */
+@org.osgi.annotation.versioning.ConsumerType
+public abstract class PagedFile {
+
+    private static final VarHandle SIZE;
+
+    static {
+        try {
+            SIZE = MethodHandles.lookup().findVarHandle(PagedFile.class, "size", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The file. */
+    protected final Path path;
+    /** Its open channel (owned by whichever FCM holds this structure). */
+    protected final FileChannel channel;
+    /** Bytes per page. */
+    protected final int pageSize;
+    /** The most pages cached, over all maps. */
+    protected final int budget;
+    /** log2(pageSize) if a power of two, else -1: a shift instead of a 64-bit division per page. */
+    private final int shift;
+    @SuppressWarnings("unused") // through SIZE
+    private volatile long size;
+    private volatile boolean closed;
+
+    /**
+     * @param size     the file's logical size (unflushed writes included)
+     * @param pageSize bytes per page, at least 1
+     * @param budget   the most pages cached over all maps, at least 1
+     */
+    protected PagedFile(Path path, FileChannel channel, long size, int pageSize, int budget) {
+        if (pageSize <= 0 || budget <= 0 || size < 0) {
+            throw new IllegalArgumentException("page size and budget must be > 0 and size >= 0, were " + pageSize + ", " + budget + " and " + size);
+        }
+        this.path = path;
+        this.channel = channel;
+        this.pageSize = pageSize;
+        this.budget = budget;
+        this.shift = Integer.bitCount(pageSize) == 1 ? Integer.numberOfTrailingZeros(pageSize) : -1;
+        this.size = size;
+    }
+
+    /** @return the map that holds page {@code number} (a pure function of the number) */
+    protected abstract PageMap map(long number);
+
+    /** @return every map, in the order their locks must be taken when several are held */
+    protected abstract PageMap[] maps();
+
+    /**
+     * @return the most consecutive pages one write applies all-or-nothing: no map may receive more
+     *         of them than its budget (a shared FCM: its budget; one partitioned round-robin over
+     *         {@code P} maps: {@code P} times the smallest map budget)
+     */
+    protected abstract int writeGroupPages();
+
+    // ------------------------------------------------------------------ checks and page arithmetic
+
+    /** The argument checks of {@code read} and {@code write}, before any lock is taken. */
+    public static void checkArguments(long position, byte[] buffer, int offset, int length) {
+        Objects.checkFromIndexSize(offset, length, buffer.length);
+        if (position < 0) {
+            throw new IllegalArgumentException("negative position " + position);
+        }
+    }
+
+    /** @return the number of the page holding byte {@code position} */
+    public final long pageOf(long position) {
+        return shift >= 0 ? position >>> shift : position / pageSize;
+    }
+
+    /** @return the last page a call of {@code length} bytes at {@code position} can touch (the first if {@code length} is 0) */
+    public final long lastPageOf(long position, int length) {
+        return pageOf(length == 0 ? position : position + length - 1);
+    }
+
+    public final Path path() {
+        return path;
+    }
+
+    public final int pageSize() {
+        return pageSize;
+    }
+
+    public final int budget() {
+        return budget;
+    }
+
+    public final FileChannel channel() {
+        return channel;
+    }
+
+    /** @return the logical size, unflushed writes included */
+    public final long size() {
+        return (long) SIZE.getVolatile(this);
+    }
+
+    public final boolean isClosed() {
+        return closed;
+    }
+
+    /** @throws ClosedChannelException once {@link #closeLocked()} has run */
+    public final void checkOpen() throws ClosedChannelException {
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+    }
+
+    /** Grows the logical size to {@code end} if smaller (any thread, any lock of the page written). */
+    private void grow(long end) {
+        long cur;
+        while ((cur = size()) < end && !SIZE.compareAndSet(this, cur, end)) {
+            // another writer grew it meanwhile: look again
+        }
+    }
+
+    // ------------------------------------------------------------------ the walks
+
+    /**
+     * Reads up to {@code length} bytes at {@code position}. The caller checked the arguments and
+     * holds the lock of every map of pages {@link #pageOf}{@code (position)} to
+     * {@link #lastPageOf}{@code (position, length)}, so the read is atomic.
+     *
+     * @return the bytes read, or -1 at or past the end
+     */
+    public final int readLocked(long position, byte[] buffer, int offset, int length) throws IOException {
+        checkOpen();
+        if (position >= size()) {
+            return -1;
+        }
+        int done = 0;
+        while (done < length) {
+            int r = readPageLocked(position + done, buffer, offset + done, length - done);
+            if (r < 0) { // the end of the file
+                break;
+            }
+            done += r;
+        }
+        return done;
+    }
+
+    /**
+     * Reads up to {@code length} bytes at {@code position} from the one page holding
+     * {@code position} (an FCM that locks page by page walks with it). The caller checked the
+     * arguments and holds the lock of that page's map.
+     *
+     * @return the bytes read (at most to the end of the page and of the file), or -1 at or past the end
+     */
+    public final int readPageLocked(long position, byte[] buffer, int offset, int length) throws IOException {
+        checkOpen();
+        long sz = size();
+        if (position >= sz) {
+            return -1;
+        }
+        long number = pageOf(position);
+        int in = (int) (position - number * pageSize);
+        int chunk = (int) Math.min(Math.min(length, pageSize - in), sz - position);
+        System.arraycopy(pageForRead(map(number), number).bytes, in, buffer, offset, chunk);
+        return chunk;
+    }
+
+    /**
+     * Writes {@code length} bytes at {@code position}, all-or-nothing for the cache (see the class
+     * comment). The caller checked the arguments and holds the lock of every map of pages
+     * {@link #pageOf}{@code (position)} to {@link #lastPageOf}{@code (position, length)}.
+     */
+    public final void writeLocked(long position, byte[] buffer, int offset, int length) throws IOException {
+        checkOpen();
+        if (length == 0) {
+            return;
+        }
+        long first = pageOf(position);
+        long last = pageOf(position + length - 1);
+        if (first == last) {
+            PageMap m = map(first);
+            int in = (int) (position - first * pageSize);
+            CachedPage p = m.pages.get(first);
+            if (p != null) {
+                m.hits++;
+            } else {
+                m.misses++;
+                byte[] b = freshPage(first, in, in + length);
+                makeRoom(m, 1);
+                p = new CachedPage(b);
+                m.pages.put(first, p);
+            }
+            System.arraycopy(buffer, offset, p.bytes, in, length);
+            markDirty(m, p);
+            grow(position + length);
+            return;
+        }
+        int group = Math.max(1, writeGroupPages());
+        for (long g = first; g <= last; g += group) {
+            long gl = Math.min(last, g + group - 1);
+            writeGroup(g, gl, position, buffer, offset, length);
+        }
+    }
+
+    /** Pages {@code g..gl} of a write: phase one may fail and changes no byte; phase two cannot fail. */
+    private void writeGroup(long g, long gl, long position, byte[] buffer, int offset, int length) throws IOException {
+        int k = (int) (gl - g + 1);
+        CachedPage[] nodes = new CachedPage[k];
+        byte[][] fresh = new byte[k][];
+        long end = position + length;
+        PageMap[] touched = new PageMap[Math.min(k, maps().length)];
+        int nTouched = 0;
+        try {
+            // Phase one, 1: the cached pages become the most recently used (so making room below
+            // never evicts them); the missing ones are read from the file, not yet inserted.
+            for (int i = 0; i < k; i++) {
+                long number = g + i;
+                PageMap m = map(number);
+                CachedPage p = m.pages.get(number);
+                if (p != null) {
+                    m.hits++;
+                    nodes[i] = p;
+                } else {
+                    m.misses++;
+                    long start = number * pageSize;
+                    int from = (int) Math.max(0, position - start);
+                    int to = (int) Math.min(pageSize, end - start);
+                    fresh[i] = freshPage(number, from, to);
+                    if (m.reserved++ == 0) {
+                        touched[nTouched++] = m;
+                    }
+                }
+            }
+            // Phase one, 2: room for the missing pages (dirty evictees are written back first).
+            for (int j = 0; j < nTouched; j++) {
+                makeRoom(touched[j], touched[j].reserved);
+            }
+        } finally {
+            for (PageMap m : maps()) {
+                m.reserved = 0;
+            }
+        }
+        // Phase two: no I/O from here on.
+        for (int i = 0; i < k; i++) {
+            long number = g + i;
+            PageMap m = map(number);
+            CachedPage p = nodes[i];
+            if (p == null) {
+                p = new CachedPage(fresh[i]);
+                m.pages.put(number, p);
+            }
+            long start = number * pageSize;
+            int from = (int) Math.max(0, position - start);
+            int to = (int) Math.min(pageSize, end - start);
+            System.arraycopy(buffer, (int) (offset + start + from - position), p.bytes, from, to - from);
+            markDirty(m, p);
+        }
+        grow(Math.min(end, (gl + 1) * pageSize));
+    }
+
+    /** A page not cached, for a write of {@code [from, to)} within it: read from the file unless overwritten whole or past the end. */
+    private byte[] freshPage(long number, int from, int to) throws IOException {
+        byte[] b = new byte[pageSize];
+        boolean whole = from == 0 && to == pageSize;
+        if (!whole && number * pageSize < size()) {
+            load(number, b);
+        }
+        return b;
+    }
+
+    /** The page for a read: from the map (a hit) or from the file (a miss, inserted). */
+    private CachedPage pageForRead(PageMap m, long number) throws IOException {
+        CachedPage p = m.pages.get(number);
+        if (p != null) {
+            m.hits++;
+            return p;
+        }
+        m.misses++;
+        byte[] b = new byte[pageSize];
+        load(number, b);
+        makeRoom(m, 1);
+        p = new CachedPage(b);
+        m.pages.put(number, p);
+        return p;
+    }
+
+    private void load(long number, byte[] b) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(b);
+        long pos = number * pageSize;
+        // Bytes past the end of the file on disk stay zero (a gap, or writes not yet flushed).
+        while (buf.hasRemaining()) {
+            if (channel.read(buf, pos + buf.position()) < 0) {
+                break;
+            }
+        }
+    }
+
+    /** Evicts least recently used pages until {@code more} pages fit within {@code m}'s budget. */
+    private void makeRoom(PageMap m, int more) throws IOException {
+        while (!m.pages.isEmpty() && m.pages.size() + more > m.budget) {
+            evictEldest(m);
+        }
+    }
+
+    /** Drops the least recently used page, writing it back first if dirty; an I/O error leaves it cached and dirty. */
+    private void evictEldest(PageMap m) throws IOException {
+        Iterator<Map.Entry<Long, CachedPage>> it = m.pages.entrySet().iterator();
+        Map.Entry<Long, CachedPage> eldest = it.next();
+        CachedPage p = eldest.getValue();
+        if (p.dirty) {
+            writeBack(m, eldest.getKey(), p);
+        }
+        it.remove();
+        m.evictions++;
+    }
+
+    /** Writes a dirty page (only the bytes within the logical size) and marks it clean. */
+    private void writeBack(PageMap m, long number, CachedPage p) throws IOException {
+        long start = number * pageSize;
+        int len = (int) Math.min(pageSize, size() - start);
+        if (len > 0) {
+            ByteBuffer buf = ByteBuffer.wrap(p.bytes, 0, len);
+            while (buf.hasRemaining()) {
+                channel.write(buf, start + buf.position());
+            }
+        }
+        p.dirty = false;
+        m.dirty--;
+    }
+
+    private static void markDirty(PageMap m, CachedPage p) {
+        if (!p.dirty) {
+            p.dirty = true;
+            m.dirty++;
+        }
+    }
+
+    // ------------------------------------------------------------------ global operations
+
+    /** Caller holds {@code m}'s lock: writes its dirty pages back in page order (not forced). */
+    public final void flushLocked(PageMap m) throws IOException {
+        if (m.dirty == 0) {
+            return;
+        }
+        List<Map.Entry<Long, CachedPage>> l = new ArrayList<>();
+        for (Map.Entry<Long, CachedPage> e : m.pages.entrySet()) {
+            if (e.getValue().dirty) {
+                l.add(e);
+            }
+        }
+        l.sort(Map.Entry.comparingByKey());
+        for (Map.Entry<Long, CachedPage> e : l) {
+            writeBack(m, e.getKey(), e.getValue());
+        }
+    }
+
+    /** Caller holds {@code m}'s lock: evicts until its budget holds (after an import from a larger cache). */
+    public final void trimLocked(PageMap m) throws IOException {
+        while (m.pages.size() > m.budget) {
+            evictEldest(m);
+        }
+    }
+
+    /** Caller holds every lock. Cuts the file first (an I/O error changes nothing), then the pages past the end. */
+    public final void truncateLocked(long newSize) throws IOException {
+        checkOpen();
+        if (newSize < 0) {
+            throw new IllegalArgumentException("negative size " + newSize);
+        }
+        if (newSize >= size()) {
+            return;
+        }
+        if (channel.size() > newSize) {
+            channel.truncate(newSize);
+        }
+        SIZE.setVolatile(this, newSize);
+        long lastKept = newSize == 0 ? -1 : pageOf(newSize - 1);
+        for (PageMap m : maps()) {
+            Iterator<Map.Entry<Long, CachedPage>> it = m.pages.entrySet().iterator();
+            while (it.hasNext()) {
+                Map.Entry<Long, CachedPage> e = it.next();
+                long number = e.getKey();
+                CachedPage p = e.getValue();
+                if (number > lastKept) {
+                    if (p.dirty) {
+                        m.dirty--;
+                    }
+                    it.remove();
+                } else if (number == lastKept) {
+                    Arrays.fill(p.bytes, (int) (newSize - number * pageSize), pageSize, (byte) 0); // a later growth reads zeros
+                }
+            }
+        }
+    }
+
+    /**
+     * Caller holds every lock: writes every dirty page back, forces the file, closes it and drops the
+     * pages. An I/O error leaves it open with its dirty pages, so the caller may retry.
+     */
+    public final void closeLocked() throws IOException {
+        checkOpen();
+        for (PageMap m : maps()) {
+            flushLocked(m);
+        }
+        channel.force(false);
+        closed = true;
+        for (PageMap m : maps()) {
+            m.pages.clear();
+            m.dirty = 0;
+        }
+        channel.close();
+    }
+
+    /** Caller holds {@code m}'s lock: adds its statistics to {@code s}. */
+    public final void addStats(PageMap m, FcmStats s) {
+        s.hits += m.hits;
+        s.misses += m.misses;
+        s.evictions += m.evictions;
+        s.cachedPages += m.pages.size();
+        s.dirtyPages += m.dirty;
+    }
+
+    // ------------------------------------------------------------------ the canonical state
+
+    /** Caller holds {@code m}'s lock: its pages, LRU order (eldest first), the arrays handed over, not copied. */
+    public final List<Page> pagesOf(PageMap m) {
+        List<Page> l = new ArrayList<>(m.pages.size());
+        for (Map.Entry<Long, CachedPage> e : m.pages.entrySet()) {
+            l.add(new Page(e.getKey(), e.getValue().bytes, e.getValue().dirty));
+        }
+        return l;
+    }
+
+    /** The canonical state of this file: {@code parts} (from {@link #pagesOf}) and the statistics {@code stats}, carried to the importer. */
+    public final PageSet toPageSet(List<List<Page>> parts, FcmStats stats) {
+        return new PageSet(path, channel, size(), pageSize, budget, parts, stats);
+    }
+
+    /** Caller holds the lock of page {@code page}'s map: caches it (dirty if it was), replacing any page of that number. */
+    public final void importPage(Page page) {
+        if (page.bytes().length != pageSize) {
+            throw new IllegalArgumentException("page " + page.number() + " has " + page.bytes().length + " bytes, the page size is " + pageSize);
+        }
+        PageMap m = map(page.number());
+        CachedPage p = new CachedPage(page.bytes());
+        CachedPage old = m.pages.put(page.number(), p);
+        if (old != null && old.dirty) {
+            m.dirty--;
+        }
+        if (page.dirty()) {
+            markDirty(m, p);
+        }
+    }
+
+    /**
+     * Caller holds {@code m}'s lock: adds the hits, misses and evictions of an exporter
+     * ({@link PageSet#stats()}, may be {@code null}) to {@code m}'s, so that statistics survive a swap.
+     */
+    public static void carryStats(PageMap m, FcmStats carried) {
+        if (carried != null) {
+            m.hits += carried.hits;
+            m.misses += carried.misses;
+            m.evictions += carried.evictions;
+        }
+    }
+}
