@@ -277,8 +277,10 @@ public abstract class PagedFile {
                 makeRoom(touched[j], touched[j].reserved);
             }
         } finally {
-            for (PageMap m : maps()) {
-                m.reserved = 0;
+            // Only the maps this write counted in: their locks are held. Another map's count may
+            // belong to a write running under that map's lock right now.
+            for (int j = 0; j < nTouched; j++) {
+                touched[j].reserved = 0;
             }
         }
         // Phase two: no I/O from here on.
