@@ -12,8 +12,10 @@
  * <li>{@link swap.api.Batch} and {@link swap.api.BatchResult}: many entries swapped by one request,
  * optionally all-or-nothing (an atomic group).</li>
  * <li>{@link swap.api.SwapConstants}: service-property keys and event topics.</li>
+ * <li>{@link swap.api.SwapJournal} and {@link swap.api.JournalRecordDTO}: the durable journal of every
+ * change, with its initiator (since 1.2).</li>
  * </ul>
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package swap.api;
