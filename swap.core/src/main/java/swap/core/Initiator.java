@@ -20,6 +20,7 @@ import swap.api.Policy;
  * <li>a handle frame (the caller is inside a call of an entry): {@code object trigger (BSN [ID])};</li>
  * <li>bundle {@code swap.shell}: {@code shell};</li>
  * <li>any other bundle: {@code bundle BSN [ID]};</li>
+ * <li>an implementation going away (its service unregistering): {@code platform (bundle life cycle)};</li>
  * <li>none (a service event of the framework, a worker of the platform): {@code platform}.</li>
  * </ul>
  * A swap that the engine runs on a worker thread (the caller was inside the entry) carries the
@@ -48,6 +49,9 @@ final class Initiator {
             boolean policy = false;
             for (StackWalker.StackFrame f : (Iterable<StackWalker.StackFrame>) frames::iterator) {
                 Class<?> c = f.getDeclaringClass();
+                if (c == Engine.class && f.getMethodName().equals("evacuate")) {
+                    return PLATFORM + " (bundle life cycle)"; // an implementation's service is going away
+                }
                 if (AbstractHandle.class.isAssignableFrom(c)) {
                     handle = true;
                     continue;

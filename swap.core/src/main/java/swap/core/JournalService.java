@@ -158,7 +158,7 @@ public class JournalService implements SwapJournal, JournalSink {
 
     /** A trust or visibility policy was set or changed. */
     void policy(String what) {
-        append(record("policy", Initiator.current(null), -1, null, null, null, "COMPLETED", what));
+        append(record("policy", Initiator.PLATFORM + " (configuration)", -1, null, null, null, "COMPLETED", what));
     }
 
     /** Something was refused outside the engine (an untrusted implementation). */
