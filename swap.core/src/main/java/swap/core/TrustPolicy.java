@@ -44,10 +44,14 @@ import swap.api.SwapConstants;
  * Which bundles may provide implementations of which interfaces. Configuration PID {@value #PID}.
  *
  * <p>A rule is {@code INTERFACE-PATTERN=BUNDLE-PATTERN[|BUNDLE-PATTERN...][;signed]}; patterns are
- * globs ({@code *} is any text). The first rule whose interface pattern matches an implementation's
- * interface decides: the providing bundle's symbolic name must match one of its bundle patterns and,
- * with {@code ;signed}, the bundle must be signed, untampered, by a certificate of the trust store
- * ({@link JarVerifier}). An interface no rule matches is trusted unless {@code unlisted=refuse}.
+ * globs ({@code *} is any text). An implementation is trusted when a rule whose interface pattern
+ * matches its interface admits it: the providing bundle's symbolic name matches one of the rule's
+ * bundle patterns and, with {@code ;signed}, the bundle is signed, untampered, by a certificate of
+ * the trust store ({@link JarVerifier}). So one interface may have an unsigned rule for the
+ * platform's own bundles and a signed one for everybody else's. When rules match the interface but
+ * none admits the bundle, it is refused (the reason: the failed signature check if a rule named it,
+ * else the rules it did not match). An interface no rule matches is trusted unless
+ * {@code unlisted=refuse}.
  * Without a configuration every bundle is trusted (as before this policy existed); the platform says
  * so once at start.
  *
@@ -67,8 +71,8 @@ public class TrustPolicy {
 
     @ObjectClassDefinition(id = PID, name = "Swap trust policy", description = "Which bundles may provide implementations of which interfaces.")
     public @interface Config {
-        @AttributeDefinition(name = "Rules", description = "First match wins. INTERFACE-PATTERN=BUNDLE-PATTERN[|BUNDLE-PATTERN...][;signed], globs with *, "
-                + "e.g. swap.api.fcm.*=swap.fcm.*|com.acme.fcm.*;signed", required = false)
+        @AttributeDefinition(name = "Rules", description = "INTERFACE-PATTERN=BUNDLE-PATTERN[|BUNDLE-PATTERN...][;signed], globs with *; a bundle is trusted "
+                + "for an interface when any rule for that interface admits it, e.g. swap.api.fcm.*=swap.fcm.* and swap.api.fcm.*=com.acme.fcm.*;signed", required = false)
         String[] rules() default {};
 
         @AttributeDefinition(name = "Unlisted interfaces", description = "What an interface that no rule matches gets.",
@@ -255,13 +259,24 @@ public class TrustPolicy {
     }
 
     String refusal(Settings s, Bundle b, String iface) {
+        return decide(s, b.getSymbolicName(), iface, () -> signature(s, b));
+    }
+
+    /**
+     * The policy's decision for a bundle named {@code bsn} offering {@code iface}, without the framework.
+     *
+     * @param signature checks the bundle's signature ({@code null}: signed by a trusted certificate, else why not); called only if a rule needs it
+     * @return {@code null} if trusted, else why not
+     */
+    static String decide(Settings s, String bsn, String iface, java.util.function.Supplier<String> signature) {
         if (!s.set) {
             return null;
         }
         if (s.invalid != null) {
             return "the trust policy is invalid: " + s.invalid;
         }
-        String bsn = b.getSymbolicName();
+        List<String> notNamed = new ArrayList<>();
+        String signatureRefusal = null;
         for (Rule r : s.rules) {
             if (!r.iface.matcher(iface).matches()) {
                 continue;
@@ -271,15 +286,22 @@ public class TrustPolicy {
                 named |= p.matcher(bsn == null ? "" : bsn).matches();
             }
             if (!named) {
-                return "bundle " + bsn + " is not allowed to provide " + iface + " (rule " + r.text + ")";
+                notNamed.add(r.text);
+                continue;
             }
-            if (r.signed) {
-                String why = signature(s, b);
-                if (why != null) {
-                    return "bundle " + bsn + " " + why + " (rule " + r.text + ")";
-                }
+            String why = r.signed ? signature.get() : null;
+            if (why == null) {
+                return null; // this rule admits it
             }
-            return null;
+            if (signatureRefusal == null) {
+                signatureRefusal = "bundle " + bsn + " " + why + " (rule " + r.text + ")";
+            }
+        }
+        if (signatureRefusal != null) {
+            return signatureRefusal;
+        }
+        if (!notNamed.isEmpty()) {
+            return "bundle " + bsn + " is not allowed to provide " + iface + " (rules: " + String.join(", ", notNamed) + ")";
         }
         return s.refuseUnlisted ? "no trust rule covers " + iface + " and unlisted interfaces are refused" : null;
     }
