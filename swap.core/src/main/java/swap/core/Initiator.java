@@ -36,49 +36,68 @@ final class Initiator {
     private Initiator() {
     }
 
+    /** Whether the OSGi framework API is on the class path (not in plain tests and benchmarks, where every caller is {@code platform}). */
+    private static final boolean OSGI = present("org.osgi.framework.FrameworkUtil");
+
+    private static boolean present(String name) {
+        try {
+            Class.forName(name, false, Initiator.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
     /** @return the initiator of the current thread's request; {@code reason} may name a policy */
     static String current(String reason) {
         String carried = CARRIED.get();
         if (carried != null) {
             return carried;
         }
-        Bundle core = FrameworkUtil.getBundle(Initiator.class);
-        return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> {
-            Bundle caller = null;
-            boolean handle = false;
-            boolean policy = false;
-            for (StackWalker.StackFrame f : (Iterable<StackWalker.StackFrame>) frames::iterator) {
-                Class<?> c = f.getDeclaringClass();
-                if (c == Engine.class && f.getMethodName().equals("evacuate")) {
-                    return PLATFORM + " (bundle life cycle)"; // an implementation's service is going away
-                }
-                if (AbstractHandle.class.isAssignableFrom(c)) {
-                    handle = true;
-                    continue;
-                }
-                if (Policy.class.isAssignableFrom(c)) {
-                    policy = true;
-                }
-                if (caller == null) {
-                    Bundle b = FrameworkUtil.getBundle(c);
-                    if (b != null && b != core && b.getBundleId() != 0) {
-                        caller = b;
+        return OSGI ? Walk.walk(reason) : PLATFORM;
+    }
+
+    /** The stack walk; a class of its own so that the OSGi API is loaded only where it exists. */
+    private static final class Walk {
+        static String walk(String reason) {
+            Bundle core = FrameworkUtil.getBundle(Initiator.class);
+            return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> {
+                Bundle caller = null;
+                boolean handle = false;
+                boolean policy = false;
+                for (StackWalker.StackFrame f : (Iterable<StackWalker.StackFrame>) frames::iterator) {
+                    Class<?> c = f.getDeclaringClass();
+                    if (c == Engine.class && f.getMethodName().equals("evacuate")) {
+                        return PLATFORM + " (bundle life cycle)"; // an implementation's service is going away
+                    }
+                    if (AbstractHandle.class.isAssignableFrom(c)) {
+                        handle = true;
+                        continue;
+                    }
+                    if (Policy.class.isAssignableFrom(c)) {
+                        policy = true;
+                    }
+                    if (caller == null) {
+                        Bundle b = FrameworkUtil.getBundle(c);
+                        if (b != null && b != core && b.getBundleId() != 0) {
+                            caller = b;
+                        }
                     }
                 }
-            }
-            if (policy) {
-                Matcher m = reason == null ? null : POLICY_NAME.matcher(reason);
-                return m != null && m.find() ? "policy " + m.group(1) : "policy";
-            }
-            if (caller == null) {
-                return PLATFORM;
-            }
-            String who = caller.getSymbolicName() + " [" + caller.getBundleId() + "]";
-            if (handle) {
-                return "object trigger (" + who + ")";
-            }
-            return "swap.shell".equals(caller.getSymbolicName()) ? "shell" : "bundle " + who;
-        });
+                if (policy) {
+                    Matcher m = reason == null ? null : POLICY_NAME.matcher(reason);
+                    return m != null && m.find() ? "policy " + m.group(1) : "policy";
+                }
+                if (caller == null) {
+                    return PLATFORM;
+                }
+                String who = caller.getSymbolicName() + " [" + caller.getBundleId() + "]";
+                if (handle) {
+                    return "object trigger (" + who + ")";
+                }
+                return "swap.shell".equals(caller.getSymbolicName()) ? "shell" : "bundle " + who;
+            });
+        }
     }
 
     /** @return {@code work} that runs with the initiator of the thread calling this method */

@@ -104,11 +104,6 @@ public class JournalService implements SwapJournal, JournalSink {
         journal.close();
     }
 
-    /** @return the journal's directory */
-    Path directory() {
-        return journal.directory();
-    }
-
     // ------------------------------------------------------------------ writing
 
     /** Appends a record; a failure is logged, never thrown. */
