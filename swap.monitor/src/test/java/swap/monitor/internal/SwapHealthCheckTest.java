@@ -21,15 +21,21 @@ public class SwapHealthCheckTest {
         StandaloneSource source = new StandaloneSource();
         source.add(Thing.class, "a", "1.0.0", () -> () -> 1);
         source.add(Thing.class, "b", "1.0.0", () -> () -> 2);
+        source.add(Thing.class, "broken", "1.0.0", () -> {
+            throw new IllegalStateException("cannot start");
+        });
         Engine engine = new Engine(source);
         try {
             Entry<Thing> e = engine.create(Thing.class, "a");
             SwapHealthCheck check = new SwapHealthCheck(engine, 60_000, 3);
             assertEquals(Result.Status.OK, check.execute().getStatus());
+            // A refused request (no such target) is no swap: nothing to warn about (API 1.1).
             engine.swap(e.id(), "nope", null).toCompletableFuture().get();
+            assertEquals(Result.Status.OK, check.execute().getStatus());
+            engine.swap(e.id(), "broken", null).toCompletableFuture().get();
             Result r = check.execute();
             assertEquals(Result.Status.WARN, r.getStatus());
-            assertTrue(r.toString(), r.toString().contains("no implementation"));
+            assertTrue(r.toString(), r.toString().contains("failed to instantiate"));
             for (int i = 0; i < 4; i++) {
                 engine.swap(e.id(), i % 2 == 0 ? "b" : "a", null).toCompletableFuture().get();
             }
