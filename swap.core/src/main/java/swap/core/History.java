@@ -37,8 +37,8 @@ final class History {
 
     /** Records one entry's outcome (and posts its event) unless it was refused. @return {@code r} */
     SwapResult record(EntryImpl<?> e, SwapResult r, long batchId) {
-        journal.swap(e, r, batchId); // refusals too: the journal keeps what the history does not
         if (r.outcome == SwapOutcome.REFUSED) {
+            journal.swap(e, r, batchId); // the journal keeps refusals, which the history does not
             return r;
         }
         if (r.outcome == SwapOutcome.FAILED) {
@@ -51,6 +51,7 @@ final class History {
                 results.removeLast();
             }
         }
+        journal.swap(e, r, batchId); // after the entry's last result is set: the journal's fsync does not delay it
         post(r.outcome == SwapOutcome.COMPLETED ? SwapConstants.TOPIC_COMPLETED
                 : r.outcome == SwapOutcome.ROLLED_BACK ? SwapConstants.TOPIC_ROLLED_BACK : SwapConstants.TOPIC_FAILED, e, r, r.reason, batchId);
         return r;
