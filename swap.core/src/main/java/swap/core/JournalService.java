@@ -6,7 +6,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import java.util.function.BooleanSupplier;
+
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -35,7 +39,9 @@ import swap.api.SwapResult;
  * <p>It also remembers, per stable key (a file's real path), the implementation an entry with that
  * key last ran ({@link #lastImplementation}), read back from the journal at start and kept in
  * step with every record after; after a rotation every key's last implementation is written again
- * (a checkpoint), so rotation never forgets it.
+ * (a checkpoint), so rotation never forgets it. Moves made while the framework stops (each
+ * implementation's bundle stopping in turn moves its entries to the next) are journaled with the
+ * initiator {@value #SHUTDOWN} and are not remembered as choices.
  *
  * <p>A journal that cannot be written is logged, never thrown at a swap. Thread-safe.
  */
@@ -64,9 +70,16 @@ public class JournalService implements SwapJournal, JournalSink {
     @Reference(service = LoggerFactory.class)
     Logger log;
 
+    /** Initiator of the moves a framework shutdown makes (implementations stopping one by one): not a choice to restore. */
+    static final String SHUTDOWN = Initiator.PLATFORM + " (shutdown)";
+
+    private BooleanSupplier stopping = () -> false;
+
     @Activate
     public JournalService(BundleContext context, Config config) throws IOException {
         this(context.getDataFile("journal").toPath(), sync(config), config.max_bytes(), config.keep());
+        Bundle system = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION);
+        stopping = () -> system.getState() == Bundle.STOPPING;
     }
 
     /** A new sync mode applies at once; size and files kept at the next start (the swap manager, which needs this service, stays up). */
@@ -134,7 +147,7 @@ public class JournalService implements SwapJournal, JournalSink {
 
     @Override
     public void swap(EntryImpl<?> e, SwapResult r, long batchId) {
-        append(record(r.outcome == SwapOutcome.REFUSED ? "refusal" : "swap", Initiator.current(r.reason), e.id(), r.from, r.to, r.format,
+        append(record(r.outcome == SwapOutcome.REFUSED ? "refusal" : "swap", stopping.getAsBoolean() ? SHUTDOWN : Initiator.current(r.reason), e.id(), r.from, r.to, r.format,
                 String.valueOf(r.outcome), (batchId != 0 ? "batch " + batchId + ": " : "") + r.reason));
     }
 
@@ -189,7 +202,7 @@ public class JournalService implements SwapJournal, JournalSink {
         if (r.key == null || r.to == null || !r.key.startsWith("file:")) {
             return;
         }
-        boolean ran = "swap".equals(r.kind) && "COMPLETED".equals(r.outcome)
+        boolean ran = "swap".equals(r.kind) && "COMPLETED".equals(r.outcome) && !SHUTDOWN.equals(r.initiator)
                 || "open".equals(r.kind) || "restore".equals(r.kind) || "checkpoint".equals(r.kind);
         if (ran) {
             lastByKey.put(r.key, name(r.to));

@@ -177,6 +177,8 @@ public class JournalTest {
         s.append(JournalService.record("swap", "shell", 1, "fcm.shared 1.0.0", "fcm.distributed 1.0.0", "pages", "COMPLETED", "operator"));
         s.append(JournalService.record("swap", "shell", 1, "fcm.distributed 1.0.0", "fcm.shared 1.0.0", null, "ROLLED_BACK", "timed out"));
         assertEquals("a rolled-back swap does not count", "fcm.distributed", s.lastImplementation("file:/data/a.bin"));
+        s.append(JournalService.record("swap", JournalService.SHUTDOWN, 1, "fcm.distributed 1.0.0", "fcm.shared 1.0.0", "pages", "COMPLETED", "going away"));
+        assertEquals("a move made by the framework stopping does not count", "fcm.distributed", s.lastImplementation("file:/data/a.bin"));
         s.deactivate();
 
         s = new JournalService(dir, Journal.Sync.RECORD, 4096, 1);
