@@ -18,4 +18,9 @@ public final class ImplementationDTO {
     public long serviceId;
     /** All service properties (characteristics included). */
     public Map<String, Object> properties;
+    /**
+     * Why the platform's trust policy refuses this implementation (it is then never a swap target),
+     * or {@code null} when it is trusted. Since API 1.2.
+     */
+    public String refused;
 }

@@ -157,4 +157,12 @@ public final class SwapConstants {
     public static final String EVENT_FORMAT = "swap.format";
     /** Event property, {@code String}: why the swap was requested, or why it rolled back or failed. */
     public static final String EVENT_REASON = "swap.reason";
+
+    /**
+     * The trust policy refused an implementation: it is registered but never a swap target. Posted
+     * when such a service is registered and when a policy change refuses one already registered.
+     * Properties: {@link #EVENT_INTERFACE}, {@link #EVENT_TO} (the implementation, {@code name version}),
+     * {@link #EVENT_REASON}, {@code bundle.id} ({@code Long}) and {@code bundle.symbolicName}. Since 1.2.
+     */
+    public static final String TOPIC_TRUST_REFUSED = "swap/trust/REFUSED";
 }

@@ -18,6 +18,8 @@
  * complete (swapped back if they get worse) or tried first on a canary that receives a copy of the
  * state and mirrored side-effect-free calls.</li>
  * <li>{@link swap.api.SwapConstants}: service-property keys and event topics.</li>
+ * <li>{@link swap.api.SwapJournal} and {@link swap.api.JournalRecordDTO}: the durable journal of every
+ * change, with its initiator (since 1.2).</li>
  * </ul>
  */
 @org.osgi.annotation.bundle.Export

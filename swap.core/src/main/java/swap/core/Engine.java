@@ -114,6 +114,10 @@ public class Engine implements SwapManager {
         history.events(sink);
     }
 
+    void journal(JournalSink sink) {
+        history.journal(sink);
+    }
+
     /** Sets the default quiescence timeout (milliseconds, &gt; 0) and the history length. */
     public void configure(long timeoutMillis, int historyLength) {
         if (timeoutMillis <= 0 || historyLength < 0) {
@@ -263,6 +267,7 @@ public class Engine implements SwapManager {
     @Override
     public void interpose(long id, String name, Interposer interposer) {
         add(require(id), new InterposerChain.Named(name, interposer));
+        history.interposer(id, name, true);
     }
 
     @Override
@@ -275,6 +280,7 @@ public class Engine implements SwapManager {
             n.release().run();
             throw ex;
         }
+        history.interposer(id, name, true);
     }
 
     static void add(EntryImpl<?> e, InterposerChain.Named n) {
@@ -339,6 +345,7 @@ public class Engine implements SwapManager {
         }
         if (gone != null) {
             gone.release().run(); // calls still inside it finish; the instance is only handed back
+            history.interposer(id, name, false);
         }
         return gone != null;
     }
@@ -405,6 +412,7 @@ public class Engine implements SwapManager {
             r.reason = ex.getMessage();
             r.results = List.of();
             r.totalNanos = System.nanoTime() - start;
+            history.batch(batchId, batch.isAtomic(), new long[0], batch.target(), batch.reason(), r); // journaled only
             return CompletableFuture.completedFuture(r);
         }
         long[] ids = entries.stream().mapToLong(EntryImpl::id).toArray();
@@ -435,7 +443,7 @@ public class Engine implements SwapManager {
         if (!insideAny(entries)) {
             return CompletableFuture.completedFuture(work.get());
         }
-        return CompletableFuture.supplyAsync(work, workers);
+        return CompletableFuture.supplyAsync(Initiator.carrySupplier(work), workers);
     }
 
     /** The entries a batch names: by id (unknown ids refuse the batch) or by a selector over their current implementation. */
@@ -492,7 +500,7 @@ public class Engine implements SwapManager {
             return CompletableFuture.completedFuture(execute(e, target, forced, reason, timeoutMillis));
         }
         CompletableFuture<SwapResult> f = new CompletableFuture<>();
-        workers.execute(() -> f.complete(execute(e, target, forced, reason, timeoutMillis)));
+        workers.execute(Initiator.carry(() -> f.complete(execute(e, target, forced, reason, timeoutMillis))));
         return f;
     }
 

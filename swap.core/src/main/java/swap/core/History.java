@@ -21,6 +21,11 @@ final class History {
     private final Deque<SwapResult> results = new ArrayDeque<>();
     private volatile int size = 256;
     private volatile EventSink events = EventSink.NONE;
+    private volatile JournalSink journal = JournalSink.NONE;
+
+    void journal(JournalSink sink) {
+        journal = sink == null ? JournalSink.NONE : sink;
+    }
 
     void events(EventSink sink) {
         events = sink == null ? EventSink.NONE : sink;
@@ -33,6 +38,7 @@ final class History {
     /** Records one entry's outcome (and posts its event) unless it was refused. @return {@code r} */
     SwapResult record(EntryImpl<?> e, SwapResult r, long batchId) {
         if (r.outcome == SwapOutcome.REFUSED) {
+            journal.swap(e, r, batchId); // the journal keeps refusals, which the history does not
             return r;
         }
         if (r.outcome == SwapOutcome.FAILED) {
@@ -45,6 +51,7 @@ final class History {
                 results.removeLast();
             }
         }
+        journal.swap(e, r, batchId); // after the entry's last result is set: the journal's fsync does not delay it
         post(r.outcome == SwapOutcome.COMPLETED ? SwapConstants.TOPIC_COMPLETED
                 : r.outcome == SwapOutcome.ROLLED_BACK ? SwapConstants.TOPIC_ROLLED_BACK : SwapConstants.TOPIC_FAILED, e, r, r.reason, batchId);
         return r;
@@ -101,8 +108,14 @@ final class History {
 
     /** Posts a batch's start ({@code result == null}) or end. */
     void batch(long batchId, boolean atomic, long[] entries, String target, String reason, BatchResult result) {
+        if (result != null) {
+            journal.batch(batchId, atomic, entries, target, reason, result);
+            if (result.outcome == SwapOutcome.REFUSED) {
+                return; // journaled only: a refused batch posts no event
+            }
+        }
         if (events == EventSink.NONE) {
-            return;
+            return; // nobody listens (outside OSGi): do not build the properties
         }
         Map<String, Object> p = new HashMap<>();
         p.put(SwapConstants.EVENT_BATCH_ID, batchId);
@@ -112,6 +125,11 @@ final class History {
         put(p, SwapConstants.EVENT_REASON, result == null ? reason : result.reason != null ? result.reason : reason);
         send(result == null ? SwapConstants.TOPIC_BATCH_STARTED
                 : result.outcome == SwapOutcome.COMPLETED ? SwapConstants.TOPIC_BATCH_COMPLETED : SwapConstants.TOPIC_BATCH_ROLLED_BACK, p);
+    }
+
+    /** An interposer was put on or taken off an entry: journaled. */
+    void interposer(long entryId, String name, boolean added) {
+        journal.interposer(entryId, name, added);
     }
 
     private static void put(Map<String, Object> p, String key, Object value) {

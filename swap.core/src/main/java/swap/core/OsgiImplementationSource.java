@@ -28,9 +28,11 @@ import swap.api.SwapException;
 final class OsgiImplementationSource implements ImplementationSource {
 
     private final BundleContext context;
+    private final TrustPolicy trust;
 
-    OsgiImplementationSource(BundleContext context) {
+    OsgiImplementationSource(BundleContext context, TrustPolicy trust) {
         this.context = context;
+        this.trust = trust;
     }
 
     /** @return an LDAP filter for {@code target}, checked; a name becomes {@code (swap.impl.name=NAME)} */
@@ -96,6 +98,11 @@ final class OsgiImplementationSource implements ImplementationSource {
                     skipped.add(name(r) + " (built against another version of " + type.getPackageName() + ")");
                     continue;
                 }
+                String refused = trust.refusal(r, type.getName());
+                if (refused != null) {
+                    skipped.add(name(r) + " (refused by the trust policy: " + refused + ")");
+                    continue;
+                }
                 if (best == null || compare(r, best) > 0) {
                     best = r;
                 }
@@ -158,6 +165,7 @@ final class OsgiImplementationSource implements ImplementationSource {
                     p.put(k, r.getProperty(k));
                 }
                 d.properties = p;
+                d.refused = trust.refusal(r, c);
                 l.add(d);
             }
         }

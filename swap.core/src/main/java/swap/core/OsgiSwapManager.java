@@ -59,10 +59,15 @@ public class OsgiSwapManager extends Engine {
     @Reference(service = LoggerFactory.class)
     Logger log;
 
+    /** Registered before the swap manager (a mandatory reference), so no bundle it hides ever sees it. */
+    @Reference
+    SwapManagerVisibility visibility;
+
     @Activate
-    public OsgiSwapManager(BundleContext context, Config config) {
-        super(new OsgiImplementationSource(context));
+    public OsgiSwapManager(BundleContext context, Config config, @Reference TrustPolicy trust, @Reference JournalService journal) {
+        super(new OsgiImplementationSource(context, trust));
         this.context = context;
+        journal(journal);
         configure(config.timeout_millis(), config.history_size());
         upgrades = new Upgrades(this, context, (OsgiImplementationSource) source(), config.upgrade_hold_millis());
         events((topic, properties) -> {

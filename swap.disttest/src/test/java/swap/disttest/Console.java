@@ -87,8 +87,11 @@ final class Console implements AutoCloseable {
         return Files.createDirectories(dir);
     }
 
-    static Console start(Path work) throws IOException {
-        Process p = new ProcessBuilder(java(), "-jar", jar().toString())
+    static Console start(Path work, String... systemProperties) throws IOException {
+        List<String> command = new ArrayList<>(List.of(java()));
+        command.addAll(List.of(systemProperties));
+        command.addAll(List.of("-jar", jar().toString()));
+        Process p = new ProcessBuilder(command)
                 .directory(work.toFile())
                 .redirectErrorStream(true)
                 .start();
@@ -183,6 +186,15 @@ final class Console implements AutoCloseable {
         }
         pump.join(10_000);
         return process.exitValue();
+    }
+
+    /** Kills the platform's process as {@code kill -9} does (SIGKILL: no shutdown hook, no flush) and waits for it to end. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            fail("swap.jar did not die on SIGKILL");
+        }
+        pump.join(10_000);
     }
 
     @Override

@@ -72,6 +72,8 @@ public abstract class PlatformTestSupport {
         options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
         options.add(systemProperty(BUNDLES_DIR).value(bundlesDir().getAbsolutePath()));
         options.add(frameworkProperty("felix.log.level").value("1"));
+        // The test probe (a bundle of Pax Exam's) calls the swap manager: let it see it (PID swap.visibility).
+        options.add(frameworkProperty("swap.visibility.allowed").value("PAXEXAM-PROBE-*"));
         // The Gogo console must not read the test's stdin nor stop the framework.
         options.add(frameworkProperty("gosh.args").value("--nointeractive"));
         options.add(frameworkProperty("gosh.home").value(goshHome.getAbsolutePath()));

@@ -14,6 +14,8 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -25,6 +27,8 @@ import swap.api.fcm.FcmFormats;
 import swap.api.fcm.FcmFormats.PageSet;
 import swap.api.fcm.FileCache;
 import swap.api.fcm.FileCacheManager;
+import swap.core.JournalService;
+import swap.core.Restore;
 
 /**
  * The file-cache service: opens a file's channel, binds a fresh FCM to it through
@@ -65,6 +69,9 @@ public class FileCacheService implements FileCache {
     }
 
     private final SwapManager manager;
+    /** The journal: remembers which implementation each file last ran (its real path is its stable key). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile JournalService journal;
     private final Map<Long, Open> open = new ConcurrentHashMap<>();
     private final Map<Path, Long> byPath = new ConcurrentHashMap<>();
     private volatile Settings settings;
@@ -157,9 +164,27 @@ public class FileCacheService implements FileCache {
                     ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE)
                     : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
             PageSet initial = new PageSet(path, channel, channel.size(), st.pageSize, st.budget, List.of());
-            Entry<FileCacheManager> e = manager.create(FileCacheManager.class, t, FcmFormats.PAGES, initial);
+            JournalService j = journal;
+            String key = "file:" + path.toRealPath();
+            // No target asked for: the file comes back on the implementation it last ran, if still installed and trusted.
+            Restore restore = target == null || target.isBlank() ? Restore.decide(j, manager, FileCacheManager.class, key, t) : null;
+            String note = restore == null ? null : restore.note;
+            Entry<FileCacheManager> e;
+            try {
+                e = manager.create(FileCacheManager.class, restore == null ? t : restore.target, FcmFormats.PAGES, initial);
+            } catch (SwapException failed) {
+                if (restore == null || restore.target.equals(t)) {
+                    throw failed;
+                }
+                e = manager.create(FileCacheManager.class, t, FcmFormats.PAGES, initial);
+                note = "could not come back on " + restore.target + " (" + failed.getMessage() + "): on the default " + t;
+            }
             open.put(e.id(), new Open(e, path));
             byPath.put(path, e.id());
+            if (j != null) {
+                swap.api.EntryDTO d = e.describe();
+                j.opened(key, e.id(), d.implementation + " " + d.version, note);
+            }
             return e;
         } catch (IOException | RuntimeException | Error ex) {
             byPath.remove(path, placeholder);
@@ -196,6 +221,10 @@ public class FileCacheService implements FileCache {
             open.remove(id);
             byPath.remove(o.path, id);
             manager.release(id);
+            JournalService j = journal;
+            if (j != null) {
+                j.closed(id);
+            }
         }
     }
 

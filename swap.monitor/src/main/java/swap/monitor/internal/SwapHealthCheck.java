@@ -13,15 +13,16 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
+import swap.api.ImplementationDTO;
 import swap.api.SwapManager;
 import swap.api.SwapOutcome;
 import swap.api.SwapResult;
 
 /**
  * A Felix Health Checks health check ({@code hc.name=swap}, tag {@code swap}) over the recent swap
- * history: WARN for a rolled-back or failed swap in the window, WARN for an ORPHANED entry (its
+ * history: WARN for a rolled-back or failed swap in the window, for an ORPHANED entry (its
  * implementation's bundle is gone: nothing can swap it until an implementation of its name
- * registers), CRITICAL for a flapping entry
+ * registers) and for an implementation the trust policy refuses, CRITICAL for a flapping entry
  * (more than {@code flapping.swaps} completed swaps in the window), OK otherwise.
  * Configuration PID {@code swap.health}.
  */
@@ -77,13 +78,19 @@ public class SwapHealthCheck implements HealthCheck {
                 log.warn("entry {} ({}) is ORPHANED: {}", e.id, e.iface, e.stateReason);
             }
         }
+        for (ImplementationDTO d : manager.implementations(null)) {
+            if (d.refused != null) {
+                problems++;
+                log.warn("implementation {} {} of {} (bundle {} [{}]) is refused by the trust policy: {}", d.name, d.version, d.iface, d.bundle, d.bundleId, d.refused);
+            }
+        }
         completed.forEach((id, n) -> {
             if (n > flappingSwaps) {
                 log.critical("entry {} is flapping: {} swaps in the last {} s (check its policy's hysteresis and rate limit)", id, n, windowMillis / 1000);
             }
         });
         if (problems == 0 && completed.values().stream().noneMatch(n -> n > flappingSwaps)) {
-            log.info("no orphaned entry, and no rollback, failed swap or flapping entry in the last {} s ({} entries)", windowMillis / 1000, manager.list().size());
+            log.info("no orphaned entry or refused implementation, and no rollback, failed swap or flapping entry in the last {} s ({} entries)", windowMillis / 1000, manager.list().size());
         }
         return new Result(log);
     }

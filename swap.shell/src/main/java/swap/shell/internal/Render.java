@@ -73,13 +73,14 @@ final class Render {
     // ------------------------------------------------------------------ implementations
 
     static String implementations(Dtos.ImplementationTable impls) {
-        Table t = new Table("Interface", "Name", "Version", "Bundle", "Service", "Characteristics", "Exports", "Imports", "Entries");
+        Table t = new Table("Interface", "Name", "Version", "Bundle", "Service", "Characteristics", "Exports", "Imports", "Entries", "Trust");
         for (Dtos.Implementation i : impls) {
             ImplementationDTO d = i.implementation;
             t.row(d.iface, d.name, d.version, d.bundle == null ? "-" : d.bundle + " [" + d.bundleId + "]", String.valueOf(d.serviceId), characteristics(d.properties),
                     i.exportFormats == null ? "?" : String.join(",", i.exportFormats),
                     i.importFormats == null ? "?" : String.join(",", i.importFormats),
-                    i.entries.isEmpty() ? "-" : joinLongs(i.entries));
+                    i.entries.isEmpty() ? "-" : joinLongs(i.entries),
+                    d.refused == null ? "trusted" : "REFUSED: " + d.refused);
         }
         String empty = impls.iface == null ? "no implementations registered: install and start a bundle that provides one"
                 : "no implementation of " + impls.iface + " registered: install and start a bundle that provides one";
