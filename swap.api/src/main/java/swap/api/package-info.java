@@ -11,9 +11,11 @@
  * <li>{@link swap.api.Interposer}: the SPI for monitors and other wrappers of a live entry.</li>
  * <li>{@link swap.api.Batch} and {@link swap.api.BatchResult}: many entries swapped by one request,
  * optionally all-or-nothing (an atomic group).</li>
+ * <li>{@link swap.api.SwappableServices}: ordinary OSGi services made swappable with the
+ * {@link swap.api.SwapConstants#SWAPPABLE} property, listed.</li>
  * <li>{@link swap.api.SwapConstants}: service-property keys and event topics.</li>
  * </ul>
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package swap.api;
