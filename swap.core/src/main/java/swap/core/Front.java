@@ -81,8 +81,7 @@ final class Front {
         this.key = key;
         this.type = type;
         this.original = original;
-        Object s = original.getProperty(Constants.SERVICE_SCOPE);
-        this.scope = s == null ? Constants.SCOPE_SINGLETON : s.toString();
+        this.scope = owner.scopeOf(original);
         provider(original);
     }
 

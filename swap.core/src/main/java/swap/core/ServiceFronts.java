@@ -178,6 +178,28 @@ public class ServiceFronts implements SwappableServices {
         }
     }
 
+    /**
+     * The scope a provider means: a DS component's declared scope (SCR registers a singleton
+     * component through a service factory, so its {@code service.scope} reads {@code bundle}), else
+     * the registration's {@code service.scope}.
+     */
+    String scopeOf(ServiceReference<?> ref) {
+        Object component = ref.getProperty("component.name");
+        Bundle b = ref.getBundle();
+        if (component != null && b != null) {
+            try {
+                ComponentDescriptionDTO d = scr.getComponentDescriptionDTO(b, component.toString());
+                if (d != null && d.scope != null) {
+                    return d.scope;
+                }
+            } catch (RuntimeException notDs) {
+                // fall back to the registration's scope
+            }
+        }
+        Object s = ref.getProperty(Constants.SERVICE_SCOPE);
+        return s == null ? Constants.SCOPE_SINGLETON : s.toString();
+    }
+
     BundleContext context() {
         return context;
     }
