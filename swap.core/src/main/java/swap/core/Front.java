@@ -131,6 +131,7 @@ final class Front {
                     owner.engine().release(e.id());
                 }
                 entries.clear();
+                owner.unhide(original);
                 owner.log().error("swappable service " + type.getName() + " of " + providerBsn + ": no front could be registered ("
                         + ex + "); the original is visible again, but bundles that looked for it meanwhile did not see it", ex);
             }

@@ -225,6 +225,11 @@ public class ServiceFronts implements SwappableServices {
         return 2 * graceMillis + 5_000;
     }
 
+    /** Makes a hidden original visible again (its front could not be registered). */
+    void unhide(ServiceReference<?> ref) {
+        hidden.put((Long) ref.getProperty(Constants.SERVICE_ID), false);
+    }
+
     void forget(Front f) {
         fronts.remove(f);
     }

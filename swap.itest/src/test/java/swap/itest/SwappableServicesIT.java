@@ -262,6 +262,19 @@ public class SwappableServicesIT extends PlatformTestSupport {
         assertEquals("prototype, second object's state", 2, p2.get("which"));
         assertEquals("the same front service throughout", bundleFront, only("bundle"));
 
+        // the other ways a provider restarts: stop and start, and a refresh
+        store.stop();
+        store.start();
+        awaitMoves("bundle", bundleMoves + 2);
+        awaitMoves("prototype", protoMoves + 2);
+        refresh(store);
+        awaitMoves("bundle", bundleMoves + 3);
+        awaitMoves("prototype", protoMoves + 3);
+        assertEquals("after stop/start and refresh, bundle scope", 1, mine.get("who"));
+        assertEquals(2, theirs.get("who"));
+        assertEquals("after stop/start and refresh, prototype", 1, p1.get("which"));
+        assertEquals(2, p2.get("which"));
+
         objects.ungetService(p2);
         assertEquals("ungetService releases its entry", 1, described("prototype").entryIds.size());
         objects.ungetService(p1);
@@ -364,6 +377,12 @@ public class SwappableServicesIT extends PlatformTestSupport {
             m.put(k, v instanceof String[] ? List.of((String[]) v) : v);
         }
         return m;
+    }
+
+    private void refresh(Bundle b) throws Exception {
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        context.getBundle(0).adapt(org.osgi.framework.wiring.FrameworkWiring.class).refreshBundles(List.of(b), e -> done.countDown());
+        assertTrue("refresh done", done.await(30, TimeUnit.SECONDS));
     }
 
     private static int countUsers(SessionStore s) {
