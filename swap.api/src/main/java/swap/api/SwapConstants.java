@@ -51,7 +51,6 @@ public final class SwapConstants {
      */
     public static final String FRONT_ENTRY_ID = "swap.entry.id";
 
-
     /** Prefix of every event topic the platform posts through Event Admin: {@value}. */
     public static final String TOPIC_PREFIX = "swap/entry/";
     /** A swap began (after the replacement was instantiated). */

@@ -48,15 +48,6 @@ public class FrontServiceBenchmark {
     private Cache raw;
     private Cache front;
 
-    @State(Scope.Thread)
-    public static class Keys {
-        long key;
-
-        long next() {
-            return key++;
-        }
-    }
-
     @Setup
     public void setUp() throws Exception {
         List<Class<?>> revisions = new ArrayList<>();
@@ -71,7 +62,7 @@ public class FrontServiceBenchmark {
         engine = new Engine(source);
         Entry<Cache> entry = engine.create(Cache.class, "(swap.impl.version=1.0.0)");
         front = entry.handle();
-        Keys keys = new Keys();
+        CallOverheadBenchmark.Keys keys = new CallOverheadBenchmark.Keys();
         for (int i = 0; i <= updates; i++) {
             if (i > 0) {
                 engine.swap(entry.id(), "(swap.impl.version=1.0." + i + ")", "update " + i).toCompletableFuture().join();
@@ -113,12 +104,12 @@ public class FrontServiceBenchmark {
     }
 
     @Benchmark
-    public long direct(Keys k) {
+    public long direct(CallOverheadBenchmark.Keys k) {
         return raw.get(k.next());
     }
 
     @Benchmark
-    public long front(Keys k) {
+    public long front(CallOverheadBenchmark.Keys k) {
         return front.get(k.next());
     }
 }

@@ -3,7 +3,6 @@ package swap.core;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceObjects;
@@ -19,44 +18,25 @@ import swap.api.SwapException;
  * front, not the service reference, so the swap manager's own life-cycle handling of
  * implementation services leaves these entries alone. Thread-safe.
  */
-final class ServiceImplementation implements Implementation {
+final class ServiceImplementation extends Implementation.Named {
 
     private final ServiceReference<?> ref;
     private final ServiceObjects<Object> objects;
     private final Object origin;
-    private final String name;
-    private final String version;
-    private final String bundle;
 
     @SuppressWarnings("unchecked")
     ServiceImplementation(ServiceReference<?> ref, BundleContext user, Object origin) {
+        super(name(ref), ref.getBundle() == null ? "0.0.0" : ref.getBundle().getVersion().toString(),
+                ref.getBundle() == null ? null : ref.getBundle().getSymbolicName());
         this.ref = ref;
         this.objects = (ServiceObjects<Object>) user.getServiceObjects(ref);
         this.origin = origin;
+    }
+
+    /** The component name, else the interface names. */
+    private static String name(ServiceReference<?> ref) {
         Object component = ref.getProperty("component.name");
-        this.name = component != null ? component.toString() : String.join(",", (String[]) ref.getProperty(Constants.OBJECTCLASS));
-        Bundle b = ref.getBundle();
-        this.version = b == null ? "0.0.0" : b.getVersion().toString();
-        this.bundle = b == null ? null : b.getSymbolicName();
-    }
-
-    ServiceReference<?> reference() {
-        return ref;
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public String version() {
-        return version;
-    }
-
-    @Override
-    public String bundle() {
-        return bundle;
+        return component != null ? component.toString() : String.join(",", (String[]) ref.getProperty(Constants.OBJECTCLASS));
     }
 
     @Override
@@ -70,8 +50,8 @@ final class ServiceImplementation implements Implementation {
         for (String k : ref.getPropertyKeys()) {
             p.put(k, ref.getProperty(k));
         }
-        p.put(swap.api.SwapConstants.IMPL_NAME, name);
-        p.put(swap.api.SwapConstants.IMPL_VERSION, version);
+        p.put(swap.api.SwapConstants.IMPL_NAME, name());
+        p.put(swap.api.SwapConstants.IMPL_VERSION, version());
         return p;
     }
 
@@ -79,7 +59,7 @@ final class ServiceImplementation implements Implementation {
     public Object newInstance() {
         Object o = objects == null ? null : objects.getService();
         if (o == null) {
-            throw new SwapException("service " + ref.getProperty(Constants.SERVICE_ID) + " (" + name + ") is no longer available");
+            throw new SwapException("service " + ref.getProperty(Constants.SERVICE_ID) + " (" + name() + ") is no longer available");
         }
         return o;
     }
@@ -97,6 +77,6 @@ final class ServiceImplementation implements Implementation {
 
     @Override
     public String label() {
-        return name + " " + version + " (service " + ref.getProperty(Constants.SERVICE_ID) + ")";
+        return name() + " " + version() + " (service " + ref.getProperty(Constants.SERVICE_ID) + ")";
     }
 }

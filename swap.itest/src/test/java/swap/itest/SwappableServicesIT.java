@@ -224,6 +224,48 @@ public class SwappableServicesIT extends PlatformTestSupport {
         tracker.close();
     }
 
+    /** Ranking and other properties of the original pass through to the front (here by a configuration of the provider's component). */
+    @Test
+    public void t1b_propertiesPassThrough() throws Exception {
+        install();
+        RequestLoop loop = (RequestLoop) awaitService(RequestLoop.class.getName(), 10_000);
+        long activations = loop.activations();
+        ServiceReference<SessionStore> front = only("main");
+        Object frontId = front.getProperty("service.id");
+        awaitService(org.osgi.service.cm.ConfigurationAdmin.class.getName(), 10_000);
+        ServiceReference<org.osgi.service.cm.ConfigurationAdmin> caRef = context.getServiceReference(org.osgi.service.cm.ConfigurationAdmin.class);
+        org.osgi.service.cm.Configuration c = context.getService(caRef).getConfiguration("swap.example.store.SingletonStore", "?");
+        java.util.Dictionary<String, Object> d = new java.util.Hashtable<>();
+        d.put("store", "main");
+        d.put("service.ranking", 5);
+        d.put("tier", "gold");
+        c.update(d);
+        try {
+            await("the front shows the provider's new properties", 20_000, () -> {
+                try {
+                    ServiceReference<SessionStore> f = only("main");
+                    return Integer.valueOf(5).equals(f.getProperty("service.ranking")) && "gold".equals(f.getProperty("tier"));
+                } catch (Exception | AssertionError e) {
+                    return false;
+                }
+            });
+            assertEquals("the same front throughout", frontId, only("main").getProperty("service.id"));
+            assertEquals("the consumer was not re-activated", activations, loop.activations());
+            assertEquals("swap.core", only("main").getBundle().getSymbolicName());
+        } finally {
+            c.delete();
+            context.ungetService(caRef);
+        }
+        await("the front back to the component's own properties", 20_000, () -> {
+            try {
+                SwappableServiceDTO dto = described("main");
+                return only("main").getProperty("tier") == null && dto != null && dto.state.equals("ACTIVE");
+            } catch (Exception | AssertionError e) {
+                return false;
+            }
+        });
+    }
+
     /** (c) Bundle scope: one entry per consuming bundle; prototype scope: one per getService; each keeps its own state across an update. */
     @Test
     public void t2_bundleAndPrototypeScopes() throws Exception {
