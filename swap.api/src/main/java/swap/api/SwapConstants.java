@@ -31,6 +31,26 @@ public final class SwapConstants {
      */
     public static final String INTERPOSER_NAME = "swap.interposer.name";
 
+    /**
+     * Service property, {@code Boolean} or {@code String} {@code "true"}, optional: set on an ordinary
+     * service (typically a Declarative Services component of any scope) to make it <em>swappable</em>.
+     * The platform then hides the original registration from every other bundle (OSGi service hooks)
+     * and registers in its place a <em>front</em> service with the same interfaces and properties,
+     * whose service object is the handle of a swap-manager entry (one entry for a singleton, one per
+     * consuming bundle for bundle scope, one per {@code getService} for prototype scope). When the
+     * provider's bundle is updated, refreshed, restarted or replaced by a higher version, the entries
+     * move to the new provider instance, with its state if it implements {@link StatefulComponent},
+     * and consumers see no service event. Every interface must be public and in a package other
+     * bundles can import (an exported package), else the service is left alone and a line is logged.
+     */
+    public static final String SWAPPABLE = "swap.swappable";
+
+    /**
+     * Front service property, {@code Long}: the entry behind a singleton front service (bundle and
+     * prototype scope fronts make their entries per consumer; {@link SwappableServices} lists them).
+     */
+    public static final String FRONT_ENTRY_ID = "swap.entry.id";
+
     /** Prefix of every event topic the platform posts through Event Admin: {@value}. */
     public static final String TOPIC_PREFIX = "swap/entry/";
     /** A swap began (after the replacement was instantiated). */

@@ -17,6 +17,8 @@
  * <li>{@link swap.api.SwapOptions} and {@link swap.api.ReadOnly}: safe swaps, watched after they
  * complete (swapped back if they get worse) or tried first on a canary that receives a copy of the
  * state and mirrored side-effect-free calls.</li>
+ * <li>{@link swap.api.SwappableServices}: ordinary OSGi services made swappable with the
+ * {@link swap.api.SwapConstants#SWAPPABLE} property, listed.</li>
  * <li>{@link swap.api.SwapConstants}: service-property keys and event topics.</li>
  * <li>{@link swap.api.SwapJournal} and {@link swap.api.JournalRecordDTO}: the durable journal of every
  * change, with its initiator (since 1.2).</li>

@@ -538,6 +538,26 @@ public class Engine implements SwapManager {
         return job.result;
     }
 
+    // ---------------------------------------------------------------- swappable services (ServiceFronts)
+
+    /** An entry for {@code instance}, which the caller obtained from {@code impl} (a front service's entry). */
+    <T> EntryImpl<T> entry(Class<T> type, Implementation impl, Object instance) {
+        return add(type, impl, instance);
+    }
+
+    /**
+     * Points {@code e} at {@code fresh} of {@code impl} without a quiescence check, and records
+     * {@code r}: only for an entry whose current instance runs no call (a front's hold, whose calls
+     * wait and then go through the entry). The caller holds {@code e.swapping}.
+     */
+    void install(EntryImpl<?> e, Implementation impl, Object fresh, SwapResult r) {
+        Object old = e.instance();
+        e.install(impl, fresh);
+        table.moved(old, fresh, e);
+        e.swaps.incrementAndGet();
+        history.record(e, r, 0);
+    }
+
     @Override
     public List<SwapResult> history(int max) {
         return history.last(max);
