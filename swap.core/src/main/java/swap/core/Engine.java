@@ -325,7 +325,11 @@ public class Engine implements SwapManager {
 
     @Override
     public boolean removeInterposer(long id, String name) {
-        return remove(require(id), name);
+        boolean gone = remove(require(id), name);
+        if (gone) {
+            history.interposer(id, name, false);
+        }
+        return gone;
     }
 
     /** Takes the interposer {@code name} off {@code e} and releases it. @return whether it was there */
@@ -345,7 +349,6 @@ public class Engine implements SwapManager {
         }
         if (gone != null) {
             gone.release().run(); // calls still inside it finish; the instance is only handed back
-            history.interposer(id, name, false);
         }
         return gone != null;
     }

@@ -158,12 +158,27 @@ final class Quiescence {
     static final int HANDSHAKE_LIMIT = Integer.getInteger("swap.quiescence.handshakeLimit", 64);
 
     static Map<Thread, StackTraceElement[]> snapshot() {
+        if (SeenStacks.ENABLED) {
+            // Threads that have not run since their stack was last taken keep it; the others are taken fresh.
+            return SeenStacks.stacks(liveThreads(), Quiescence::fresh);
+        }
         if (!HANDSHAKES) {
             return Thread.getAllStackTraces();
         }
         Thread[] threads = liveThreads();
         if (threads.length > HANDSHAKE_LIMIT) {
             return Thread.getAllStackTraces(); // many threads: one safepoint costs less than a handshake each
+        }
+        return fresh(java.util.Arrays.asList(threads));
+    }
+
+    /**
+     * Fresh stacks of {@code threads}: one handshake each on Java 19+ (one snapshot above the
+     * handshake limit), one snapshot on Java 17 unless only a few threads are asked for.
+     */
+    private static Map<Thread, StackTraceElement[]> fresh(List<Thread> threads) {
+        if (HANDSHAKES ? threads.size() > HANDSHAKE_LIMIT : threads.size() > RESNAPSHOT) {
+            return Thread.getAllStackTraces();
         }
         Map<Thread, StackTraceElement[]> m = new HashMap<>();
         Thread self = Thread.currentThread();
