@@ -386,13 +386,26 @@ final class SafeSwaps {
         return List.of(out);
     }
 
+    /** How many times a swap back is tried when it rolls back (quiescence timed out) or meets another swap. */
+    static final int REVERT_ATTEMPTS = 3;
+
     /** Swaps the entry back to the implementation it had before the watched swap, with its current state. */
     private SwapResult revert(Watch w, SwapResult r, String crossed, Watch.Figures f) {
         String previous = w.previousName + " " + w.previousVersion;
         String filter = "(&(" + SwapConstants.IMPL_NAME + "=" + escape(w.previousName) + ")(" + SwapConstants.IMPL_VERSION + "="
                 + escape(w.previousVersion) + "))";
-        SwapResult back = engine.execute(w.entry, () -> source.resolve(w.entry.type(), filter, null), null,
-                "swap back after a watch: " + crossed, w.settings.timeoutMillis());
+        // A bad implementation must not stay because one attempt timed out (its callers can keep the
+        // old instance busy) or met another swap: the swap back is tried up to REVERT_ATTEMPTS times.
+        SwapResult back = null;
+        for (int attempt = 1; attempt <= REVERT_ATTEMPTS; attempt++) {
+            back = engine.execute(w.entry, () -> source.resolve(w.entry.type(), filter, null), null,
+                    "swap back after a watch: " + crossed + (attempt > 1 ? " (attempt " + attempt + ")" : ""), w.settings.timeoutMillis());
+            boolean transient_ = back.outcome == SwapOutcome.ROLLED_BACK
+                    || (back.outcome == SwapOutcome.REFUSED && back.reason != null && back.reason.contains("mid-swap"));
+            if (!transient_) {
+                break;
+            }
+        }
         if (back.outcome == SwapOutcome.COMPLETED) {
             SwapResult v = verdict(w, r, SwapOutcome.REVERTED, "watch: " + crossed + "; swapped back to " + previous + " with the current state", "reverted", f);
             history.post(SwapConstants.TOPIC_REVERTED, w.entry, v, v.reason, w.eventProperties(f));
