@@ -38,6 +38,50 @@ final class SeenStacks {
 
     private static final Map<Thread, Seen> SEEN = new WeakHashMap<>();
 
+    /**
+     * {@code com.sun.management.ThreadMXBean.getThreadCpuTime(long[])}, when the JDK has it: the CPU
+     * times of many threads in one call into the VM (one thread-list walk) instead of one call each.
+     * Looked up through the platform class loader, so no bundle import is needed; {@code null} if absent.
+     */
+    private static final java.lang.invoke.MethodHandle BATCH = batch();
+
+    private static java.lang.invoke.MethodHandle batch() {
+        if (THREADS == null) {
+            return null;
+        }
+        try {
+            Class<?> sun = ClassLoader.getPlatformClassLoader().loadClass("com.sun.management.ThreadMXBean");
+            if (!sun.isInstance(THREADS)) {
+                return null;
+            }
+            return java.lang.invoke.MethodHandles.publicLookup()
+                    .findVirtual(sun, "getThreadCpuTime", java.lang.invoke.MethodType.methodType(long[].class, long[].class))
+                    .bindTo(THREADS);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            return null;
+        }
+    }
+
+    /** The CPU times of {@code threads} (-1 where unknown), in one call where the JDK allows it. */
+    private static long[] cpuTimes(Thread[] threads) {
+        long[] ids = new long[threads.length];
+        for (int i = 0; i < threads.length; i++) {
+            ids[i] = threads[i].getId();
+        }
+        if (BATCH != null) {
+            try {
+                return (long[]) BATCH.invokeExact(ids);
+            } catch (Throwable e) {
+                // fall back to one call per thread
+            }
+        }
+        long[] cpu = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            cpu[i] = THREADS.getThreadCpuTime(ids[i]);
+        }
+        return cpu;
+    }
+
     private SeenStacks() {
     }
 
@@ -65,13 +109,12 @@ final class SeenStacks {
         Thread self = Thread.currentThread();
         Map<Thread, StackTraceElement[]> m = new HashMap<>();
         java.util.List<Thread> ran = new java.util.ArrayList<>();
-        long[] cpu = new long[threads.length];
+        long[] cpu = cpuTimes(threads);
         for (int i = 0; i < threads.length; i++) {
             Thread t = threads[i];
             if (t == self) {
                 continue;
             }
-            cpu[i] = THREADS.getThreadCpuTime(t.getId());
             Seen s;
             synchronized (SEEN) {
                 s = SEEN.get(t);
