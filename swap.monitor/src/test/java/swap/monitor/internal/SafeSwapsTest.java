@@ -188,6 +188,11 @@ public class SafeSwapsTest {
     }
 
     private void startLoad(Tally t, int threads, boolean writes) {
+        startLoad(t, threads, writes, 0);
+    }
+
+    /** @param pauseNanos a pause after each write (0: none) */
+    private void startLoad(Tally t, int threads, boolean writes, long pauseNanos) {
         for (int i = 0; i < threads; i++) {
             Thread th = new Thread(() -> {
                 while (!stop.get()) {
@@ -195,6 +200,9 @@ public class SafeSwapsTest {
                         if (writes) {
                             t.add();
                             added.incrementAndGet();
+                            if (pauseNanos > 0) {
+                                LockSupport.parkNanos(pauseNanos);
+                            }
                         } else {
                             t.get();
                             LockSupport.parkNanos(20_000);
@@ -303,8 +311,13 @@ public class SafeSwapsTest {
     public void aWatchedBatchRevertsEachBadEntry() throws Exception {
         Entry<Tally> a = engine.create(Tally.class, "good");
         Entry<Tally> b = engine.create(Tally.class, "good");
-        startLoad(a.handle(), 2, true);
-        startLoad(b.handle(), 2, true);
+        // Writers pause 20 us between calls. Without a pause, the callers of one entry, calling in a
+        // tight loop an instance whose class is in the other entry's old class hierarchy (Flaky
+        // extends Good), look alike to the other entry's swap back (frames name classes, not
+        // instances: README, "Why the quiescence check is safe"), which then waits until a stack
+        // sample catches them between calls, and under some JIT states timed out.
+        startLoad(a.handle(), 2, true, 20_000);
+        startLoad(b.handle(), 2, true, 20_000);
         BatchResult r = engine.swap(Batch.of(a.id(), b.id()).to("flaky").reason("fleet").options(SwapOptions.watch(0))).toCompletableFuture().join();
         assertEquals(r + " " + r.results, SwapOutcome.REVERTED, r.outcome);
         assertEquals(r.results.toString(), 2, r.reverted);
