@@ -264,11 +264,11 @@ public class TrustIT extends PlatformTestSupport {
             assertNull(oc.getAllServiceReferences(null, "(objectClass=" + SwapManager.class.getName() + ")"));
             assertNull("nor the journal", oc.getServiceReference(SwapJournal.class));
             assertNotNull("the probe, allowed by the framework property, sees it", context.getServiceReference(SwapManager.class));
-            awaitJournal("policy", "swap manager visible to bundles [swap.shell, swap.monitor, swap.fcm.*, PAXEXAM-PROBE-*");
+            awaitJournal("policy", "swap manager visible to bundles [swap.shell, swap.monitor, swap.fcm.*, swap.fleet, PAXEXAM-PROBE-*");
 
             Configuration c = ca.getConfiguration("swap.visibility", "?");
             Dictionary<String, Object> p = new Hashtable<>();
-            p.put("allowed.bundles", new String[] {"swap.shell", "swap.monitor", "swap.fcm.*", "swap.test.outsider"});
+            p.put("allowed.bundles", new String[] {"swap.shell", "swap.monitor", "swap.fcm.*", "swap.fleet", "swap.test.outsider"});
             c.update(p);
             try {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -57,6 +57,8 @@ public final class Main {
     private static final String BUNDLES = "bundles/";
     private static final String STORAGE = "swap.storage";
     private static final String STARTLEVEL = "swap.startlevel.";
+    /** Keys of the SLF4J simple logger's configuration: set as system properties, see swap-launcher.properties. */
+    private static final String SIMPLE_LOGGER = "org.slf4j.simpleLogger.";
     /** The locations embedded bundles had before they were extracted (still found in old storages). */
     private static final String LOCATION_PREFIX = "swap:";
     /** Where, in the framework storage, the embedded bundles are extracted to be installed from {@code file:} URLs. */
@@ -96,7 +98,11 @@ public final class Main {
         Map<String, String> fw = new HashMap<>();
         for (String key : config.stringPropertyNames()) {
             String value = config.getProperty(key).trim();
-            if (!key.startsWith("swap.") && !value.isEmpty()) {
+            if (key.startsWith(SIMPLE_LOGGER)) {
+                if (System.getProperty(key) == null) {
+                    System.setProperty(key, value);
+                }
+            } else if (!key.startsWith("swap.") && !value.isEmpty()) {
                 fw.put(key, value);
             }
         }

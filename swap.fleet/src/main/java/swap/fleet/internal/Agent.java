@@ -1,0 +1,104 @@
+package swap.fleet.internal;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+import swap.fleet.internal.FleetStore.Versioned;
+
+/**
+ * This node's side of every rollout: runs the steps the coordinator asked of this node's
+ * incarnation, one at a time in rollout order (applies before a roll-back), and reports each
+ * result once.
+ *
+ * <p>Exactly once per incarnation: a step's result is kept here before it is reported, so a step
+ * whose report was lost (the session dropped between the step and the write) is reported again
+ * from memory, never run twice. Steps asked of another incarnation of this node (a previous run of
+ * its framework) are not this run's: the coordinator asks the new incarnation itself.
+ *
+ * <p>Not thread-safe: one thread calls {@link #tick()}.
+ */
+final class Agent {
+    private final FleetStore store;
+    private final String node;
+    private final String incarnation;
+    private final Set<String> labels;
+    private final StepRunner runner;
+    private final Consumer<String> log;
+    /** rollout id + "/" + step -> the result this incarnation got (reported or not). */
+    private final Map<String, StepResult> done = new HashMap<>();
+    /** Rollouts that ended with every step of this node reported: not read again. */
+    private final Set<String> finished = new HashSet<>();
+
+    Agent(FleetStore store, String node, String incarnation, Set<String> labels, StepRunner runner, Consumer<String> log) {
+        this.store = store;
+        this.node = node;
+        this.incarnation = incarnation;
+        this.labels = labels;
+        this.runner = runner;
+        this.log = log;
+    }
+
+    void tick() throws Exception {
+        for (String id : store.rolloutIds()) {
+            if (finished.contains(id)) {
+                continue;
+            }
+            boolean pending = false;
+            for (String[] s : store.steps(id, node)) {
+                String step = s[0];
+                if (!s[1].equals(incarnation) || store.result(id, node, step).isPresent()) {
+                    continue;
+                }
+                pending = true;
+                StepResult res = done.get(id + "/" + step);
+                if (res == null) {
+                    Optional<Versioned> v = store.read(id);
+                    if (v.isEmpty()) {
+                        continue;
+                    }
+                    Rollout r = v.get().rollout();
+                    log.accept("rollout " + id + ": " + step + " (" + r.what() + ")");
+                    long t0 = System.nanoTime();
+                    StepResult raw;
+                    try {
+                        raw = step.equals(FleetStore.ROLLBACK) ? runner.rollback(r) : runner.apply(r);
+                    } catch (RuntimeException e) {
+                        raw = StepResult.failed("the step threw " + e);
+                    }
+                    res = raw.by(incarnation, (System.nanoTime() - t0) / 1_000_000);
+                    done.put(id + "/" + step, res);
+                    log.accept("rollout " + id + ": " + step + " " + res.line());
+                }
+                store.report(id, node, step, res);
+            }
+            if (!pending) {
+                Optional<Versioned> v = store.read(id);
+                if (v.isPresent() && v.get().rollout().state.terminal() && allReported(id, v.get().rollout())) {
+                    finished.add(id);
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether nothing more can be asked of this incarnation in an ended rollout: every step asked of
+     * it is reported, and, for a COMPLETED rollout whose labels this node has, it was asked at all
+     * (else the coordinator is about to ask it to catch up).
+     */
+    private boolean allReported(String id, Rollout r) throws Exception {
+        boolean mine = false;
+        for (String[] s : store.steps(id, node)) {
+            if (s[1].equals(incarnation)) {
+                mine = true;
+                if (store.result(id, node, s[0]).isEmpty()) {
+                    return false;
+                }
+            }
+        }
+        return mine || r.state != Rollout.State.COMPLETED || !r.matches(labels);
+    }
+}

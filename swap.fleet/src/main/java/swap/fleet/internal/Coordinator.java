@@ -1,0 +1,295 @@
+package swap.fleet.internal;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import swap.fleet.internal.FleetStore.Member;
+import swap.fleet.internal.FleetStore.Versioned;
+import swap.fleet.internal.Rollout.State;
+
+/**
+ * Drives every rollout's state machine ({@link Rollout.State}); run by the one node that holds the
+ * fleet's leader latch, one {@link #tick()} at a time. Everything it knows is read from ZooKeeper
+ * at each tick (documents, steps, results, live nodes), so a new coordinator continues where the
+ * last one stopped; what it decides is written back with the document's version check, and steps
+ * are asked for with create-if-absent, so two coordinators overlapping for a moment (a leader
+ * change) can neither ask a node twice nor undo each other's transitions.
+ *
+ * <p>The only memory kept between ticks is when a node was first seen missing (for the grace period
+ * before it counts as lost); a new coordinator starts that clock again, which only delays.
+ *
+ * <p>Not thread-safe: one thread calls {@link #tick()}.
+ */
+final class Coordinator {
+    private final FleetStore store;
+    private final long lostGraceMillis;
+    private final Consumer<String> log;
+    private final Map<String, Long> absentSince = new HashMap<>();
+
+    Coordinator(FleetStore store, long lostGraceMillis, Consumer<String> log) {
+        this.store = store;
+        this.lostGraceMillis = lostGraceMillis;
+        this.log = log;
+    }
+
+    void tick() throws Exception {
+        long now = System.currentTimeMillis();
+        Map<String, Member> live = new HashMap<>();
+        for (Member m : store.members()) {
+            live.put(m.name(), m);
+            absentSince.remove(m.name());
+        }
+        for (String id : store.rolloutIds()) {
+            Optional<Versioned> v = store.read(id);
+            if (v.isEmpty()) {
+                continue;
+            }
+            Rollout r = v.get().rollout();
+            State before = r.state;
+            int phaseBefore = r.phase;
+            if (advance(r, live, now)) {
+                r.updated = now;
+                if (store.write(r, v.get().version()) && (before != r.state || phaseBefore != r.phase)) {
+                    log.accept("rollout " + id + ": " + r.stateLine() + (r.reason.isEmpty() ? "" : " (" + r.reason + ")"));
+                }
+                // a lost version race: the next tick reads the newer document and decides again
+            }
+        }
+    }
+
+    /** @return whether the document changed */
+    boolean advance(Rollout r, Map<String, Member> live, long now) throws Exception {
+        switch (r.state) {
+            case PENDING:
+                return start(r, live, now);
+            case CANARY:
+            case WAVE:
+                return runPhase(r, live, now);
+            case ROLLING_BACK:
+                return rollBack(r, live, now);
+            case COMPLETED:
+                return catchUp(r, live, now);
+            default:
+                return false;
+        }
+    }
+
+    private boolean start(Rollout r, Map<String, Member> live, long now) throws Exception {
+        String abort = store.abortRequest(r.id);
+        if (abort != null) {
+            r.transition(State.ABORTED, "aborted before any node was asked: " + abort, now);
+            return true;
+        }
+        List<String> nodes = new ArrayList<>();
+        for (Member m : live.values()) {
+            if (r.matches(m.labels())) {
+                nodes.add(m.name());
+            }
+        }
+        if (nodes.isEmpty()) {
+            r.transition(State.ABORTED, r.labels.isEmpty() ? "no live node in the fleet" : "no live node has the labels " + String.join(",", r.labels), now);
+            return true;
+        }
+        r.plan(Rollout.sorted(nodes));
+        r.phase = 0;
+        startPhase(r, live, now);
+        return true;
+    }
+
+    private void startPhase(Rollout r, Map<String, Member> live, long now) throws Exception {
+        for (String node : r.phases.get(r.phase)) {
+            Member m = live.get(node);
+            if (m == null) {
+                r.status.put(node, "LOST: left the fleet before its step was asked");
+                continue;
+            }
+            store.ask(r.id, node, FleetStore.APPLY, m.incarnation());
+            r.status.put(node, "RUNNING");
+            r.asked.put(node, now);
+            r.incarnation.put(node, m.incarnation());
+        }
+        State s = r.phase == 0 && r.canary > 0 ? State.CANARY : State.WAVE;
+        r.transition(s, "asked " + String.join(", ", r.phases.get(r.phase)), now);
+    }
+
+    private boolean runPhase(Rollout r, Map<String, Member> live, long now) throws Exception {
+        String abort = store.abortRequest(r.id);
+        if (abort != null) {
+            startRollback(r, "aborted: " + abort, now);
+            return true;
+        }
+        boolean changed = false;
+        boolean done = true;
+        for (String node : r.phases.get(r.phase)) {
+            if (!"RUNNING".equals(r.status.get(node))) {
+                continue;
+            }
+            String s = poll(r, node, FleetStore.APPLY, live, now);
+            if (s == null) {
+                done = false;
+            } else {
+                r.status.put(node, s);
+                changed = true;
+            }
+        }
+        if (r.failures() > r.maxFailures) {
+            StringBuilder why = new StringBuilder();
+            r.status.forEach((n, s) -> {
+                if (s.startsWith("FAILED")) {
+                    why.append(why.length() == 0 ? "" : "; ").append(n).append(": ").append(s.substring("FAILED: ".length()));
+                }
+            });
+            startRollback(r, r.failures() + " node(s) failed, " + r.maxFailures + " allowed: " + why, now);
+            return true;
+        }
+        if (done) {
+            if (r.phase + 1 < r.phases.size()) {
+                r.phase++;
+                startPhase(r, live, now);
+            } else {
+                long ok = r.status.values().stream().filter(s -> s.startsWith("OK")).count();
+                r.transition(State.COMPLETED, ok + " of " + r.status.size() + " node(s) OK" + notOk(r), now);
+            }
+            return true;
+        }
+        return changed;
+    }
+
+    private static String notOk(Rollout r) {
+        StringBuilder b = new StringBuilder();
+        r.status.forEach((n, s) -> {
+            if (!s.startsWith("OK")) {
+                b.append("; ").append(n).append(' ').append(s);
+            }
+        });
+        return b.toString();
+    }
+
+    private void startRollback(Rollout r, String why, long now) throws Exception {
+        for (String node : r.status.keySet()) {
+            String inc = r.incarnation.get(node);
+            if (inc == null) {
+                r.rollback.put(node, "OK: never asked to apply");
+                continue;
+            }
+            store.ask(r.id, node, FleetStore.ROLLBACK, inc);
+            r.rollback.put(node, "RUNNING");
+            r.asked.put(node, now);
+        }
+        r.transition(State.ROLLING_BACK, why, now);
+    }
+
+    private boolean rollBack(Rollout r, Map<String, Member> live, long now) throws Exception {
+        boolean changed = false;
+        boolean done = true;
+        for (String node : new ArrayList<>(r.rollback.keySet())) {
+            if (!"RUNNING".equals(r.rollback.get(node))) {
+                continue;
+            }
+            String s = poll(r, node, FleetStore.ROLLBACK, live, now);
+            if (s == null) {
+                done = false;
+            } else {
+                r.rollback.put(node, s);
+                changed = true;
+            }
+        }
+        // results of applies that arrive while rolling back (the node was mid-step): keep them for the record
+        for (Map.Entry<String, String> e : r.status.entrySet()) {
+            if ("RUNNING".equals(e.getValue())) {
+                Optional<StepResult> res = store.result(r.id, e.getKey(), FleetStore.APPLY);
+                if (res.isPresent()) {
+                    e.setValue(res.get().line());
+                    changed = true;
+                }
+            }
+        }
+        if (!done) {
+            return changed;
+        }
+        StringBuilder failed = new StringBuilder();
+        r.rollback.forEach((n, s) -> {
+            if (s.startsWith("FAILED")) {
+                failed.append(failed.length() == 0 ? "" : "; ").append(n).append(": ").append(s.substring("FAILED: ".length()));
+            }
+        });
+        if (failed.length() > 0) {
+            r.transition(State.ABORTED, "roll-back failed on " + failed + " (after: " + r.reason + "); those nodes need an operator (swap:list there)", now);
+        } else {
+            r.transition(State.ROLLED_BACK, r.reason, now);
+        }
+        return true;
+    }
+
+    /**
+     * A late joiner (a node that was not in the rollout, or came back as a new incarnation) is asked
+     * to apply the step of a COMPLETED rollout; results that arrive late (a node back from a lost
+     * session) are recorded.
+     */
+    private boolean catchUp(Rollout r, Map<String, Member> live, long now) throws Exception {
+        boolean changed = false;
+        for (Member m : live.values()) {
+            String node = m.name();
+            if (!r.matches(m.labels())) {
+                continue;
+            }
+            String inc = r.incarnation.get(node);
+            if (m.incarnation().equals(inc)) {
+                String cu = r.catchUp.get(node);
+                if ("RUNNING".equals(cu)) {
+                    String s = poll(r, node, FleetStore.APPLY + "." + inc, live, now);
+                    if (s != null) {
+                        r.catchUp.put(node, s);
+                        changed = true;
+                    }
+                } else if (cu == null && r.status.getOrDefault(node, "").startsWith("LOST")) {
+                    Optional<StepResult> late = store.result(r.id, node, FleetStore.APPLY);
+                    if (late.isPresent()) {
+                        r.status.put(node, late.get().line() + " (reported after the phase ended)");
+                        changed = true;
+                    }
+                }
+                continue;
+            }
+            store.ask(r.id, node, FleetStore.APPLY + "." + m.incarnation(), m.incarnation());
+            r.incarnation.put(node, m.incarnation());
+            r.catchUp.put(node, "RUNNING");
+            r.asked.put(node, now);
+            r.log.add(now + " CATCH-UP: asked " + node + " (" + (inc == null ? "joined after the rollout" : "restarted") + ")");
+            changed = true;
+        }
+        return changed;
+    }
+
+    /**
+     * @return the node's status line for {@code step} once decided (its result, LOST, or FAILED on
+     *         timeout), {@code null} while it is still running
+     */
+    private String poll(Rollout r, String node, String step, Map<String, Member> live, long now) throws Exception {
+        Optional<StepResult> res = store.result(r.id, node, step);
+        if (res.isPresent()) {
+            return res.get().line();
+        }
+        String inc = r.incarnation.get(node);
+        Member m = live.get(node);
+        if (m != null && !m.incarnation().equals(inc)) {
+            return "LOST: restarted during its step (its new run did not apply it)";
+        }
+        if (m == null) {
+            long since = absentSince.computeIfAbsent(node, n -> now);
+            if (now - since >= lostGraceMillis) {
+                return "LOST: left the fleet during its step (no ZooKeeper session for " + (now - since) / 1000 + " s)";
+            }
+            return null;
+        }
+        long asked = r.asked.getOrDefault(node, now);
+        if (now - asked > r.stepTimeoutMillis) {
+            return "FAILED: no result within " + r.stepTimeoutMillis / 1000 + " s";
+        }
+        return null;
+    }
+}

@@ -1,0 +1,260 @@
+package swap.fleet.internal;
+
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.recipes.leader.LeaderLatch;
+import org.apache.curator.framework.recipes.nodes.PersistentNode;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.zookeeper.CreateMode;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+import swap.api.SwapManager;
+import swap.api.UpgradeManager;
+import swap.fleet.internal.FleetStore.Member;
+import swap.fleet.internal.FleetStore.Versioned;
+
+/**
+ * This framework's membership of a fleet: a Curator client to the fleet's ZooKeeper ensemble, an
+ * ephemeral znode for this node (Curator's {@link PersistentNode}, which re-creates it after a lost
+ * session), a {@link LeaderLatch} that makes one node the coordinator, and two threads: the
+ * {@link Agent} (every node) and the {@link Coordinator} (ticks only while this node leads).
+ *
+ * <p>Inactive until configured: PID {@value #PID} (e.g. {@code deploy/swap.fleet.cfg} with
+ * {@code connect=zk1:2181,zk2:2181,zk3:2181}).
+ *
+ * <p>Thread-safe: the commands call it from Gogo's threads.
+ */
+@Component(service = Fleet.class, configurationPid = Fleet.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
+@Designate(ocd = Fleet.Config.class)
+public final class Fleet {
+    static final String PID = "swap.fleet";
+
+    @ObjectClassDefinition(name = "Swap fleet", description = "Joins a fleet of swap platforms through Apache ZooKeeper, for rollouts (fleet:* commands).")
+    @interface Config {
+        @AttributeDefinition(description = "ZooKeeper connect string: host:port[,host:port...] of the ensemble")
+        String connect();
+
+        @AttributeDefinition(description = "This node's name in the fleet (unique); empty: host name and process id")
+        String node() default "";
+
+        @AttributeDefinition(description = "Comma-separated labels; a rollout may be limited to the nodes that have some")
+        String labels() default "";
+
+        @AttributeDefinition(description = "ZooKeeper session timeout (ms): a node that stops answering for this long leaves the fleet")
+        int session_timeout_millis() default 15_000;
+
+        @AttributeDefinition(description = "ZooKeeper connection timeout (ms)")
+        int connection_timeout_millis() default 10_000;
+
+        @AttributeDefinition(description = "Curator namespace (the fleet's root znode); fleets sharing an ensemble use different ones")
+        String namespace() default "swap-fleet";
+
+        @AttributeDefinition(description = "How often the agent and the coordinator look at ZooKeeper (ms)")
+        long poll_millis() default 250;
+
+        @AttributeDefinition(description = "How long a node may be missing from the fleet during its step before it counts as lost (ms)")
+        long lost_grace_millis() default 5_000;
+
+        @AttributeDefinition(description = "How long a swap step waits for the target implementation to register after installing its bundle (ms)")
+        long target_wait_millis() default 30_000;
+    }
+
+    final String node;
+    final Set<String> labels;
+    final String incarnation = UUID.randomUUID().toString().substring(0, 8);
+    final FleetStore store;
+    private final CuratorFramework zk;
+    private final PersistentNode membership;
+    private final LeaderLatch latch;
+    private final Logger log;
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean stopped;
+
+    @Activate
+    public Fleet(BundleContext context, Config config, @Reference SwapManager swaps,
+            @Reference(cardinality = ReferenceCardinality.OPTIONAL) UpgradeManager upgrades,
+            @Reference(service = LoggerFactory.class) Logger log) throws Exception {
+        this.log = log;
+        if (config.connect() == null || config.connect().isBlank()) {
+            throw new IllegalArgumentException("PID " + PID + ": connect is empty; give the ZooKeeper ensemble as host:port[,host:port...]");
+        }
+        long pid = ProcessHandle.current().pid();
+        String host = host();
+        this.node = config.node().isBlank() ? host + "-" + pid : config.node().trim();
+        if (node.contains("/")) {
+            throw new IllegalArgumentException("PID " + PID + ": node name '" + node + "' must not contain '/'");
+        }
+        this.labels = Rollout.split(config.labels());
+        this.zk = CuratorFrameworkFactory.builder()
+                .connectString(config.connect())
+                .sessionTimeoutMs(config.session_timeout_millis())
+                .connectionTimeoutMs(config.connection_timeout_millis())
+                .retryPolicy(new ExponentialBackoffRetry(200, 10, 5_000))
+                .namespace(config.namespace())
+                .build();
+        this.store = new FleetStore(zk);
+        zk.start();
+        this.membership = new PersistentNode(zk, CreateMode.EPHEMERAL, false, FleetStore.NODES + "/" + node,
+                FleetStore.memberData(labels, incarnation, host, pid, System.currentTimeMillis()));
+        membership.start();
+        this.latch = new LeaderLatch(zk, FleetStore.LEADER, node);
+        latch.start();
+        Consumer<String> info = s -> log.info("fleet {}: {}", node, s);
+        Agent agent = new Agent(store, node, incarnation, labels, new FrameworkSteps(context, swaps, upgrades, config.target_wait_millis()), info);
+        Coordinator coordinator = new Coordinator(store, config.lost_grace_millis(), info);
+        long poll = Math.max(10, config.poll_millis());
+        threads.add(loop("swap-fleet-agent", poll, agent::tick));
+        threads.add(loop("swap-fleet-coordinator", poll, () -> {
+            if (latch.hasLeadership()) {
+                coordinator.tick();
+            }
+        }));
+        log.info("fleet {}: joining {} (namespace {}, labels {}, incarnation {})", node, config.connect(), config.namespace(), labels, incarnation);
+    }
+
+    interface Tick {
+        void run() throws Exception;
+    }
+
+    private Thread loop(String name, long pollMillis, Tick tick) {
+        Thread t = new Thread(() -> {
+            String lastError = null;
+            while (!stopped) {
+                try {
+                    if (zk.getZookeeperClient().isConnected()) {
+                        tick.run();
+                        lastError = null;
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Exception e) {
+                    String m = String.valueOf(e);
+                    if (!stopped && !m.equals(lastError)) {
+                        log.warn("fleet {}: {}: {} (retrying every {} ms)", node, name, m, pollMillis);
+                        lastError = m;
+                    }
+                }
+                try {
+                    Thread.sleep(pollMillis);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, name + "-" + node);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    @Deactivate
+    void deactivate() {
+        stopped = true;
+        for (Thread t : threads) {
+            t.interrupt();
+        }
+        for (Thread t : threads) {
+            try {
+                t.join(TimeUnit.SECONDS.toMillis(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            latch.close();
+        } catch (Exception e) {
+            // closing anyway
+        }
+        try {
+            membership.close();
+        } catch (Exception e) {
+            // closing anyway
+        }
+        zk.close();
+        log.info("fleet {}: left", node);
+    }
+
+    private static String host() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            return ManagementFactory.getRuntimeMXBean().getName();
+        }
+    }
+
+    // ------------------------------------------------------------------ for the commands
+
+    boolean connected() {
+        return zk.getZookeeperClient().isConnected();
+    }
+
+    /** @return the coordinator's node name, if one is elected */
+    Optional<String> leader() {
+        try {
+            org.apache.curator.framework.recipes.leader.Participant p = latch.getLeader();
+            return p.isLeader() ? Optional.of(p.getId()) : Optional.empty();
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+    }
+
+    List<Member> members() throws Exception {
+        return store.members();
+    }
+
+    /**
+     * Creates a rollout (the coordinator starts it).
+     *
+     * @throws IllegalStateException if another rollout has not ended
+     */
+    String start(Rollout r) throws Exception {
+        for (String id : store.rolloutIds()) {
+            Optional<Versioned> v = store.read(id);
+            if (v.isPresent() && !v.get().rollout().state.terminal()) {
+                throw new IllegalStateException("rollout " + id + " is " + v.get().rollout().stateLine() + ": wait for it to end (fleet:status " + id
+                        + ") or abort it (fleet:abort " + id + ")");
+            }
+        }
+        r.createdBy = node;
+        r.created = System.currentTimeMillis();
+        r.updated = r.created;
+        r.log.add(r.created + " PENDING: created on " + node);
+        return store.create(r);
+    }
+
+    Optional<Rollout> rollout(String id) throws Exception {
+        return store.read(id).map(Versioned::rollout);
+    }
+
+    List<Rollout> rollouts() throws Exception {
+        List<Rollout> out = new ArrayList<>();
+        for (String id : store.rolloutIds()) {
+            store.read(id).ifPresent(v -> out.add(v.rollout()));
+        }
+        return out;
+    }
+
+    void abort(String id, String why) throws Exception {
+        store.requestAbort(id, node, why);
+    }
+}
