@@ -1,0 +1,312 @@
+package swap.disttest;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingCluster;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.FixMethodOrder;
+import org.junit.Test;
+import org.junit.runners.MethodSorters;
+
+/**
+ * Fleet rollouts on the real distribution: a ZooKeeper ensemble of 3 servers in this JVM (Curator's
+ * {@link TestingCluster}, loopback ports) and 5 platforms ({@code java -jar swap.jar}, each in its
+ * own working directory with {@code deploy/swap.fleet.cfg}), each with a file open through the file
+ * cache and a load thread reading and writing it. The tests run in order, on the same fleet:
+ * <ol>
+ * <li>a rollout of a new FCM implementation bundle (install + swap) completes on all 5;</li>
+ * <li>a rollout whose new version fails on node 3 (fault injection: its import throws there) rolls
+ * every node that applied it back;</li>
+ * <li>a node killed (SIGKILL) mid-rollout is reported LOST and the rollout completes without it; the
+ * node, restarted with the old version and a file open, joins and is brought to the target of
+ * every completed rollout;</li>
+ * <li>the ZooKeeper leader killed mid-rollout: the rollout completes, each node applied once;</li>
+ * <li>through all of it the loads saw no error, and every file's bytes are intact on disk.</li>
+ * </ol>
+ */
+@FixMethodOrder(MethodSorters.NAME_ASCENDING)
+public class FleetIT {
+    private static final int NODES = 5;
+    private static final long MARKER_AT = 2_000_000; // beyond the first MiB, which fcm:load writes to
+    private static final Pattern ID = Pattern.compile("rollout (r-\\d+)");
+
+    private static TestingCluster zk;
+    private static final Map<String, Console> consoles = new LinkedHashMap<>();
+    private static final Map<String, String> entries = new LinkedHashMap<>();
+    private static final List<String> completed = new ArrayList<>();
+
+    @BeforeClass
+    public static void startFleet() throws Exception {
+        assertTrue(Console.distributionHasFileCache());
+        System.setProperty("zookeeper.4lw.commands.whitelist", "srvr"); // read by the servers of this JVM
+        zk = new TestingCluster(3);
+        zk.start();
+        for (int i = 1; i <= NODES; i++) {
+            String node = "node" + i;
+            Path work = Console.scratch("fleet-" + node);
+            writeDeploy(work, true);
+            consoles.put(node, i == 3 ? Console.start(work, "-Dswap.test.fleet.failImport=true") : Console.start(work));
+        }
+        for (Map.Entry<String, Console> e : consoles.entrySet()) {
+            entries.put(e.getKey(), openUnderLoad(e.getKey(), e.getValue()));
+        }
+        Console c1 = consoles.get("node1");
+        String nodes = "";
+        for (int i = 0; i < 120 && count(nodes, "(?m)^\\S*\\s+node\\d ") < NODES; i++) {
+            Thread.sleep(500);
+            nodes = c1.run("fleet:nodes");
+        }
+        assertEquals("all nodes joined:\n" + nodes, NODES, count(nodes, "(?m)^\\S*\\s+node\\d "));
+    }
+
+    /** The fleet's configuration, and the FCMs' own contention triggers off (a load thread must not move files by itself). */
+    private static void writeDeploy(Path work, boolean fleet) throws Exception {
+        Path deploy = Files.createDirectories(work.resolve("deploy"));
+        Files.write(deploy.resolve("swap.fcm.shared.cfg"), "self.swap=false\n".getBytes(StandardCharsets.UTF_8));
+        Files.write(deploy.resolve("swap.fcm.distributed.cfg"), "self.swap=false\n".getBytes(StandardCharsets.UTF_8));
+        if (fleet) {
+            joinFleet(work);
+        }
+    }
+
+    private static void joinFleet(Path work) throws Exception {
+        String node = work.getFileName().toString().substring("fleet-".length());
+        String cfg = "connect=" + zk.getConnectString() + "\nnode=" + node + "\nlabels=it\nsession.timeout.millis=8000\n"
+                + "lost.grace.millis=2000\npoll.millis=200\n";
+        Path tmp = work.resolve("swap.fleet.cfg.tmp");
+        Files.write(tmp, cfg.getBytes(StandardCharsets.UTF_8));
+        Files.move(tmp, work.resolve("deploy/swap.fleet.cfg")); // whole, so FileInstall never reads half a file
+    }
+
+    /** Opens data.bin (fcm.shared), writes a marker beyond the load's span, starts one load thread; returns the entry id. */
+    private static String openUnderLoad(String node, Console c) throws Exception {
+        // the test-support bundle (fcm.flaky) also holds counters: their API must be there to resolve it
+        c.run("install -s " + Console.bundle("example.api"));
+        String opened = c.run("fcm:open -c data.bin");
+        Matcher m = Pattern.compile("(?m)^entry (\\d+): .*data\\.bin \\(fcm\\.shared ").matcher(opened);
+        assertTrue(node + ": " + opened, m.find());
+        String id = m.group(1);
+        c.run("fcm:write " + id + " " + MARKER_AT + " marker-" + node);
+        String load = c.run("fcm:load " + id + " 1 3600");
+        assertTrue(node + ": " + load, load.contains("running, 1 thread(s)"));
+        return id;
+    }
+
+    @AfterClass
+    public static void stopFleet() throws Exception {
+        for (Console c : consoles.values()) {
+            try {
+                c.kill();
+            } catch (Throwable t) {
+                // stopping anyway
+            }
+        }
+        if (zk != null) {
+            zk.close();
+        }
+    }
+
+    private static int count(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        int n = 0;
+        while (m.find()) {
+            n++;
+        }
+        return n;
+    }
+
+    private static String implementationOf(String node) throws Exception {
+        String list = consoles.get(node).run("swap:list");
+        String row = ShellCommandsIT.row(list, entries.get(node));
+        return row.split("\\|")[2];
+    }
+
+    private static void assertLoadClean(String node) throws Exception {
+        String stats = consoles.get(node).run("swap:stats " + entries.get(node));
+        Matcher m = Pattern.compile("(?m)^load\\s+running, 1 thread\\(s\\) for 3600 s, (\\d+) reads, (\\d+) writes, (\\d+) errors").matcher(stats);
+        assertTrue(node + ": " + stats, m.find());
+        assertEquals(node + ": load errors\n" + stats, "0", m.group(3));
+        assertTrue(node + ": the load runs\n" + stats, Long.parseLong(m.group(1)) > 0);
+    }
+
+    /** Polls fleet:status ID on node1 until the rollout has ended; returns the status. */
+    private static String awaitEnd(String id) throws Exception {
+        String s = "";
+        for (int i = 0; i < 600; i++) {
+            s = consoles.get("node1").run("fleet:status " + id);
+            if (s.matches("(?s)rollout " + id + ": (COMPLETED|ROLLED_BACK|ABORTED).*")) {
+                return s;
+            }
+            Thread.sleep(200);
+        }
+        fail("rollout " + id + " did not end:\n" + s);
+        return s;
+    }
+
+    private static String awaitState(String id, String regex) throws Exception {
+        String s = "";
+        for (int i = 0; i < 600; i++) {
+            s = consoles.get("node1").run("fleet:status " + id);
+            if (Pattern.compile(regex).matcher(s).find()) {
+                return s;
+            }
+            Thread.sleep(100);
+        }
+        fail("rollout " + id + " never matched " + regex + ":\n" + s);
+        return s;
+    }
+
+    /** ZooKeeper's four-letter command {@code srvr} (whitelisted in {@link #startFleet}): the server's mode, among others. */
+    private static String srvr(int port) {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.getOutputStream().write("srvr".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    private static String start(String command) throws Exception {
+        String out = consoles.get("node1").run(command);
+        Matcher m = ID.matcher(out);
+        assertTrue(out, m.find());
+        return m.group(1);
+    }
+
+    @Test
+    public void t1_aNewFcmBundleRollsOutToAllNodes() throws Exception {
+        String out = consoles.get("node1").run("fleet:rollout --wait -g 2 -t 90 swap fcm.shared fcm.example " + Console.bundle("example.fcm"));
+        assertTrue(out, out.startsWith("rollout r-"));
+        assertTrue(out, out.contains(": COMPLETED "));
+        assertTrue(out, out.contains("reason: 5 of 5 node(s) OK"));
+        assertEquals(out, NODES, count(out, "(?m)^\\s+node\\d  OK: moved 1 entry to fcm\\.example 1\\.0\\.0; gate: \\d+ calls, 0 thrown"));
+        Matcher m = ID.matcher(out);
+        assertTrue(m.find());
+        completed.add(m.group(1));
+        for (String node : consoles.keySet()) {
+            assertEquals(node, "fcm.example", implementationOf(node));
+            assertLoadClean(node);
+        }
+    }
+
+    @Test
+    public void t2_aVersionThatFailsOnNode3RollsBackEveryNode() throws Exception {
+        String out = consoles.get("node1").run("fleet:rollout --wait -g 2 -w 1 -t 90 swap fcm.example fcm.flaky " + Console.bundle("disttest"));
+        assertTrue(out, out.contains(": ROLLED_BACK "));
+        assertTrue(out, Pattern.compile("reason: 1 node\\(s\\) failed, 0 allowed: node3: the batch ROLLED_BACK: .*injected").matcher(out).find());
+        assertTrue(out, Pattern.compile("(?m)^\\s+node1  OK: moved 1 entry to fcm\\.flaky").matcher(out).find());
+        assertTrue(out, Pattern.compile("(?m)^\\s+node2  OK: moved 1 entry to fcm\\.flaky").matcher(out).find());
+        assertTrue(out, Pattern.compile("(?m)^\\s+node3  FAILED: ").matcher(out).find());
+        String rollback = out.substring(out.indexOf("roll-back:"));
+        assertTrue(out, Pattern.compile("(?m)^\\s+node1  OK: returned 1 entry, uninstalled bundle \\d+").matcher(rollback).find());
+        assertTrue(out, Pattern.compile("(?m)^\\s+node2  OK: returned 1 entry, uninstalled bundle \\d+").matcher(rollback).find());
+        assertTrue(out, Pattern.compile("(?m)^\\s+node3  OK: nothing to roll back").matcher(rollback).find());
+        assertFalse("node4 and node5 were never asked:\n" + out, out.contains("node4  OK") || out.contains("node5  OK"));
+        for (String node : consoles.keySet()) {
+            assertEquals(node, "fcm.example", implementationOf(node));
+            String lb = consoles.get(node).run("lb -s swap.disttest");
+            assertFalse(node + ": the test bundle is gone\n" + lb, lb.contains("|swap.disttest"));
+            assertLoadClean(node);
+        }
+    }
+
+    @Test
+    public void t3_aNodeKilledMidRolloutIsLostThenCaughtUpWhenItReturns() throws Exception {
+        String id = start("fleet:rollout -g 3 -w 1 -t 90 swap fcm.example fcm.distributed");
+        awaitState(id, "WAVE 1: asked node2");
+        Console dead = consoles.remove("node4");
+        dead.kill();
+        String s = awaitEnd(id);
+        assertTrue(s, s.contains(": COMPLETED "));
+        assertTrue(s, Pattern.compile("(?m)^\\s+node4  LOST: left the fleet during its step").matcher(s).find()
+                || Pattern.compile("(?m)^\\s+node4  LOST: left the fleet before its step was asked").matcher(s).find());
+        assertTrue(s, s.contains("reason: 4 of 5 node(s) OK"));
+        completed.add(id);
+        for (String node : consoles.keySet()) {
+            assertEquals(node, "fcm.distributed", implementationOf(node));
+        }
+
+        // node4 comes back: a fresh platform (the old version: fcm.shared), a file open under load, then it joins
+        Path work = Console.scratch("fleet-node4");
+        writeDeploy(work, false);
+        Console back = Console.start(work);
+        consoles.put("node4", back);
+        entries.put("node4", openUnderLoad("node4", back));
+        joinFleet(work);
+        String impl = "";
+        for (int i = 0; i < 240 && !impl.equals("fcm.distributed"); i++) {
+            Thread.sleep(250);
+            impl = implementationOf("node4");
+        }
+        assertEquals("node4 brought to the target of every completed rollout, in order", "fcm.distributed", impl);
+        String history = back.run("swap:history");
+        assertTrue(history, history.contains("fleet rollout " + completed.get(0)));
+        assertTrue(history, history.contains("fleet rollout " + id));
+        String late = awaitState(id, "(?m)^\\s+node4  OK: moved 1 entry to fcm\\.distributed");
+        assertTrue(late, late.contains("late joiners:"));
+        assertLoadClean("node4");
+    }
+
+    @Test
+    public void t4_theZooKeeperLeaderKilledMidRolloutLosesNothingAndRunsNothingTwice() throws Exception {
+        String id = start("fleet:rollout -g 3 -w 1 -t 90 swap fcm.distributed fcm.shared");
+        awaitState(id, "WAVE 1: asked node2");
+        InstanceSpec leader = null;
+        for (InstanceSpec server : zk.getInstances()) {
+            if (srvr(server.getPort()).contains("Mode: leader")) {
+                leader = server;
+            }
+        }
+        assertTrue("a leader among " + zk.getServers().size() + " servers", leader != null);
+        assertTrue(zk.killServer(leader));
+        String s = awaitEnd(id);
+        assertTrue(s, s.contains(": COMPLETED "));
+        assertTrue(s, s.contains("reason: 5 of 5 node(s) OK"));
+        for (String node : consoles.keySet()) {
+            assertEquals(node, "fcm.shared", implementationOf(node));
+            String history = consoles.get(node).run("swap:history 100");
+            assertEquals(node + " applied the step once:\n" + history, 1, count(history, Pattern.quote("fleet rollout " + id)));
+            assertLoadClean(node);
+        }
+    }
+
+    @Test
+    public void t5_theFilesAreIntactOnDisk() throws Exception {
+        for (Map.Entry<String, Console> e : consoles.entrySet()) {
+            String node = e.getKey();
+            Console c = e.getValue();
+            String id = entries.get(node);
+            assertLoadClean(node);
+            assertEquals("marker-" + node, c.run("fcm:read " + id + " " + MARKER_AT + " " + ("marker-" + node).length()));
+            c.run("fcm:close " + id);
+            byte[] file = Files.readAllBytes(c.work.resolve("data.bin"));
+            assertEquals(node, "marker-" + node, new String(file, (int) MARKER_AT, ("marker-" + node).length(), StandardCharsets.UTF_8));
+            // fcm:load writes whole 64-byte records of one letter: a torn or mixed record would be a lost write
+            for (int r = 0; r < (1 << 20) / 64; r++) {
+                byte first = file[r * 64];
+                for (int k = 1; k < 64; k++) {
+                    if (file[r * 64 + k] != first) {
+                        fail(node + ": record " + r + " is torn at byte " + k);
+                    }
+                }
+                assertTrue(node + ": record " + r, first == 0 || first >= 'a' && first <= 'z');
+            }
+        }
+    }
+}
