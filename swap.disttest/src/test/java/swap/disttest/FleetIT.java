@@ -36,6 +36,7 @@ import org.junit.runners.MethodSorters;
  * node, restarted with the old version and a file open, joins and is brought to the target of
  * every completed rollout;</li>
  * <li>the ZooKeeper leader killed mid-rollout: the rollout completes, each node applied once;</li>
+ * <li>an upgrade rollout: a new version of the example FCM bundle, side by side on every node;</li>
  * <li>through all of it the loads saw no error, and every file's bytes are intact on disk.</li>
  * </ol>
  */
@@ -192,6 +193,7 @@ public class FleetIT {
     @Test
     public void t1_aNewFcmBundleRollsOutToAllNodes() throws Exception {
         String out = consoles.get("node1").run("fleet:rollout --wait -g 2 -t 90 swap fcm.shared fcm.example " + Console.bundle("example.fcm"));
+        System.out.println(out);
         assertTrue(out, out.startsWith("rollout r-"));
         assertTrue(out, out.contains(": COMPLETED "));
         assertTrue(out, out.contains("reason: 5 of 5 node(s) OK"));
@@ -208,6 +210,7 @@ public class FleetIT {
     @Test
     public void t2_aVersionThatFailsOnNode3RollsBackEveryNode() throws Exception {
         String out = consoles.get("node1").run("fleet:rollout --wait -g 2 -w 1 -t 90 swap fcm.example fcm.flaky " + Console.bundle("disttest"));
+        System.out.println(out);
         assertTrue(out, out.contains(": ROLLED_BACK "));
         assertTrue(out, Pattern.compile("reason: 1 node\\(s\\) failed, 0 allowed: node3: the batch ROLLED_BACK: .*injected").matcher(out).find());
         assertTrue(out, Pattern.compile("(?m)^\\s+node1  OK: moved 1 entry to fcm\\.flaky").matcher(out).find());
@@ -233,6 +236,7 @@ public class FleetIT {
         Console dead = consoles.remove("node4");
         dead.kill();
         String s = awaitEnd(id);
+        System.out.println(s);
         assertTrue(s, s.contains(": COMPLETED "));
         assertTrue(s, Pattern.compile("(?m)^\\s+node4  LOST: left the fleet during its step").matcher(s).find()
                 || Pattern.compile("(?m)^\\s+node4  LOST: left the fleet before its step was asked").matcher(s).find());
@@ -260,6 +264,7 @@ public class FleetIT {
         assertTrue(history, history.contains("fleet rollout " + id));
         String late = awaitState(id, "(?m)^\\s+node4  OK: moved 1 entry to fcm\\.distributed");
         assertTrue(late, late.contains("late joiners:"));
+        System.out.println(late);
         assertLoadClean("node4");
     }
 
@@ -276,6 +281,7 @@ public class FleetIT {
         assertTrue("a leader among " + zk.getServers().size() + " servers", leader != null);
         assertTrue(zk.killServer(leader));
         String s = awaitEnd(id);
+        System.out.println("killed the ZooKeeper leader (port " + leader.getPort() + ") during wave 1:\n" + s);
         assertTrue(s, s.contains(": COMPLETED "));
         assertTrue(s, s.contains("reason: 5 of 5 node(s) OK"));
         for (String node : consoles.keySet()) {
@@ -287,7 +293,44 @@ public class FleetIT {
     }
 
     @Test
-    public void t5_theFilesAreIntactOnDisk() throws Exception {
+    public void t5_anUpgradeRolloutMovesEveryNodeToTheNewBundleVersion() throws Exception {
+        // every node has swap.example.fcm 0.1.0 (the first rollout installed it, the late joiner caught up): back onto it
+        String out = consoles.get("node1").run("fleet:rollout --wait -g 0 -w '100%' -t 90 swap fcm.shared fcm.example");
+        assertTrue(out, out.contains(": COMPLETED "));
+        System.out.println(out);
+        // a new version of that bundle, side by side on every node: one URL all nodes reach
+        Path v2 = Console.scratch("fleet-bundles").resolve("swap.example.fcm-0.1.1.jar");
+        withVersion(Path.of(new java.net.URI(Console.bundle("example.fcm"))), v2, "0.1.1");
+        out = consoles.get("node1").run("fleet:rollout --wait -g 2 -t 90 upgrade swap.example.fcm " + v2.toUri());
+        System.out.println(out);
+        assertTrue(out, out.contains(": COMPLETED "));
+        assertTrue(out, out.contains("reason: 5 of 5 node(s) OK"));
+        assertEquals(out, NODES, count(out, "(?m)^\\s+node\\d  OK: upgraded swap\\.example\\.fcm 0\\.1\\.0\\.SNAPSHOT -> 0\\.1\\.1, 1 entry moved; gate: \\d+ calls, 0 thrown"));
+        for (String node : consoles.keySet()) {
+            String lb = consoles.get(node).run("lb -s swap.example.fcm");
+            assertTrue(node + ": only the new version\n" + lb, lb.contains("(0.1.1)") && !lb.contains("0.1.0.SNAPSHOT"));
+            assertEquals(node, "fcm.example", implementationOf(node));
+            assertLoadClean(node);
+        }
+    }
+
+    /** Copies a bundle with another Bundle-Version (a new version of the same code, as a plug-in author would release it). */
+    static void withVersion(Path from, Path to, String version) throws Exception {
+        try (java.util.jar.JarInputStream in = new java.util.jar.JarInputStream(Files.newInputStream(from))) {
+            java.util.jar.Manifest m = new java.util.jar.Manifest(in.getManifest());
+            m.getMainAttributes().putValue("Bundle-Version", version);
+            try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(to), m)) {
+                for (java.util.jar.JarEntry e; (e = in.getNextJarEntry()) != null;) {
+                    out.putNextEntry(new java.util.jar.JarEntry(e.getName()));
+                    in.transferTo(out);
+                    out.closeEntry();
+                }
+            }
+        }
+    }
+
+    @Test
+    public void t6_theFilesAreIntactOnDisk() throws Exception {
         for (Map.Entry<String, Console> e : consoles.entrySet()) {
             String node = e.getKey();
             Console c = e.getValue();

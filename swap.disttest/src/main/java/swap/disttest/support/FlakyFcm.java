@@ -21,7 +21,8 @@ import swap.api.fcm.support.SingleMapFile;
 /**
  * Test support for the fleet rollouts ({@code FleetIT}): a copy of the example FCM under another
  * implementation name whose state import fails, by fault injection, on a node whose JVM runs with
- * {@code -Dswap.test.fleet.failImport=true}: "the new version fails on node 3". Its import leaves
+ * {@code -Dswap.test.fleet.failImport=true} or whose working directory holds a file {@code fail-import}:
+ * "the new version fails on node 3". Its import leaves
  * nothing behind, so the swap rolls back with the file's state intact on the old instance.
  */
 @Component(service = FileCacheManager.class, scope = ServiceScope.PROTOTYPE, property = {
@@ -115,8 +116,8 @@ public class FlakyFcm implements FileCacheManager, StatefulComponent {
 
     @Override
     public synchronized void importState(StateFormat<?> format, Object state, TransferContext context) throws IOException {
-        if (Boolean.getBoolean("swap.test.fleet.failImport")) {
-            throw new IOException("injected: fcm.flaky cannot import on this node (-Dswap.test.fleet.failImport=true)");
+        if (Boolean.getBoolean("swap.test.fleet.failImport") || java.nio.file.Files.exists(java.nio.file.Path.of("fail-import"))) {
+            throw new IOException("injected: fcm.flaky cannot import on this node (-Dswap.test.fleet.failImport=true or a file fail-import in its working directory)");
         }
         FcmFormats.PageSet s = FcmFormats.PAGES.cast(state);
         SingleMapFile f = new SingleMapFile(s.path(), s.channel(), s.size(), s.pageSize(), Math.max(1, s.budget()));

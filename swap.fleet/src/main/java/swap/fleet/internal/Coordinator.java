@@ -37,7 +37,6 @@ final class Coordinator {
     }
 
     void tick() throws Exception {
-        long now = System.currentTimeMillis();
         Map<String, Member> live = new HashMap<>();
         for (Member m : store.members()) {
             live.put(m.name(), m);
@@ -49,6 +48,7 @@ final class Coordinator {
                 continue;
             }
             Rollout r = v.get().rollout();
+            long now = System.currentTimeMillis();
             State before = r.state;
             int phaseBefore = r.phase;
             if (advance(r, live, now)) {
@@ -282,7 +282,7 @@ final class Coordinator {
         if (m == null) {
             long since = absentSince.computeIfAbsent(node, n -> now);
             if (now - since >= lostGraceMillis) {
-                return "LOST: left the fleet during its step (no ZooKeeper session for " + (now - since) / 1000 + " s)";
+                return "LOST: left the fleet during its step (its ZooKeeper session ended; missing for " + (now - since) / 1000 + " s)";
             }
             return null;
         }

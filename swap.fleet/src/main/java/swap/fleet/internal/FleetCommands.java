@@ -62,7 +62,7 @@ public final class FleetCommands {
             @Parameter(names = {"-l", "--labels"}, absentValue = "") String labels,
             @Descriptor("how many canary nodes go first (default 1)")
             @Parameter(names = {"-c", "--canary"}, absentValue = "1") int canary,
-            @Descriptor("wave size: a node count or a percentage of the rest (default 50%)")
+            @Descriptor("wave size: a node count, or a percentage of the nodes after the canary, quoted for Gogo: '25%' (default 50%)")
             @Parameter(names = {"-w", "--waves"}, absentValue = "50%") String waves,
             @Descriptor("how many nodes may fail before the fleet rolls back (default 0)")
             @Parameter(names = {"-f", "--max-failures"}, absentValue = "0") int maxFailures,
@@ -189,7 +189,7 @@ public final class FleetCommands {
     }
 
     static String took(Rollout r) {
-        long end = r.state.terminal() ? r.updated : System.currentTimeMillis();
+        long end = r.state.terminal() ? r.ended : System.currentTimeMillis();
         return String.format("%.1f s", (end - r.created) / 1000.0);
     }
 

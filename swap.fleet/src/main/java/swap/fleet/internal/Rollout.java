@@ -83,6 +83,8 @@ final class Rollout {
     Map<String, String> catchUp = new TreeMap<>();
     String reason = "";
     long updated;
+    /** When it reached its terminal state (0 before). */
+    long ended;
     /** One line per transition, oldest first. */
     List<String> log = new ArrayList<>();
 
@@ -113,6 +115,9 @@ final class Rollout {
         state = to;
         reason = why == null ? "" : why;
         updated = now;
+        if (to.terminal()) {
+            ended = now;
+        }
         log.add(now + " " + (to == State.WAVE ? "WAVE " + waveNumber() : to.name()) + (why == null || why.isEmpty() ? "" : ": " + why));
     }
 
@@ -151,6 +156,7 @@ final class Rollout {
         incarnation.forEach((k, v) -> p.setProperty("incarnation." + k, v));
         p.setProperty("reason", reason);
         p.setProperty("updated", String.valueOf(updated));
+        p.setProperty("ended", String.valueOf(ended));
         p.setProperty("log", String.valueOf(log.size()));
         for (int i = 0; i < log.size(); i++) {
             p.setProperty("log." + i, log.get(i));
@@ -208,6 +214,7 @@ final class Rollout {
         }
         r.reason = p.getProperty("reason", "");
         r.updated = Long.parseLong(p.getProperty("updated", "0"));
+        r.ended = Long.parseLong(p.getProperty("ended", "0"));
         int logs = Integer.parseInt(p.getProperty("log", "0"));
         for (int i = 0; i < logs; i++) {
             r.log.add(p.getProperty("log." + i, ""));
@@ -260,7 +267,7 @@ final class Rollout {
             }
             return n;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("waves '" + waves + "': give a node count (e.g. 2) or a percentage of the nodes after the canary (e.g. 50%)");
+            throw new IllegalArgumentException("waves '" + waves + "': give a node count (e.g. 2) or a percentage of the nodes after the canary, quoted in Gogo (e.g. '50%')");
         }
     }
 

@@ -1,0 +1,101 @@
+package swap.fleet.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.util.List;
+
+import org.junit.Test;
+
+/**
+ * Bad input to the {@code fleet:*} commands gets an error that says what to do, before anything
+ * reaches ZooKeeper; and the wave planning.
+ */
+public class FleetCommandsTest {
+    private final FleetCommands commands = new FleetCommands(); // no fleet bound: not configured
+
+    private static String error(ThrowingRunnable r) {
+        try {
+            r.run();
+        } catch (Exception e) {
+            return e.getMessage();
+        }
+        fail("no error");
+        return null;
+    }
+
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    @Test
+    public void anUnconfiguredNodeSaysHowToConfigureIt() {
+        String m = error(commands::nodes);
+        assertTrue(m, m.contains("deploy/swap.fleet.cfg with connect="));
+        m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, "swap", "fcm.shared", "fcm.example"));
+        assertTrue(m, m.contains("PID swap.fleet"));
+    }
+
+    @Test
+    public void badArgumentsAreRefusedWithTheUsage() {
+        String m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, "swop", "a", "b"));
+        assertTrue(m, m.startsWith("unknown action 'swop': use swap or upgrade; usage: fleet:rollout"));
+        m = error(() -> commands.rollout("", 1, "half", 0, 5, 120, false, "swap", "a", "b"));
+        assertTrue(m, m.contains("waves 'half': give a node count (e.g. 2) or a percentage"));
+        m = error(() -> commands.rollout("", 1, "0", 0, 5, 120, false, "swap", "a", "b"));
+        assertTrue(m, m.contains("waves '0'"));
+        m = error(() -> commands.rollout("", 1, "150%", 0, 5, 120, false, "swap", "a", "b"));
+        assertTrue(m, m.contains("waves '150%'"));
+        m = error(() -> commands.rollout("", -1, "50%", 0, 5, 120, false, "swap", "a", "b"));
+        assertTrue(m, m.startsWith("canary, max failures and gate are 0 or more"));
+        m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, "swap", "(swap.impl.name=fcm.shared", "b"));
+        assertTrue(m, m.startsWith("selector (swap.impl.name=fcm.shared is not a valid LDAP filter"));
+        m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, "upgrade", "swap.example.fcm", "fcm-1.1.jar"));
+        assertTrue(m, m.startsWith("'fcm-1.1.jar' is not a URL"));
+        m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, "upgrade", "a", "file:/x.jar", "extra"));
+        assertTrue(m, m.startsWith("upgrade takes a symbolic name and a URL, nothing more"));
+    }
+
+    @Test
+    public void phasesAreTheCanaryThenWavesOfTheRest() {
+        Rollout r = new Rollout();
+        r.canary = 1;
+        r.waves = "50%";
+        r.plan(List.of("a", "b", "c", "d", "e", "f", "g", "h"));
+        assertEquals(List.of(List.of("a"), List.of("b", "c", "d", "e"), List.of("f", "g", "h")), r.phases);
+        r.canary = 0;
+        r.waves = "3";
+        r.plan(List.of("a", "b", "c", "d"));
+        assertEquals(List.of(List.of("a", "b", "c"), List.of("d")), r.phases);
+        r.canary = 2;
+        r.waves = "100%";
+        r.plan(List.of("a"));
+        assertEquals(List.of(List.of("a")), r.phases);
+    }
+
+    @Test
+    public void theDocumentSurvivesItsRoundTrip() {
+        Rollout r = new Rollout();
+        r.id = "r-0000000007";
+        r.labels = Rollout.split("web, eu");
+        r.plan(List.of("n1", "n2", "n3"));
+        r.phase = 1;
+        r.state = Rollout.State.WAVE;
+        r.status.put("n1", "OK: moved 1 entry = fine: yes");
+        r.rollback.put("n1", "RUNNING");
+        r.incarnation.put("n1", "ab12cd34");
+        r.asked.put("n1", 42L);
+        r.catchUp.put("n4", "FAILED: x");
+        r.transition(Rollout.State.COMPLETED, "done\nwith a new line", 99);
+        Rollout back = Rollout.fromBytes(r.id, r.toBytes());
+        assertEquals(r.toString(), back.toString());
+        assertEquals(r.labels, back.labels);
+        assertEquals(r.incarnation, back.incarnation);
+        assertEquals(r.asked, back.asked);
+        assertEquals(r.catchUp, back.catchUp);
+        assertEquals(r.log, back.log);
+        assertEquals(99, back.ended);
+        assertEquals("done\nwith a new line", back.reason);
+    }
+}
