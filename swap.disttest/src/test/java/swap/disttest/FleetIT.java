@@ -122,7 +122,7 @@ public class FleetIT {
         }
     }
 
-    private static int count(String text, String regex) {
+    static int count(String text, String regex) {
         Matcher m = Pattern.compile(regex).matcher(text);
         int n = 0;
         while (m.find()) {

@@ -69,7 +69,7 @@ public class FleetTimes {
                 assertTrue(c.run("fcm:open -c data.bin").contains("fcm.shared"));
             }
             Console c1 = nodes.get("node1");
-            for (int i = 0; i < 240 && count(c1.run("fleet:nodes"), "(?m)^\\S*\\s+node\\d+ ") < n; i++) {
+            for (int i = 0; i < 240 && FleetIT.count(c1.run("fleet:nodes"), "(?m)^\\S*\\s+node\\d+ ") < n; i++) {
                 Thread.sleep(500);
             }
             List<Double> rollouts = new ArrayList<>();
@@ -129,14 +129,5 @@ public class FleetTimes {
         List<Double> s = new ArrayList<>(l);
         Collections.sort(s);
         return s.size() % 2 == 1 ? s.get(s.size() / 2) : (s.get(s.size() / 2 - 1) + s.get(s.size() / 2)) / 2;
-    }
-
-    private static int count(String text, String regex) {
-        Matcher m = Pattern.compile(regex).matcher(text);
-        int k = 0;
-        while (m.find()) {
-            k++;
-        }
-        return k;
     }
 }

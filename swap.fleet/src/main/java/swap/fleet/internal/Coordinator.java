@@ -122,31 +122,12 @@ final class Coordinator {
             startRollback(r, "aborted: " + abort, now);
             return true;
         }
-        boolean changed = false;
-        boolean done = true;
-        for (String node : r.phases.get(r.phase)) {
-            if (!"RUNNING".equals(r.status.get(node))) {
-                continue;
-            }
-            String s = poll(r, node, FleetStore.APPLY, live, now);
-            if (s == null) {
-                done = false;
-            } else {
-                r.status.put(node, s);
-                changed = true;
-            }
-        }
+        Polled p = pollRunning(r, r.phases.get(r.phase), r.status, FleetStore.APPLY, live, now);
         if (r.failures() > r.maxFailures) {
-            StringBuilder why = new StringBuilder();
-            r.status.forEach((n, s) -> {
-                if (s.startsWith("FAILED")) {
-                    why.append(why.length() == 0 ? "" : "; ").append(n).append(": ").append(s.substring("FAILED: ".length()));
-                }
-            });
-            startRollback(r, r.failures() + " node(s) failed, " + r.maxFailures + " allowed: " + why, now);
+            startRollback(r, r.failures() + " node(s) failed, " + r.maxFailures + " allowed: " + failed(r.status), now);
             return true;
         }
-        if (done) {
+        if (p.running() == 0) {
             if (r.phase + 1 < r.phases.size()) {
                 r.phase++;
                 startPhase(r, live, now);
@@ -156,7 +137,42 @@ final class Coordinator {
             }
             return true;
         }
-        return changed;
+        return p.changed();
+    }
+
+    /** What {@link #pollRunning} found: how many nodes still run their step, and whether a status changed. */
+    private record Polled(int running, boolean changed) {
+    }
+
+    /** Polls the nodes of {@code nodes} whose status in {@code statuses} is RUNNING, and records each decided one. */
+    private Polled pollRunning(Rollout r, java.util.Collection<String> nodes, Map<String, String> statuses, String step, Map<String, Member> live, long now)
+            throws Exception {
+        int running = 0;
+        boolean changed = false;
+        for (String node : new ArrayList<>(nodes)) {
+            if (!"RUNNING".equals(statuses.get(node))) {
+                continue;
+            }
+            String s = poll(r, node, step, live, now);
+            if (s == null) {
+                running++;
+            } else {
+                statuses.put(node, s);
+                changed = true;
+            }
+        }
+        return new Polled(running, changed);
+    }
+
+    /** "n3: why; n5: why" over the FAILED statuses. */
+    private static String failed(Map<String, String> statuses) {
+        StringBuilder why = new StringBuilder();
+        statuses.forEach((n, s) -> {
+            if (s.startsWith("FAILED")) {
+                why.append(why.length() == 0 ? "" : "; ").append(n).append(": ").append(s.substring("FAILED: ".length()));
+            }
+        });
+        return why.toString();
     }
 
     private static String notOk(Rollout r) {
@@ -184,20 +200,8 @@ final class Coordinator {
     }
 
     private boolean rollBack(Rollout r, Map<String, Member> live, long now) throws Exception {
-        boolean changed = false;
-        boolean done = true;
-        for (String node : new ArrayList<>(r.rollback.keySet())) {
-            if (!"RUNNING".equals(r.rollback.get(node))) {
-                continue;
-            }
-            String s = poll(r, node, FleetStore.ROLLBACK, live, now);
-            if (s == null) {
-                done = false;
-            } else {
-                r.rollback.put(node, s);
-                changed = true;
-            }
-        }
+        Polled p = pollRunning(r, r.rollback.keySet(), r.rollback, FleetStore.ROLLBACK, live, now);
+        boolean changed = p.changed();
         // results of applies that arrive while rolling back (the node was mid-step): keep them for the record
         for (Map.Entry<String, String> e : r.status.entrySet()) {
             if ("RUNNING".equals(e.getValue())) {
@@ -208,16 +212,11 @@ final class Coordinator {
                 }
             }
         }
-        if (!done) {
+        if (p.running() != 0) {
             return changed;
         }
-        StringBuilder failed = new StringBuilder();
-        r.rollback.forEach((n, s) -> {
-            if (s.startsWith("FAILED")) {
-                failed.append(failed.length() == 0 ? "" : "; ").append(n).append(": ").append(s.substring("FAILED: ".length()));
-            }
-        });
-        if (failed.length() > 0) {
+        String failed = failed(r.rollback);
+        if (!failed.isEmpty()) {
             r.transition(State.ABORTED, "roll-back failed on " + failed + " (after: " + r.reason + "); those nodes need an operator (swap:list there)", now);
         } else {
             r.transition(State.ROLLED_BACK, r.reason, now);

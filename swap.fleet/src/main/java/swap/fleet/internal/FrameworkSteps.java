@@ -123,15 +123,26 @@ final class FrameworkSteps implements StepRunner {
         for (SwapResult s : br.results) {
             u.moved.put(s.entryId, s.from);
         }
+        String moved = "moved " + u.moved.size() + " entr" + (u.moved.size() == 1 ? "y" : "ies") + " to " + br.results.get(0).to;
+        return gated(r, u, moved, this::swapBack, "swapped back");
+    }
+
+    /**
+     * The health gate over what an apply moved; when it fails, the apply is undone here (and its undo
+     * record kept if that fails too, for the fleet's roll-back to try again).
+     */
+    private StepResult gated(Rollout r, Undo u, String what, java.util.function.Function<Undo, String> undoer, String undone) {
         undo.put(r.id, u);
         String gate = gate(u.moved.keySet(), r.watchMillis);
-        String moved = "moved " + u.moved.size() + " entr" + (u.moved.size() == 1 ? "y" : "ies") + " to " + br.results.get(0).to;
-        if (gate.startsWith("!")) {
-            String back = swapBack(u);
-            undo.remove(r.id);
-            return StepResult.failed(moved + ", but the health gate failed: " + gate.substring(1) + (back == null ? "; swapped back" : "; swapping back failed too: " + back));
+        if (!gate.startsWith("!")) {
+            return StepResult.ok(what + "; " + gate);
         }
-        return StepResult.ok(moved + "; " + gate);
+        String back = undoer.apply(u);
+        if (back == null) {
+            undo.remove(r.id);
+            return StepResult.failed(what + ", but the health gate failed: " + gate.substring(1) + "; " + undone);
+        }
+        return StepResult.failed(what + ", but the health gate failed: " + gate.substring(1) + "; undoing it failed too: " + back);
     }
 
     /** @return {@code null} when every moved entry is back on its old implementation, else why not */
@@ -241,15 +252,8 @@ final class FrameworkSteps implements StepRunner {
         for (SwapResult s : ur.moves) {
             u.moved.put(s.entryId, s.from);
         }
-        undo.put(r.id, u);
-        String gate = gate(u.moved.keySet(), r.watchMillis);
         String what = "upgraded " + r.bundle + " " + old.getVersion() + " -> " + newVersion + ", " + u.moved.size() + " entr" + (u.moved.size() == 1 ? "y" : "ies") + " moved";
-        if (gate.startsWith("!")) {
-            String back = downgrade(u);
-            undo.remove(r.id);
-            return StepResult.failed(what + ", but the health gate failed: " + gate.substring(1) + (back == null ? "; downgraded" : "; downgrading failed too: " + back));
-        }
-        return StepResult.ok(what + "; " + gate);
+        return gated(r, u, what, this::downgrade, "downgraded");
     }
 
     private String downgrade(Undo u) {

@@ -1,9 +1,5 @@
 package swap.fleet.internal;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -161,22 +157,11 @@ final class Rollout {
         for (int i = 0; i < log.size(); i++) {
             p.setProperty("log." + i, log.get(i));
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            p.store(out, null);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return FleetStore.bytes(p);
     }
 
     static Rollout fromBytes(String id, byte[] data) {
-        Properties p = new Properties();
-        try {
-            p.load(new ByteArrayInputStream(data));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Properties p = FleetStore.props(data);
         Rollout r = new Rollout();
         r.id = id;
         r.action = p.getProperty("action", SWAP);

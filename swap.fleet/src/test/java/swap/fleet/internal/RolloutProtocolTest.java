@@ -143,6 +143,14 @@ public class RolloutProtocolTest {
         throw new AssertionError("rollout did not end: " + store.read(id).orElseThrow().rollout());
     }
 
+    /** Ticks the coordinator and the canary (n1) until the first wave has been asked. */
+    private void untilTheFirstWave(String id) throws Exception {
+        while (store.read(id).orElseThrow().rollout().state != State.WAVE) {
+            coordinator.tick();
+            nodes.get("n1").agent.tick();
+        }
+    }
+
     @Test
     public void canaryThenWavesInOrderEachNodeOnce() throws Exception {
         String id = store.create(spec());
@@ -191,11 +199,7 @@ public class RolloutProtocolTest {
     @Test
     public void abortRollsBackWhatWasApplied() throws Exception {
         String id = store.create(spec());
-        // run until the first wave has been asked
-        while (store.read(id).orElseThrow().rollout().state != State.WAVE) {
-            coordinator.tick();
-            nodes.get("n1").agent.tick();
-        }
+        untilTheFirstWave(id);
         store.requestAbort(id, "n5", "operator");
         Rollout r = run(id);
         assertEquals(r.toString(), State.ROLLED_BACK, r.state);
@@ -217,10 +221,7 @@ public class RolloutProtocolTest {
     public void aNodeThatDiesMidStepIsLostAndDoesNotBlock() throws Exception {
         String id = store.create(spec());
         // canary passes, wave 1 is asked; n2 dies before running its step
-        while (store.read(id).orElseThrow().rollout().state != State.WAVE) {
-            coordinator.tick();
-            nodes.get("n1").agent.tick();
-        }
+        untilTheFirstWave(id);
         Node dead = nodes.remove("n2");
         dead.zk.close(); // its ephemeral znode goes with its session
         Rollout r = run(id);
@@ -235,10 +236,7 @@ public class RolloutProtocolTest {
     @Test
     public void aNewCoordinatorContinuesWithoutAskingTwice() throws Exception {
         String id = store.create(spec());
-        while (store.read(id).orElseThrow().rollout().state != State.WAVE) {
-            coordinator.tick();
-            nodes.get("n1").agent.tick();
-        }
+        untilTheFirstWave(id);
         nodes.get("n2").agent.tick();
         // the old coordinator ticks once more, concurrently with its successor (a leader change)
         Coordinator successor = new Coordinator(store, 300, m -> { });
@@ -290,10 +288,7 @@ public class RolloutProtocolTest {
     @Test
     public void aRestartedServerLosesNothingAndRunsNothingTwice() throws Exception {
         String id = store.create(spec());
-        while (store.read(id).orElseThrow().rollout().state != State.WAVE) {
-            coordinator.tick();
-            nodes.get("n1").agent.tick();
-        }
+        untilTheFirstWave(id);
         server.restart(); // same data directory: sessions survive if they reconnect within their timeout
         Rollout r = null;
         for (int i = 0; i < 100 && r == null; i++) {
