@@ -35,6 +35,8 @@ import org.junit.runners.MethodSorters;
  * <li>a node killed (SIGKILL) mid-rollout is reported LOST and the rollout completes without it; the
  * node, restarted with the old version and a file open, joins and is brought to the target of
  * every completed rollout;</li>
+ * <li>the coordinator (the node holding the leader latch) killed mid-rollout: another node takes
+ * over and the rollout completes; the node, restarted, is caught up;</li>
  * <li>the ZooKeeper leader killed mid-rollout: the rollout completes, each node applied once;</li>
  * <li>an upgrade rollout: a new version of the example FCM bundle, side by side on every node;</li>
  * <li>through all of it the loads saw no error, and every file's bytes are intact on disk.</li>
@@ -147,9 +149,13 @@ public class FleetIT {
 
     /** Polls fleet:status ID on node1 until the rollout has ended; returns the status. */
     private static String awaitEnd(String id) throws Exception {
+        return awaitEnd(consoles.get("node1"), id);
+    }
+
+    private static String awaitEnd(Console driver, String id) throws Exception {
         String s = "";
         for (int i = 0; i < 600; i++) {
-            s = consoles.get("node1").run("fleet:status " + id);
+            s = driver.run("fleet:status " + id);
             if (s.matches("(?s)rollout " + id + ": (COMPLETED|ROLLED_BACK|ABORTED).*")) {
                 return s;
             }
@@ -160,9 +166,13 @@ public class FleetIT {
     }
 
     private static String awaitState(String id, String regex) throws Exception {
+        return awaitState(consoles.get("node1"), id, regex);
+    }
+
+    private static String awaitState(Console driver, String id, String regex) throws Exception {
         String s = "";
         for (int i = 0; i < 600; i++) {
-            s = consoles.get("node1").run("fleet:status " + id);
+            s = driver.run("fleet:status " + id);
             if (Pattern.compile(regex).matcher(s).find()) {
                 return s;
             }
@@ -184,7 +194,11 @@ public class FleetIT {
     }
 
     private static String start(String command) throws Exception {
-        String out = consoles.get("node1").run(command);
+        return start(consoles.get("node1"), command);
+    }
+
+    private static String start(Console driver, String command) throws Exception {
+        String out = driver.run(command);
         Matcher m = ID.matcher(out);
         assertTrue(out, m.find());
         return m.group(1);
@@ -247,18 +261,7 @@ public class FleetIT {
         }
 
         // node4 comes back: a fresh platform (the old version: fcm.shared), a file open under load, then it joins
-        Path work = Console.scratch("fleet-node4");
-        writeDeploy(work, false);
-        Console back = Console.start(work);
-        consoles.put("node4", back);
-        entries.put("node4", openUnderLoad("node4", back));
-        joinFleet(work);
-        String impl = "";
-        for (int i = 0; i < 240 && !impl.equals("fcm.distributed"); i++) {
-            Thread.sleep(250);
-            impl = implementationOf("node4");
-        }
-        assertEquals("node4 brought to the target of every completed rollout, in order", "fcm.distributed", impl);
+        Console back = comeBack("node4", "fcm.distributed");
         String history = back.run("swap:history");
         assertTrue(history, history.contains("fleet rollout " + completed.get(0)));
         assertTrue(history, history.contains("fleet rollout " + id));
@@ -268,9 +271,58 @@ public class FleetIT {
         assertLoadClean("node4");
     }
 
+    /**
+     * Restarts a killed node as a fresh platform (the old version: fcm.shared) with a file open under
+     * load, then lets it join; waits until the fleet has brought its file to {@code target}.
+     */
+    private static Console comeBack(String node, String target) throws Exception {
+        Path work = Console.scratch("fleet-" + node);
+        writeDeploy(work, false);
+        Console back = Console.start(work, node.equals("node3") ? new String[] {"-Dswap.test.fleet.failImport=true"} : new String[0]);
+        consoles.put(node, back);
+        entries.put(node, openUnderLoad(node, back));
+        joinFleet(work);
+        String impl = "";
+        for (int i = 0; i < 240 && !impl.equals(target); i++) {
+            Thread.sleep(250);
+            impl = implementationOf(node);
+        }
+        assertEquals(node + " brought to the target of every completed rollout, in order", target, impl);
+        // caught up one rollout at a time, oldest first: the newest one's report comes last
+        awaitState(consoles.entrySet().stream().filter(e -> !e.getKey().equals(node)).findFirst().orElseThrow().getValue(),
+                completed.get(completed.size() - 1), "(?m)late joiners:(\\n\\s+node\\d  .*)*\\n\\s+" + node + "  OK: ");
+        assertEquals(node, target, implementationOf(node));
+        return back;
+    }
+
+    @Test
+    public void t3b_theCoordinatorKilledMidRolloutIsSucceededAndTheRolloutCompletes() throws Exception {
+        Console any = consoles.values().iterator().next();
+        Matcher c = Pattern.compile("(?m)^\\*?C\\s+(node\\d)\\s").matcher(any.run("fleet:nodes"));
+        assertTrue(c.find());
+        String victim = c.group(1);
+        Console driver = consoles.entrySet().stream().filter(e -> !e.getKey().equals(victim)).findFirst().orElseThrow().getValue();
+        String id = start(driver, "fleet:rollout -g 3 -w 1 -t 90 swap fcm.distributed fcm.example");
+        awaitState(driver, id, "WAVE 1: asked node2");
+        consoles.remove(victim).kill();
+        String s = awaitEnd(driver, id);
+        System.out.println("killed the coordinator " + victim + " during wave 1:\n" + s);
+        assertTrue(s, s.contains(": COMPLETED "));
+        String nodes = driver.run("fleet:nodes");
+        assertTrue("another node coordinates:\n" + nodes, Pattern.compile("(?m)^\\*?C\\s+node\\d").matcher(nodes).find() && !nodes.contains(victim));
+        assertTrue(s, Pattern.compile("(?m)^\\s+" + victim + "  (OK: moved 1 entry|LOST: left the fleet)").matcher(s).find());
+        completed.add(id);
+        for (String node : consoles.keySet()) {
+            assertEquals(node, "fcm.example", implementationOf(node));
+            assertLoadClean(node);
+        }
+        comeBack(victim, "fcm.example");
+        assertLoadClean(victim);
+    }
+
     @Test
     public void t4_theZooKeeperLeaderKilledMidRolloutLosesNothingAndRunsNothingTwice() throws Exception {
-        String id = start("fleet:rollout -g 3 -w 1 -t 90 swap fcm.distributed fcm.shared");
+        String id = start("fleet:rollout -g 3 -w 1 -t 90 swap fcm.example fcm.shared");
         awaitState(id, "WAVE 1: asked node2");
         InstanceSpec leader = null;
         for (InstanceSpec server : zk.getInstances()) {

@@ -29,6 +29,12 @@ final class Coordinator {
     private final long lostGraceMillis;
     private final Consumer<String> log;
     private final Map<String, Long> absentSince = new HashMap<>();
+    /**
+     * Nodes with a catch-up still running in an earlier COMPLETED rollout (rebuilt at every tick,
+     * rollouts oldest first): a node is caught up one rollout at a time, in order, or a later
+     * rollout's step could run before the earlier one it depends on.
+     */
+    private final java.util.Set<String> catchingUp = new java.util.HashSet<>();
 
     Coordinator(FleetStore store, long lostGraceMillis, Consumer<String> log) {
         this.store = store;
@@ -37,6 +43,7 @@ final class Coordinator {
     }
 
     void tick() throws Exception {
+        catchingUp.clear();
         Map<String, Member> live = new HashMap<>();
         for (Member m : store.members()) {
             live.put(m.name(), m);
@@ -95,9 +102,25 @@ final class Coordinator {
             return true;
         }
         r.plan(Rollout.sorted(nodes));
+        if (catchingUpIn(r.phases.get(0))) {
+            return false; // planned again at the next tick
+        }
         r.phase = 0;
         startPhase(r, live, now);
         return true;
+    }
+
+    /**
+     * Whether a node of {@code phase} is still catching up with an earlier rollout: its step in this
+     * one waits, or it would run before the earlier steps it builds on.
+     */
+    private boolean catchingUpIn(List<String> phase) {
+        for (String node : phase) {
+            if (catchingUp.contains(node)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void startPhase(Rollout r, Map<String, Member> live, long now) throws Exception {
@@ -129,6 +152,9 @@ final class Coordinator {
         }
         if (p.running() == 0) {
             if (r.phase + 1 < r.phases.size()) {
+                if (catchingUpIn(r.phases.get(r.phase + 1))) {
+                    return p.changed();
+                }
                 r.phase++;
                 startPhase(r, live, now);
             } else {
@@ -244,6 +270,8 @@ final class Coordinator {
                     if (s != null) {
                         r.catchUp.put(node, s);
                         changed = true;
+                    } else {
+                        catchingUp.add(node);
                     }
                 } else if (cu == null && r.status.getOrDefault(node, "").startsWith("LOST")) {
                     Optional<StepResult> late = store.result(r.id, node, FleetStore.APPLY);
@@ -253,6 +281,9 @@ final class Coordinator {
                     }
                 }
                 continue;
+            }
+            if (!catchingUp.add(node)) {
+                continue; // after its catch-up of an earlier rollout has reported
             }
             store.ask(r.id, node, FleetStore.APPLY + "." + m.incarnation(), m.incarnation());
             r.incarnation.put(node, m.incarnation());

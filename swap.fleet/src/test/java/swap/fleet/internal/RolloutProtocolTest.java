@@ -43,6 +43,8 @@ public class RolloutProtocolTest {
         final String node;
         final AtomicInteger applies = new AtomicInteger();
         final AtomicInteger rollbacks = new AtomicInteger();
+        /** The rollouts this node applied, in the order it applied them. */
+        final List<String> applied = Collections.synchronizedList(new ArrayList<>());
         volatile boolean fail;
 
         Recorder(String node) {
@@ -52,6 +54,7 @@ public class RolloutProtocolTest {
         @Override
         public StepResult apply(Rollout r) {
             applies.incrementAndGet();
+            applied.add(r.id);
             events.add("apply " + node);
             return fail ? StepResult.failed("injected failure on " + node) : StepResult.ok("applied on " + node);
         }
@@ -268,6 +271,55 @@ public class RolloutProtocolTest {
             n.agent.tick();
             assertEquals(n.name, 1, n.recorder.applies.get());
         }
+    }
+
+    @Test
+    public void aLateJoinerCatchesUpOneRolloutAtATimeInOrder() throws Exception {
+        String first = store.create(spec());
+        assertEquals(State.COMPLETED, run(first).state);
+        String second = store.create(spec());
+        assertEquals(State.COMPLETED, run(second).state);
+        Node late = join("n6");
+        String step = FleetStore.APPLY + "." + late.incarnation;
+        coordinator.tick();
+        assertTrue(store.asked(first, "n6", step));
+        // the second is not asked while the first runs: the agent could otherwise see it first
+        assertFalse(store.asked(second, "n6", step));
+        coordinator.tick();
+        assertFalse(store.asked(second, "n6", step));
+        for (int i = 0; i < 400 && late.recorder.applied.size() < 2; i++) {
+            late.agent.tick();
+            coordinator.tick();
+        }
+        assertEquals(List.of(first, second), late.recorder.applied);
+        assertTrue(store.result(second, "n6", step).isPresent());
+    }
+
+    @Test
+    public void aNewRolloutWaitsForALateJoinersCatchUp() throws Exception {
+        String first = store.create(spec());
+        assertEquals(State.COMPLETED, run(first).state);
+        Node late = join("n6");
+        String second = store.create(spec()); // n6 sorts last: it is in the last wave
+        Rollout r = null;
+        // everyone but n6 works; n6 does not run its catch-up yet
+        for (int i = 0; i < 400; i++) {
+            coordinator.tick();
+            for (Node n : nodes.values()) {
+                if (n != late) {
+                    n.agent.tick();
+                }
+            }
+            r = store.read(second).orElseThrow().rollout();
+            if (r.phase == r.phases.size() - 2 && !"RUNNING".equals(r.status.get(r.phases.get(r.phase).get(0)))) {
+                break;
+            }
+        }
+        coordinator.tick();
+        assertFalse("n6 is not asked the new step before its catch-up reported", store.asked(second, "n6", FleetStore.APPLY));
+        Rollout done = run(second);
+        assertEquals(State.COMPLETED, done.state);
+        assertEquals(List.of(first, second), late.recorder.applied);
     }
 
     @Test
