@@ -245,7 +245,7 @@ public class FleetIT {
 
     @Test
     public void t3_aNodeKilledMidRolloutIsLostThenCaughtUpWhenItReturns() throws Exception {
-        String id = start("fleet:rollout -g 3 -w 1 -t 90 swap fcm.example fcm.distributed");
+        String id = start("fleet:rollout -g 2 -w 1 -t 90 swap fcm.example fcm.distributed");
         awaitState(id, "WAVE 1: asked node2");
         Console dead = consoles.remove("node4");
         dead.kill();
@@ -302,7 +302,7 @@ public class FleetIT {
         assertTrue(c.find());
         String victim = c.group(1);
         Console driver = consoles.entrySet().stream().filter(e -> !e.getKey().equals(victim)).findFirst().orElseThrow().getValue();
-        String id = start(driver, "fleet:rollout -g 3 -w 1 -t 90 swap fcm.distributed fcm.example");
+        String id = start(driver, "fleet:rollout -g 2 -w 1 -t 90 swap fcm.distributed fcm.example");
         awaitState(driver, id, "WAVE 1: asked node2");
         consoles.remove(victim).kill();
         String s = awaitEnd(driver, id);
@@ -322,7 +322,7 @@ public class FleetIT {
 
     @Test
     public void t4_theZooKeeperLeaderKilledMidRolloutLosesNothingAndRunsNothingTwice() throws Exception {
-        String id = start("fleet:rollout -g 3 -w 1 -t 90 swap fcm.example fcm.shared");
+        String id = start("fleet:rollout -g 2 -w 1 -t 90 swap fcm.example fcm.shared");
         awaitState(id, "WAVE 1: asked node2");
         InstanceSpec leader = null;
         for (InstanceSpec server : zk.getInstances()) {

@@ -13,6 +13,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 
+import swap.api.SwapManager;
 import swap.fleet.internal.FleetStore.Member;
 
 /**
@@ -29,6 +30,10 @@ public final class FleetCommands {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile Fleet fleet;
+
+    /** To check a swap's target on this node before the whole fleet is asked. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile SwapManager swaps;
 
     private Fleet fleet() {
         Fleet f = fleet;
@@ -109,6 +114,11 @@ public final class FleetCommands {
             r.install = install == null ? "" : install;
             checkTarget("selector", first);
             checkTarget("target", second);
+            SwapManager s = swaps;
+            if (install == null && s != null && !FrameworkSteps.provides(s, second)) {
+                throw new IllegalArgumentException("no implementation here matches target " + second + " (swap:impls lists them); if a bundle provides it, "
+                        + "give its URL as the last argument: fleet:rollout ... swap " + first + " " + second + " BUNDLE-URL");
+            }
         } else if (Rollout.UPGRADE.equals(action)) {
             if (install != null) {
                 throw new IllegalArgumentException("upgrade takes a symbolic name and a URL, nothing more; usage: " + OPTIONS);

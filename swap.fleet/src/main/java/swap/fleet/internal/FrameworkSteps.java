@@ -179,25 +179,36 @@ final class FrameworkSteps implements StepRunner {
 
     private boolean awaitTarget(String target) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
-        org.osgi.framework.Filter filter = null;
-        if (target.startsWith("(")) {
-            try {
-                filter = context.createFilter(target);
-            } catch (org.osgi.framework.InvalidSyntaxException e) {
-                throw new IllegalArgumentException("target " + target + " is not a valid LDAP filter: " + e.getMessage());
-            }
-        }
-        while (true) {
-            for (ImplementationDTO i : swaps.implementations(null)) {
-                if (filter == null ? target.equals(i.name) : filter.matches(i.properties)) {
-                    return true;
-                }
-            }
+        while (!provides(swaps, target)) {
             if (System.nanoTime() > deadline) {
                 return false;
             }
             Thread.sleep(100);
         }
+        return true;
+    }
+
+    /**
+     * Whether an implementation registered with the swap manager matches {@code target}: an
+     * implementation name, or an LDAP filter over its properties.
+     *
+     * @throws IllegalArgumentException for a malformed filter
+     */
+    static boolean provides(SwapManager swaps, String target) {
+        org.osgi.framework.Filter filter = null;
+        if (target.startsWith("(")) {
+            try {
+                filter = org.osgi.framework.FrameworkUtil.createFilter(target);
+            } catch (org.osgi.framework.InvalidSyntaxException e) {
+                throw new IllegalArgumentException("target " + target + " is not a valid LDAP filter: " + e.getMessage());
+            }
+        }
+        for (ImplementationDTO i : swaps.implementations(null)) {
+            if (i.refused == null && (filter == null ? target.equals(i.name) : filter.matches(i.properties))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void uninstall(Undo u) {

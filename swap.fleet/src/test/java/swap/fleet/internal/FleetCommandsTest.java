@@ -8,6 +8,9 @@ import java.util.List;
 
 import org.junit.Test;
 
+import swap.core.Engine;
+import swap.core.StandaloneSource;
+
 /**
  * Bad input to the {@code fleet:*} commands gets an error that says what to do, before anything
  * reaches ZooKeeper; and the wave planning.
@@ -55,6 +58,27 @@ public class FleetCommandsTest {
         assertTrue(m, m.startsWith("'fcm-1.1.jar' is not a URL"));
         m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, "upgrade", "a", "file:/x.jar", "extra"));
         assertTrue(m, m.startsWith("upgrade takes a symbolic name and a URL, nothing more"));
+    }
+
+    @Test
+    public void aSwapTargetNoImplementationHereProvidesIsRefusedUnlessABundleIsGiven() {
+        StandaloneSource source = new StandaloneSource();
+        source.add(Runnable.class, "task.a", "1.0.0", () -> () -> { }, "concurrency", "shared");
+        Engine engine = new Engine(source);
+        try {
+            commands.swaps = engine;
+            String m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, "swap", "task.a", "task.b"));
+            assertTrue(m, m.startsWith("no implementation here matches target task.b (swap:impls lists them); if a bundle provides it, give its URL"));
+            m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, "swap", "task.a", "(concurrency=distributed)"));
+            assertTrue(m, m.startsWith("no implementation here matches target (concurrency=distributed)"));
+            // a known target, or one a bundle will bring: only the missing fleet stops it
+            m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, "swap", "task.b", "(concurrency=shared)"));
+            assertTrue(m, m.startsWith("this node is not in a fleet"));
+            m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, "swap", "task.a", "task.b", "file:/opt/task-b.jar"));
+            assertTrue(m, m.startsWith("this node is not in a fleet"));
+        } finally {
+            engine.shutdown();
+        }
     }
 
     @Test
