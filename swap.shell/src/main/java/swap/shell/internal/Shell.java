@@ -1,8 +1,6 @@
 package swap.shell.internal;
 
 import java.io.IOException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -16,7 +14,6 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 
-import org.apache.felix.gogo.runtime.Reflective;
 import org.apache.felix.service.command.CommandSession;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
@@ -271,116 +268,9 @@ public final class Shell {
         return r.outcome == SwapOutcome.REFUSED || r.outcome == SwapOutcome.FAILED;
     }
 
-    /**
-     * Calls {@code method} of entry {@code id}'s interface through the entry's handle (so its
-     * interposers see the call), with the arguments converted as Gogo converts command arguments
-     * ({@code Reflective.coerce}: numbers, strings, enums, the session's converters). Among the
-     * interface's methods of that name and number of parameters, the one whose conversion costs least
-     * is called. Returns what it returned; what it threw is reported as one line.
-     */
+    /** {@code swap:call}: see {@link ArgumentCalls#call}. */
     Object call(CommandSession session, long id, String method, List<Object> args) {
-        Entry<?> e = entry(id);
-        Class<?> type = e.type();
-        List<Method> named = new ArrayList<>();
-        for (Method m : type.getMethods()) {
-            if (m.getName().equals(method) && !m.isSynthetic() && !java.lang.reflect.Modifier.isStatic(m.getModifiers())) {
-                named.add(m);
-            }
-        }
-        if (named.isEmpty()) {
-            throw new ShellException("swap", "entry " + id + "'s interface " + type.getName() + " has no method '" + method + "'; its methods: " + signatures(type.getMethods()));
-        }
-        Method best = null;
-        Object[] bestArgs = null;
-        int bestCost = Integer.MAX_VALUE;
-        for (Method m : named) {
-            Class<?>[] types = m.getParameterTypes();
-            if (types.length != args.size()) {
-                continue;
-            }
-            Object[] converted = new Object[types.length];
-            int[] cost = {0};
-            boolean ok = true;
-            for (int i = 0; i < types.length && ok; i++) {
-                Object v = convert(session, types[i], args.get(i), cost);
-                ok = v != Reflective.NO_MATCH && (v != null || !types[i].isPrimitive());
-                converted[i] = v;
-            }
-            if (ok && cost[0] < bestCost) {
-                best = m;
-                bestArgs = converted;
-                bestCost = cost[0];
-            }
-        }
-        if (best == null) {
-            throw new ShellException("swap", "cannot call " + method + " of entry " + id + " with " + args.size() + " argument(s) " + args
-                    + ": " + type.getName() + " has " + signatures(named.toArray(new Method[0])));
-        }
-        try {
-            return best.invoke(e.handle(), bestArgs);
-        } catch (InvocationTargetException ex) {
-            Throwable t = ex.getCause();
-            throw new ShellException("swap", "entry " + id + ": " + method + " threw " + t, t);
-        } catch (IllegalAccessException | RuntimeException ex) {
-            throw new ShellException("swap", "cannot call " + method + " of entry " + id + ": " + ex, ex);
-        }
-    }
-
-    /** Gogo's conversion of one command argument (as for a command's own parameters). */
-    private static Object convert(CommandSession session, Class<?> type, Object arg, int[] cost) {
-        if (session == null) { // unit tests without Gogo: strings and numbers only
-            Object v = arg instanceof CharSequence && type != String.class && type != Object.class && type != CharSequence.class ? parse(type, arg.toString()) : arg;
-            return v == null || type.isInstance(v) || type.isPrimitive() ? v : Reflective.NO_MATCH;
-        }
-        if (arg instanceof Number && (type == int.class || type == Integer.class || type == short.class || type == Short.class)) {
-            long v = ((Number) arg).longValue(); // Gogo would wrap it
-            long bound = type == int.class || type == Integer.class ? Integer.MAX_VALUE : Short.MAX_VALUE;
-            if (v > bound || v < -bound - 1) {
-                return Reflective.NO_MATCH;
-            }
-        }
-        try {
-            return Reflective.coerce(session, type, arg, cost);
-        } catch (RuntimeException ex) {
-            return Reflective.NO_MATCH; // e.g. a number out of the parameter type's range
-        }
-    }
-
-    private static Object parse(Class<?> type, String s) {
-        try {
-            if (type == long.class || type == Long.class) {
-                return Long.valueOf(s);
-            }
-            if (type == int.class || type == Integer.class) {
-                return Integer.valueOf(s);
-            }
-            if (type == boolean.class || type == Boolean.class) {
-                return Boolean.valueOf(s);
-            }
-            if (type == double.class || type == Double.class) {
-                return Double.valueOf(s);
-            }
-        } catch (NumberFormatException ex) {
-            return Reflective.NO_MATCH;
-        }
-        return Reflective.NO_MATCH;
-    }
-
-    /** {@code name(Type, Type)} of each method, sorted, for error messages. */
-    static String signatures(Method[] methods) {
-        TreeSet<String> l = new TreeSet<>();
-        for (Method m : methods) {
-            if (java.lang.reflect.Modifier.isStatic(m.getModifiers())) {
-                continue;
-            }
-            StringBuilder b = new StringBuilder(m.getName()).append('(');
-            Class<?>[] p = m.getParameterTypes();
-            for (int i = 0; i < p.length; i++) {
-                b.append(i > 0 ? ", " : "").append(p[i].getSimpleName());
-            }
-            l.add(b.append(')').toString());
-        }
-        return String.join(", ", l);
+        return ArgumentCalls.call(session, entry(id), id, method, args);
     }
 
     Dtos.HistoryTable history(int n) {
