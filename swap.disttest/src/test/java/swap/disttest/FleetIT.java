@@ -30,7 +30,7 @@ import org.junit.runners.MethodSorters;
  * cache and a load thread reading and writing it. The tests run in order, on the same fleet:
  * <ol>
  * <li>a rollout of a new FCM implementation bundle (install + swap) completes on all 5;</li>
- * <li>a rollout whose new version fails on node 3 (fault injection: its import throws there) rolls
+ * <li>a rollout whose new version fails on node 3 (fault injection: its import throws where a file {@code fail-import} is in the working directory) rolls
  * every node that applied it back;</li>
  * <li>a node killed (SIGKILL) mid-rollout is reported LOST and the rollout completes without it; the
  * node, restarted with the old version and a file open, joins and is brought to the target of
@@ -38,7 +38,8 @@ import org.junit.runners.MethodSorters;
  * <li>the coordinator (the node holding the leader latch) killed mid-rollout: another node takes
  * over and the rollout completes; the node, restarted, is caught up;</li>
  * <li>the ZooKeeper leader killed mid-rollout: the rollout completes, each node applied once;</li>
- * <li>an upgrade rollout: a new version of the example FCM bundle, side by side on every node;</li>
+ * <li>an upgrade rollout: a new version of the example FCM bundle, side by side on every node; and
+ * one whose new version fails on node 3: every node that upgraded is downgraded;</li>
  * <li>through all of it the loads saw no error, and every file's bytes are intact on disk.</li>
  * </ol>
  */
@@ -63,7 +64,7 @@ public class FleetIT {
             String node = "node" + i;
             Path work = Console.scratch("fleet-" + node);
             writeDeploy(work, true);
-            consoles.put(node, i == 3 ? Console.start(work, "-Dswap.test.fleet.failImport=true") : Console.start(work));
+            consoles.put(node, Console.start(work));
         }
         for (Map.Entry<String, Console> e : consoles.entrySet()) {
             entries.put(e.getKey(), openUnderLoad(e.getKey(), e.getValue()));
@@ -98,8 +99,6 @@ public class FleetIT {
 
     /** Opens data.bin (fcm.shared), writes a marker beyond the load's span, starts one load thread; returns the entry id. */
     private static String openUnderLoad(String node, Console c) throws Exception {
-        // the test-support bundle (fcm.flaky) also holds counters: their API must be there to resolve it
-        c.run("install -s " + Console.bundle("example.api"));
         String opened = c.run("fcm:open -c data.bin");
         Matcher m = Pattern.compile("(?m)^entry (\\d+): .*data\\.bin \\(fcm\\.shared ").matcher(opened);
         assertTrue(node + ": " + opened, m.find());
@@ -221,9 +220,16 @@ public class FleetIT {
         }
     }
 
+    /** Fault injection: fcm.flaky's import fails on {@code node} while the returned file exists. */
+    private static Path failOn(String node) throws Exception {
+        return Files.write(consoles.get(node).work.resolve("fail-import"), new byte[0]);
+    }
+
     @Test
     public void t2_aVersionThatFailsOnNode3RollsBackEveryNode() throws Exception {
-        String out = consoles.get("node1").run("fleet:rollout --wait -g 2 -w 1 -t 90 swap fcm.example fcm.flaky " + Console.bundle("disttest"));
+        Path fail = failOn("node3");
+        String out = consoles.get("node1").run("fleet:rollout --wait -g 2 -w 1 -t 90 swap fcm.example fcm.flaky " + Console.bundle("flaky"));
+        Files.delete(fail);
         System.out.println(out);
         assertTrue(out, out.contains(": ROLLED_BACK "));
         assertTrue(out, Pattern.compile("reason: 1 node\\(s\\) failed, 0 allowed: node3: the batch ROLLED_BACK: .*injected").matcher(out).find());
@@ -237,8 +243,8 @@ public class FleetIT {
         assertFalse("node4 and node5 were never asked:\n" + out, out.contains("node4  OK") || out.contains("node5  OK"));
         for (String node : consoles.keySet()) {
             assertEquals(node, "fcm.example", implementationOf(node));
-            String lb = consoles.get(node).run("lb -s swap.disttest");
-            assertFalse(node + ": the test bundle is gone\n" + lb, lb.contains("|swap.disttest"));
+            String lb = consoles.get(node).run("lb -s swap.disttest.flaky");
+            assertFalse(node + ": the test bundle is gone\n" + lb, lb.contains("|swap.disttest.flaky"));
             assertLoadClean(node);
         }
     }
@@ -278,7 +284,7 @@ public class FleetIT {
     private static Console comeBack(String node, String target) throws Exception {
         Path work = Console.scratch("fleet-" + node);
         writeDeploy(work, false);
-        Console back = Console.start(work, node.equals("node3") ? new String[] {"-Dswap.test.fleet.failImport=true"} : new String[0]);
+        Console back = Console.start(work);
         consoles.put(node, back);
         entries.put(node, openUnderLoad(node, back));
         joinFleet(work);
@@ -362,6 +368,31 @@ public class FleetIT {
             String lb = consoles.get(node).run("lb -s swap.example.fcm");
             assertTrue(node + ": only the new version\n" + lb, lb.contains("(0.1.1)") && !lb.contains("0.1.0.SNAPSHOT"));
             assertEquals(node, "fcm.example", implementationOf(node));
+            assertLoadClean(node);
+        }
+    }
+
+    @Test
+    public void t5b_anUpgradeThatFailsOnNode3IsDowngradedEverywhere() throws Exception {
+        // every file onto fcm.flaky (bundle swap.disttest.flaky 0.1.0), then a new version of that bundle, failing on node3
+        String out = consoles.get("node1").run("fleet:rollout --wait -g 0 -w '100%' -t 90 swap fcm.example fcm.flaky " + Console.bundle("flaky"));
+        assertTrue(out, out.contains(": COMPLETED "));
+        Path v2 = Console.scratch("fleet-bundles-2").resolve("swap.disttest.flaky-0.1.1.jar");
+        withVersion(Path.of(new java.net.URI(Console.bundle("flaky"))), v2, "0.1.1");
+        Path fail = failOn("node3");
+        out = consoles.get("node1").run("fleet:rollout --wait -g 2 -w 1 -t 90 upgrade swap.disttest.flaky " + v2.toUri());
+        Files.delete(fail);
+        System.out.println(out);
+        assertTrue(out, out.contains(": ROLLED_BACK "));
+        assertTrue(out, Pattern.compile("(?m)^\\s+node3  FAILED: upgrade ").matcher(out).find());
+        String rollback = out.substring(out.indexOf("roll-back:"));
+        for (String node : List.of("node1", "node2")) {
+            assertTrue(out, Pattern.compile("(?m)^\\s+" + node + "  OK: downgraded to file:").matcher(rollback).find());
+        }
+        for (String node : consoles.keySet()) {
+            String lb = consoles.get(node).run("lb -s swap.disttest.flaky");
+            assertTrue(node + ": back on the old version only\n" + lb, lb.contains("0.1.0.SNAPSHOT") && !lb.contains("(0.1.1)"));
+            assertEquals(node, "fcm.flaky", implementationOf(node));
             assertLoadClean(node);
         }
     }

@@ -65,7 +65,6 @@ public class FleetTimes {
                 nodes.put(node, Console.start(work));
             }
             for (Console c : nodes.values()) {
-                c.run("install -s " + Console.bundle("example.api"));
                 assertTrue(c.run("fcm:open -c data.bin").contains("fcm.shared"));
             }
             Console c1 = nodes.get("node1");
@@ -79,7 +78,7 @@ public class FleetTimes {
             }
             List<Double> canary = new ArrayList<>();
             List<Double> lastNode = new ArrayList<>();
-            String flaky = "fleet:rollout --wait -g 1 swap fcm.shared fcm.flaky " + Console.bundle("disttest");
+            String flaky = "fleet:rollout --wait -g 1 swap fcm.shared fcm.flaky " + Console.bundle("flaky");
             for (int r = 0; r < reps; r++) {
                 Path fail = nodes.get("node1").work.resolve("fail-import");
                 Files.write(fail, new byte[0]);

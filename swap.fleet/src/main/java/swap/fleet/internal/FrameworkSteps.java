@@ -255,7 +255,7 @@ final class FrameworkSteps implements StepRunner {
         }
         UpgradeResult ur = upgrades.upgrade(old.getBundleId(), r.url, false, 0);
         if (ur.outcome != SwapOutcome.COMPLETED) {
-            return StepResult.failed("upgrade " + ur.outcome + ": " + ur.reason + (ur.moves.isEmpty() ? "" : " (" + firstReason(ur.moves) + ")"));
+            return StepResult.failed("upgrade " + ur.outcome + ": " + (ur.reason != null ? ur.reason : firstReason(ur.moves)));
         }
         Undo u = new Undo();
         u.newBundle = ur.newBundleId;

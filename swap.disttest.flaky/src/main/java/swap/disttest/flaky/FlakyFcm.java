@@ -1,4 +1,4 @@
-package swap.disttest.support;
+package swap.disttest.flaky;
 
 import java.io.IOException;
 
