@@ -33,7 +33,7 @@ import swap.api.fcm.support.SelfSwap;
 
 /**
  * The distributed file cache manager: the pages are partitioned by page number (page n in
- * partition n mod the partition count) over a configurable number of partitions, each with its own lock (its monitor), LRU order, share of the budget and
+ * partition n mod the partition count) over a configurable number of partitions, each with its own lock (its monitor), replacement (CLOCK) order, share of the budget and
  * statistics, so threads working on different pages rarely meet. Global operations (flush,
  * truncate, close, statistics) visit every partition and cost more than in the shared FCM, and
  * each open file pays for its partitions in memory.

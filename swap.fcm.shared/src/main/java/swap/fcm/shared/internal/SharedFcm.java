@@ -40,7 +40,7 @@ import swap.api.fcm.support.SelfSwap;
  * instance is quiescent.
  *
  * <p>State formats: exports {@link #MAP} (the structure itself, by reference, O(1)) and
- * {@link FcmFormats#PAGES} (one part, the pages in LRU order, eldest first; the page arrays are
+ * {@link FcmFormats#PAGES} (one part, the pages in replacement order, eldest first; the page arrays are
  * handed over, not copied); imports the same two. Export leaves the instance intact. Once a swap
  * completed, DS deactivates this instance: it closes nothing and clears nothing, since the importer
  * owns the channel and the pages.
