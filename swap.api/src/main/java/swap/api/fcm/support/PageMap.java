@@ -1,6 +1,7 @@
 package swap.api.fcm.support;
 
-import java.util.Arrays;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * One map of cached pages with its own budget, replacement order and statistics. A shared FCM has
@@ -24,10 +25,31 @@ public final class PageMap {
 
     /**
      * One cached page: its number, its bytes (always {@code pageSize} long), whether they differ
-     * from the file, its CLOCK bit, whether a write in progress holds it (never evicted then) and
-     * its neighbours in the replacement order.
+     * from the file, its CLOCK bit, whether a write in progress holds it (never evicted then), its
+     * neighbours in the replacement order, and its <b>stamp</b>, a sequence lock over its bytes, so
+     * that a reader may copy them after releasing the map's lock.
+     *
+     * <p>The stamp is even while the page is cached and not being written; a writer (holding the
+     * map's lock) makes it odd before changing a byte and even again, one higher, afterwards; a
+     * page dropped from its map (evicted, truncated, replaced, closed) keeps an odd stamp for good.
+     * So a reader that took the stamp under the map's lock ({@link PagedFile#pageForReadLocked}),
+     * copied bytes without it and finds the stamp unchanged afterwards
+     * ({@link PagedFile#copyIfUnchanged}) copied the page as it was when it released the lock.
+     *
+     * <p>Thread-safety: {@link #stamp()} may be called by any thread; everything else is guarded
+     * by the map's lock. Only {@link PagedFile} creates pages.
      */
-    static final class CachedPage {
+    public static final class CachedPage {
+        private static final VarHandle STAMP;
+
+        static {
+            try {
+                STAMP = MethodHandles.lookup().findVarHandle(CachedPage.class, "stamp", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         final long number;
         final byte[] bytes;
         boolean dirty;
@@ -35,10 +57,47 @@ public final class PageMap {
         boolean pinned;
         CachedPage prev;
         CachedPage next;
+        @SuppressWarnings("unused") // through STAMP
+        private volatile long stamp;
 
         CachedPage(long number, byte[] bytes) {
             this.number = number;
             this.bytes = bytes;
+        }
+
+        /** @return the page number */
+        public long number() {
+            return number;
+        }
+
+        /** Any thread: the stamp (an acquiring read); even: cached and stable since it was this value. */
+        public long stamp() {
+            return (long) STAMP.getAcquire(this);
+        }
+
+        /** Any thread: true if the stamp is still {@code stamp} (orders every read before it, as {@code StampedLock.validate}). */
+        boolean validate(long stamp) {
+            VarHandle.acquireFence();
+            return (long) STAMP.getOpaque(this) == stamp;
+        }
+
+        /** Map's lock held: bytes are about to change (readers holding a stamp will retry). */
+        void beginWrite() {
+            STAMP.setOpaque(this, (long) STAMP.getOpaque(this) + 1);
+            VarHandle.storeStoreFence();
+        }
+
+        /** Map's lock held: the bytes changed; the stamp is even again. */
+        void endWrite() {
+            STAMP.setRelease(this, (long) STAMP.getOpaque(this) + 1);
+        }
+
+        /** Map's lock held: dropped from the map; the stamp stays odd. */
+        void kill() {
+            long s = (long) STAMP.getOpaque(this);
+            if ((s & 1) == 0) {
+                STAMP.setRelease(this, s + 1);
+            }
         }
     }
 
@@ -175,6 +234,7 @@ public final class PageMap {
         s[i] = null;
         size--;
         unlink(p);
+        p.kill();
         if (slots.length > MIN_CAPACITY && 8 * size < slots.length) {
             resize(Math.max(MIN_CAPACITY, slots.length / 2));
         }
@@ -233,7 +293,10 @@ public final class PageMap {
 
     /** Drops every page. */
     void clear() {
-        Arrays.fill(slots, null);
+        for (CachedPage p = head; p != null; p = p.next) {
+            p.kill();
+        }
+        java.util.Arrays.fill(slots, null);
         size = 0;
         head = null;
         tail = null;

@@ -204,6 +204,36 @@ public abstract class PagedFile {
         return chunk;
     }
 
+    // ------------------------------------------------------------------ reads that copy outside the lock
+
+    /**
+     * The first half of a read that copies outside the lock: the caller holds the lock of page
+     * {@code number}'s map and has checked that the page starts before the end of the file. Looks
+     * the page up (a hit or a miss counted as by {@link #readLocked}; a miss reads it from the file
+     * and may evict another page of that map). Take its {@link CachedPage#stamp() stamp} before
+     * releasing the lock, then copy with {@link #copyIfUnchanged}.
+     *
+     * @return the page, cached
+     */
+    public final CachedPage pageForReadLocked(long number) throws IOException {
+        checkOpen();
+        return pageForRead(map(number), number);
+    }
+
+    /**
+     * The second half: any thread, no lock needed. Copies {@code length} bytes at
+     * {@code position} (within page {@code p}) into {@code buffer} and checks the page's stamp.
+     *
+     * @param stamp {@code p}'s stamp, taken while holding its map's lock
+     * @return true if no write, truncate, eviction or close touched the page since {@code stamp}
+     *         was taken: the bytes copied are the page as it was then. False: the bytes copied are
+     *         garbage, read again under the lock ({@link #readLocked}).
+     */
+    public final boolean copyIfUnchanged(CachedPage p, long stamp, long position, byte[] buffer, int offset, int length) {
+        System.arraycopy(p.bytes, (int) (position - p.number * pageSize), buffer, offset, length);
+        return p.validate(stamp);
+    }
+
     /**
      * Writes {@code length} bytes at {@code position}, all-or-nothing for the cache (see the class
      * comment). The caller checked the arguments and holds the lock of every map of pages
@@ -230,7 +260,9 @@ public abstract class PagedFile {
                 p = new CachedPage(first, b);
                 m.add(p);
             }
+            p.beginWrite();
             System.arraycopy(buffer, offset, p.bytes, in, length);
+            p.endWrite();
             markDirty(m, p);
             grow(position + length);
             return;
@@ -301,7 +333,9 @@ public abstract class PagedFile {
             long start = number * pageSize;
             int from = (int) Math.max(0, position - start);
             int to = (int) Math.min(pageSize, end - start);
+            p.beginWrite();
             System.arraycopy(buffer, (int) (offset + start + from - position), p.bytes, from, to - from);
+            p.endWrite();
             markDirty(m, p);
         }
         grow(Math.min(end, (gl + 1) * pageSize));
@@ -440,7 +474,9 @@ public abstract class PagedFile {
                     }
                     m.remove(p);
                 } else if (number == lastKept) {
+                    p.beginWrite();
                     Arrays.fill(p.bytes, (int) (newSize - number * pageSize), pageSize, (byte) 0); // a later growth reads zeros
+                    p.endWrite();
                 }
             }
         }

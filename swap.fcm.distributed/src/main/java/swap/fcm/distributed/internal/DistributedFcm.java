@@ -28,6 +28,7 @@ import swap.api.fcm.FcmFormats.PageSet;
 import swap.api.fcm.FcmStats;
 import swap.api.fcm.FileCacheManager;
 import swap.api.fcm.support.PageMap;
+import swap.api.fcm.support.PageMap.CachedPage;
 import swap.api.fcm.support.PagedFile;
 import swap.api.fcm.support.SelfSwap;
 
@@ -225,7 +226,9 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
      * Page by page, each under its partition's monitor alone: a read spanning pages never holds two
      * monitors (it would make concurrent readers queue on each other's second partition), so it is
      * not atomic with respect to a concurrent write of the same range (each page is), as with
-     * {@code pread} on most file systems.
+     * {@code pread} on most file systems. The monitor is held only to look the page up and take its
+     * stamp; the bytes are copied after releasing it (and again under it if a write, truncate or
+     * eviction touched the page meanwhile), as in the shared FCM.
      */
     @Override
     public int read(long position, byte[] buffer, int offset, int length) throws IOException {
@@ -239,15 +242,34 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
         int n = (int) Math.min(length, size - position);
         int f = st.index(st.pageOf(position));
         int done = 0;
+        int pageSize = st.pageSize();
         do {
             long pos = position + done;
-            PageMap p = st.partitions[st.index(st.pageOf(pos))];
+            long number = st.pageOf(pos);
+            PageMap p = st.partitions[st.index(number)];
             int r;
+            CachedPage page = null;
+            long stamp = 0;
             synchronized (p) {
                 if (done == 0) {
                     p.use(Thread.currentThread());
                 }
-                r = st.readPageLocked(pos, buffer, offset + done, n - done);
+                st.checkOpen();
+                long sz = st.size();
+                if (pos >= sz) {
+                    r = -1;
+                } else {
+                    r = (int) Math.min(Math.min(n - done, pageSize - (pos - number * pageSize)), sz - pos);
+                    page = st.pageForReadLocked(number);
+                    stamp = page.stamp();
+                }
+            }
+            // The copy outside the monitor; if a write, truncate or eviction touched the page
+            // meanwhile, the page is read again under it.
+            if (page != null && !st.copyIfUnchanged(page, stamp, pos, buffer, offset + done, r)) {
+                synchronized (p) {
+                    r = st.readPageLocked(pos, buffer, offset + done, n - done);
+                }
             }
             if (r < 0) { // truncated meanwhile
                 break;
