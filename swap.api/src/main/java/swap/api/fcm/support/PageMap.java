@@ -1,10 +1,20 @@
 package swap.api.fcm.support;
 
-import java.util.LinkedHashMap;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
- * One LRU map of cached pages (access-ordered: its iteration order is the LRU order, eldest first)
- * with its own budget and statistics. A shared FCM has one, a distributed FCM one per partition.
+ * One map of cached pages with its own budget, replacement order and statistics. A shared FCM has
+ * one, a distributed FCM one per partition.
+ *
+ * <p>Replacement is CLOCK (second chance), the page cache's usual approximation of LRU: pages sit
+ * in one circular order, eldest first; a hit only sets the page's referenced bit (a plain store,
+ * and none when it is set already); eviction takes the eldest page, and a referenced one gets a
+ * second chance instead (its bit cleared, it moves to the end). So a hit writes nothing that
+ * another page's hit also writes, where an access-ordered {@code LinkedHashMap} moved the page to
+ * the end of one shared list on every hit (four to six writes to list nodes and to the map, shared
+ * by every thread using the map). The pages are found in an open-addressing table keyed by the
+ * primitive page number (no {@code Long} per look-up).
  *
  * <p>Happens-before: not thread-safe. Every method, and every {@link PagedFile} method given this
  * map, must be called while holding the lock the FCM guards this map with; the FCM chooses it.
@@ -13,17 +23,95 @@ import java.util.LinkedHashMap;
  */
 public final class PageMap {
 
-    /** One cached page: its bytes (always {@code pageSize} long) and whether they differ from the file. */
-    static final class CachedPage {
+    /**
+     * One cached page: its number, its bytes (always {@code pageSize} long), whether they differ
+     * from the file, its CLOCK bit, whether a write in progress holds it (never evicted then), its
+     * neighbours in the replacement order, and its <b>stamp</b>, a sequence lock over its bytes, so
+     * that a reader may copy them after releasing the map's lock.
+     *
+     * <p>The stamp is even while the page is cached and not being written; a writer (holding the
+     * map's lock) makes it odd before changing a byte and even again, one higher, afterwards; a
+     * page dropped from its map (evicted, truncated, replaced, closed) keeps an odd stamp for good.
+     * So a reader that took the stamp under the map's lock ({@link PagedFile#pageForReadLocked}),
+     * copied bytes without it and finds the stamp unchanged afterwards
+     * ({@link PagedFile#copyIfUnchanged}) copied the page as it was when it released the lock.
+     *
+     * <p>Thread-safety: {@link #stamp()} may be called by any thread; everything else is guarded
+     * by the map's lock. Only {@link PagedFile} creates pages.
+     */
+    public static final class CachedPage {
+        private static final VarHandle STAMP;
+
+        static {
+            try {
+                STAMP = MethodHandles.lookup().findVarHandle(CachedPage.class, "stamp", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        final long number;
         final byte[] bytes;
         boolean dirty;
+        boolean referenced;
+        boolean pinned;
+        CachedPage prev;
+        CachedPage next;
+        @SuppressWarnings("unused") // through STAMP
+        private volatile long stamp;
 
-        CachedPage(byte[] bytes) {
+        CachedPage(long number, byte[] bytes) {
+            this.number = number;
             this.bytes = bytes;
+        }
+
+        /** @return the page number */
+        public long number() {
+            return number;
+        }
+
+        /** Any thread: the stamp (an acquiring read); even: cached and stable since it was this value. */
+        public long stamp() {
+            return (long) STAMP.getAcquire(this);
+        }
+
+        /** Any thread: true if the stamp is still {@code stamp} (orders every read before it, as {@code StampedLock.validate}). */
+        boolean validate(long stamp) {
+            VarHandle.acquireFence();
+            return (long) STAMP.getOpaque(this) == stamp;
+        }
+
+        /** Map's lock held: bytes are about to change (readers holding a stamp will retry). */
+        void beginWrite() {
+            STAMP.setOpaque(this, (long) STAMP.getOpaque(this) + 1);
+            VarHandle.storeStoreFence();
+        }
+
+        /** Map's lock held: the bytes changed; the stamp is even again. */
+        void endWrite() {
+            STAMP.setRelease(this, (long) STAMP.getOpaque(this) + 1);
+        }
+
+        /** Map's lock held: dropped from the map; the stamp stays odd. */
+        void kill() {
+            long s = (long) STAMP.getOpaque(this);
+            if ((s & 1) == 0) {
+                STAMP.setRelease(this, s + 1);
+            }
         }
     }
 
-    final LinkedHashMap<Long, CachedPage> pages = new LinkedHashMap<>(16, 0.75f, true);
+    private static final int MIN_CAPACITY = 8;
+
+    /** The open-addressing table (linear probing, at most half full): keys and pages, slot empty when the page is null. */
+    private long[] keys = new long[MIN_CAPACITY];
+    private CachedPage[] slots = new CachedPage[MIN_CAPACITY];
+    private int shift = 64 - Integer.numberOfTrailingZeros(MIN_CAPACITY);
+    private int size;
+    /** The replacement order: eldest first (the CLOCK hand), newest last. */
+    private CachedPage head;
+    private CachedPage tail;
+
     final int budget;
     long hits;
     long misses;
@@ -50,13 +138,171 @@ public final class PageMap {
 
     /** @return the pages cached now */
     public int cachedPages() {
-        return pages.size();
+        return size;
     }
 
     /** @return the cached pages with changes not yet written back */
     public long dirtyPages() {
         return dirty;
     }
+
+    // ------------------------------------------------------------------ the table (package-private, under the lock)
+
+    /** Fibonacci hashing: page numbers of one partition are congruent modulo the partition count, so the low bits alone would cluster. */
+    private int index(long number) {
+        return (int) ((number * 0x9E3779B97F4A7C15L) >>> shift);
+    }
+
+    /** @return the cached page {@code number}, or null; changes nothing */
+    CachedPage get(long number) {
+        long[] k = keys;
+        CachedPage[] s = slots;
+        int mask = s.length - 1;
+        for (int i = index(number);; i = (i + 1) & mask) {
+            CachedPage p = s[i];
+            if (p == null) {
+                return null;
+            }
+            if (k[i] == number) {
+                return p;
+            }
+        }
+    }
+
+    /** Adds {@code p} (no page of its number is cached) as the newest page, unreferenced. */
+    void add(CachedPage p) {
+        if (2 * (size + 1) > slots.length) {
+            resize(slots.length * 2);
+        }
+        insert(p);
+        size++;
+        p.prev = tail;
+        p.next = null;
+        if (tail == null) {
+            head = p;
+        } else {
+            tail.next = p;
+        }
+        tail = p;
+    }
+
+    private void insert(CachedPage p) {
+        int mask = slots.length - 1;
+        int i = index(p.number);
+        while (slots[i] != null) {
+            i = (i + 1) & mask;
+        }
+        keys[i] = p.number;
+        slots[i] = p;
+    }
+
+    private void resize(int capacity) {
+        CachedPage[] old = slots;
+        keys = new long[capacity];
+        slots = new CachedPage[capacity];
+        shift = 64 - Integer.numberOfTrailingZeros(capacity);
+        for (CachedPage p : old) {
+            if (p != null) {
+                insert(p);
+            }
+        }
+    }
+
+    /** Removes {@code p}, which is cached. */
+    void remove(CachedPage p) {
+        long[] k = keys;
+        CachedPage[] s = slots;
+        int mask = s.length - 1;
+        int i = index(p.number);
+        while (s[i] != p) {
+            i = (i + 1) & mask;
+        }
+        // Backward-shift deletion: move later entries of the probe run into the hole when their home allows it.
+        for (int j = (i + 1) & mask;; j = (j + 1) & mask) {
+            CachedPage q = s[j];
+            if (q == null) {
+                break;
+            }
+            int home = index(k[j]);
+            // q may move to i unless its home lies cyclically in (i, j].
+            if (((j - home) & mask) >= ((j - i) & mask)) {
+                s[i] = q;
+                k[i] = k[j];
+                i = j;
+            }
+        }
+        s[i] = null;
+        size--;
+        unlink(p);
+        p.kill();
+        if (slots.length > MIN_CAPACITY && 8 * size < slots.length) {
+            resize(Math.max(MIN_CAPACITY, slots.length / 2));
+        }
+    }
+
+    private void unlink(CachedPage p) {
+        if (p.prev == null) {
+            head = p.next;
+        } else {
+            p.prev.next = p.next;
+        }
+        if (p.next == null) {
+            tail = p.prev;
+        } else {
+            p.next.prev = p.prev;
+        }
+        p.prev = null;
+        p.next = null;
+    }
+
+    /** Moves {@code p} to the end of the replacement order. */
+    private void moveToEnd(CachedPage p) {
+        if (p == tail) {
+            return;
+        }
+        unlink(p);
+        p.prev = tail;
+        tail.next = p;
+        tail = p;
+    }
+
+    /**
+     * The CLOCK hand: the next page to evict, after giving every referenced page met on the way a
+     * second chance (bit cleared, moved to the end) and passing over pinned pages. Needs at least
+     * one cached page that is not pinned; takes at most two turns over the pages.
+     */
+    CachedPage victim() {
+        for (int steps = 0, limit = 2 * size + 1; steps <= limit; steps++) {
+            CachedPage p = head;
+            if (p.pinned) {
+                moveToEnd(p);
+            } else if (p.referenced) {
+                p.referenced = false;
+                moveToEnd(p);
+            } else {
+                return p;
+            }
+        }
+        throw new IllegalStateException("every cached page is pinned by the write in progress");
+    }
+
+    /** @return the eldest page (the replacement order's first), or null */
+    CachedPage eldest() {
+        return head;
+    }
+
+    /** Drops every page. */
+    void clear() {
+        for (CachedPage p = head; p != null; p = p.next) {
+            p.kill();
+        }
+        java.util.Arrays.fill(slots, null);
+        size = 0;
+        head = null;
+        tail = null;
+    }
+
+    // ------------------------------------------------------------------ the object trigger's bookkeeping
 
     /**
      * Records that thread {@code t} uses this map now (the object triggers' only bookkeeping: a

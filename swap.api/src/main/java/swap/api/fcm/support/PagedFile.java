@@ -9,9 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 import swap.api.fcm.FcmFormats.Page;
@@ -206,6 +204,36 @@ public abstract class PagedFile {
         return chunk;
     }
 
+    // ------------------------------------------------------------------ reads that copy outside the lock
+
+    /**
+     * The first half of a read that copies outside the lock: the caller holds the lock of page
+     * {@code number}'s map and has checked that the page starts before the end of the file. Looks
+     * the page up (a hit or a miss counted as by {@link #readLocked}; a miss reads it from the file
+     * and may evict another page of that map). Take its {@link CachedPage#stamp() stamp} before
+     * releasing the lock, then copy with {@link #copyIfUnchanged}.
+     *
+     * @return the page, cached
+     */
+    public final CachedPage pageForReadLocked(long number) throws IOException {
+        checkOpen();
+        return pageForRead(map(number), number);
+    }
+
+    /**
+     * The second half: any thread, no lock needed. Copies {@code length} bytes at
+     * {@code position} (within page {@code p}) into {@code buffer} and checks the page's stamp.
+     *
+     * @param stamp {@code p}'s stamp, taken while holding its map's lock
+     * @return true if no write, truncate, eviction or close touched the page since {@code stamp}
+     *         was taken: the bytes copied are the page as it was then. False: the bytes copied are
+     *         garbage, read again under the lock ({@link #readLocked}).
+     */
+    public final boolean copyIfUnchanged(CachedPage p, long stamp, long position, byte[] buffer, int offset, int length) {
+        System.arraycopy(p.bytes, (int) (position - p.number * pageSize), buffer, offset, length);
+        return p.validate(stamp);
+    }
+
     /**
      * Writes {@code length} bytes at {@code position}, all-or-nothing for the cache (see the class
      * comment). The caller checked the arguments and holds the lock of every map of pages
@@ -221,17 +249,20 @@ public abstract class PagedFile {
         if (first == last) {
             PageMap m = map(first);
             int in = (int) (position - first * pageSize);
-            CachedPage p = m.pages.get(first);
+            CachedPage p = m.get(first);
             if (p != null) {
                 m.hits++;
+                touch(p);
             } else {
                 m.misses++;
                 byte[] b = freshPage(first, in, in + length);
                 makeRoom(m, 1);
-                p = new CachedPage(b);
-                m.pages.put(first, p);
+                p = new CachedPage(first, b);
+                m.add(p);
             }
+            p.beginWrite();
             System.arraycopy(buffer, offset, p.bytes, in, length);
+            p.endWrite();
             markDirty(m, p);
             grow(position + length);
             return;
@@ -252,14 +283,16 @@ public abstract class PagedFile {
         PageMap[] touched = new PageMap[Math.min(k, maps().length)];
         int nTouched = 0;
         try {
-            // Phase one, 1: the cached pages become the most recently used (so making room below
-            // never evicts them); the missing ones are read from the file, not yet inserted.
+            // Phase one, 1: the cached pages are pinned (so making room below never evicts them)
+            // and referenced; the missing ones are read from the file, not yet inserted.
             for (int i = 0; i < k; i++) {
                 long number = g + i;
                 PageMap m = map(number);
-                CachedPage p = m.pages.get(number);
+                CachedPage p = m.get(number);
                 if (p != null) {
                     m.hits++;
+                    touch(p);
+                    p.pinned = true;
                     nodes[i] = p;
                 } else {
                     m.misses++;
@@ -282,6 +315,11 @@ public abstract class PagedFile {
             for (int j = 0; j < nTouched; j++) {
                 touched[j].reserved = 0;
             }
+            for (int i = 0; i < k; i++) {
+                if (nodes[i] != null) {
+                    nodes[i].pinned = false;
+                }
+            }
         }
         // Phase two: no I/O from here on.
         for (int i = 0; i < k; i++) {
@@ -289,13 +327,15 @@ public abstract class PagedFile {
             PageMap m = map(number);
             CachedPage p = nodes[i];
             if (p == null) {
-                p = new CachedPage(fresh[i]);
-                m.pages.put(number, p);
+                p = new CachedPage(number, fresh[i]);
+                m.add(p);
             }
             long start = number * pageSize;
             int from = (int) Math.max(0, position - start);
             int to = (int) Math.min(pageSize, end - start);
+            p.beginWrite();
             System.arraycopy(buffer, (int) (offset + start + from - position), p.bytes, from, to - from);
+            p.endWrite();
             markDirty(m, p);
         }
         grow(Math.min(end, (gl + 1) * pageSize));
@@ -313,18 +353,26 @@ public abstract class PagedFile {
 
     /** The page for a read: from the map (a hit) or from the file (a miss, inserted). */
     private CachedPage pageForRead(PageMap m, long number) throws IOException {
-        CachedPage p = m.pages.get(number);
+        CachedPage p = m.get(number);
         if (p != null) {
             m.hits++;
+            touch(p);
             return p;
         }
         m.misses++;
         byte[] b = new byte[pageSize];
         load(number, b);
         makeRoom(m, 1);
-        p = new CachedPage(b);
-        m.pages.put(number, p);
+        p = new CachedPage(number, b);
+        m.add(p);
         return p;
+    }
+
+    /** A hit: the CLOCK bit, stored only when not set yet (a hot page's line is then only read). */
+    private static void touch(CachedPage p) {
+        if (!p.referenced) {
+            p.referenced = true;
+        }
     }
 
     private void load(long number, byte[] b) throws IOException {
@@ -338,22 +386,20 @@ public abstract class PagedFile {
         }
     }
 
-    /** Evicts least recently used pages until {@code more} pages fit within {@code m}'s budget. */
+    /** Evicts pages (CLOCK: the eldest not referenced since its last chance) until {@code more} pages fit within {@code m}'s budget. */
     private void makeRoom(PageMap m, int more) throws IOException {
-        while (!m.pages.isEmpty() && m.pages.size() + more > m.budget) {
-            evictEldest(m);
+        while (m.cachedPages() > 0 && m.cachedPages() + more > m.budget) {
+            evictOne(m);
         }
     }
 
-    /** Drops the least recently used page, writing it back first if dirty; an I/O error leaves it cached and dirty. */
-    private void evictEldest(PageMap m) throws IOException {
-        Iterator<Map.Entry<Long, CachedPage>> it = m.pages.entrySet().iterator();
-        Map.Entry<Long, CachedPage> eldest = it.next();
-        CachedPage p = eldest.getValue();
+    /** Drops the page the CLOCK hand picks, writing it back first if dirty; an I/O error leaves it cached and dirty. */
+    private void evictOne(PageMap m) throws IOException {
+        CachedPage p = m.victim();
         if (p.dirty) {
-            writeBack(m, eldest.getKey(), p);
+            writeBack(m, p.number, p);
         }
-        it.remove();
+        m.remove(p);
         m.evictions++;
     }
 
@@ -385,22 +431,22 @@ public abstract class PagedFile {
         if (m.dirty == 0) {
             return;
         }
-        List<Map.Entry<Long, CachedPage>> l = new ArrayList<>();
-        for (Map.Entry<Long, CachedPage> e : m.pages.entrySet()) {
-            if (e.getValue().dirty) {
-                l.add(e);
+        List<CachedPage> l = new ArrayList<>();
+        for (CachedPage p = m.eldest(); p != null; p = p.next) {
+            if (p.dirty) {
+                l.add(p);
             }
         }
-        l.sort(Map.Entry.comparingByKey());
-        for (Map.Entry<Long, CachedPage> e : l) {
-            writeBack(m, e.getKey(), e.getValue());
+        l.sort((a, b) -> Long.compare(a.number, b.number));
+        for (CachedPage p : l) {
+            writeBack(m, p.number, p);
         }
     }
 
     /** Caller holds {@code m}'s lock: evicts until its budget holds (after an import from a larger cache). */
     public final void trimLocked(PageMap m) throws IOException {
-        while (m.pages.size() > m.budget) {
-            evictEldest(m);
+        while (m.cachedPages() > m.budget) {
+            evictOne(m);
         }
     }
 
@@ -419,18 +465,18 @@ public abstract class PagedFile {
         SIZE.setVolatile(this, newSize);
         long lastKept = newSize == 0 ? -1 : pageOf(newSize - 1);
         for (PageMap m : maps()) {
-            Iterator<Map.Entry<Long, CachedPage>> it = m.pages.entrySet().iterator();
-            while (it.hasNext()) {
-                Map.Entry<Long, CachedPage> e = it.next();
-                long number = e.getKey();
-                CachedPage p = e.getValue();
+            for (CachedPage p = m.eldest(), next; p != null; p = next) {
+                next = p.next;
+                long number = p.number;
                 if (number > lastKept) {
                     if (p.dirty) {
                         m.dirty--;
                     }
-                    it.remove();
+                    m.remove(p);
                 } else if (number == lastKept) {
+                    p.beginWrite();
                     Arrays.fill(p.bytes, (int) (newSize - number * pageSize), pageSize, (byte) 0); // a later growth reads zeros
+                    p.endWrite();
                 }
             }
         }
@@ -448,7 +494,7 @@ public abstract class PagedFile {
         channel.force(false);
         closed = true;
         for (PageMap m : maps()) {
-            m.pages.clear();
+            m.clear();
             m.dirty = 0;
         }
         channel.close();
@@ -459,17 +505,17 @@ public abstract class PagedFile {
         s.hits += m.hits;
         s.misses += m.misses;
         s.evictions += m.evictions;
-        s.cachedPages += m.pages.size();
+        s.cachedPages += m.cachedPages();
         s.dirtyPages += m.dirty;
     }
 
     // ------------------------------------------------------------------ the canonical state
 
-    /** Caller holds {@code m}'s lock: its pages, LRU order (eldest first), the arrays handed over, not copied. */
+    /** Caller holds {@code m}'s lock: its pages, in replacement order (eldest first), the arrays handed over, not copied. */
     public final List<Page> pagesOf(PageMap m) {
-        List<Page> l = new ArrayList<>(m.pages.size());
-        for (Map.Entry<Long, CachedPage> e : m.pages.entrySet()) {
-            l.add(new Page(e.getKey(), e.getValue().bytes, e.getValue().dirty));
+        List<Page> l = new ArrayList<>(m.cachedPages());
+        for (CachedPage p = m.eldest(); p != null; p = p.next) {
+            l.add(new Page(p.number, p.bytes, p.dirty));
         }
         return l;
     }
@@ -485,11 +531,15 @@ public abstract class PagedFile {
             throw new IllegalArgumentException("page " + page.number() + " has " + page.bytes().length + " bytes, the page size is " + pageSize);
         }
         PageMap m = map(page.number());
-        CachedPage p = new CachedPage(page.bytes());
-        CachedPage old = m.pages.put(page.number(), p);
-        if (old != null && old.dirty) {
-            m.dirty--;
+        CachedPage p = new CachedPage(page.number(), page.bytes());
+        CachedPage old = m.get(page.number());
+        if (old != null) {
+            if (old.dirty) {
+                m.dirty--;
+            }
+            m.remove(old);
         }
+        m.add(p);
         if (page.dirty()) {
             markDirty(m, p);
         }

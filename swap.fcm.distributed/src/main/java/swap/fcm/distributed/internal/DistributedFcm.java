@@ -28,12 +28,13 @@ import swap.api.fcm.FcmFormats.PageSet;
 import swap.api.fcm.FcmStats;
 import swap.api.fcm.FileCacheManager;
 import swap.api.fcm.support.PageMap;
+import swap.api.fcm.support.PageMap.CachedPage;
 import swap.api.fcm.support.PagedFile;
 import swap.api.fcm.support.SelfSwap;
 
 /**
- * The distributed file cache manager: the pages are partitioned by page number (page n in
- * partition n mod the partition count) over a configurable number of partitions, each with its own lock (its monitor), LRU order, share of the budget and
+ * The distributed file cache manager: the pages are partitioned by page number (chunks of
+ * {@link DistributedState#CHUNK_PAGES} consecutive pages dealt out round-robin) over a configurable number of partitions, each with its own lock (its monitor), replacement (CLOCK) order, share of the budget and
  * statistics, so threads working on different pages rarely meet. Global operations (flush,
  * truncate, close, statistics) visit every partition and cost more than in the shared FCM, and
  * each open file pays for its partitions in memory.
@@ -203,6 +204,11 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
         }
     }
 
+    /** For tests in this package: the bound state. */
+    DistributedState stateForTest() {
+        return state();
+    }
+
     private DistributedState state() {
         DistributedState st = s;
         if (st == null) {
@@ -225,7 +231,9 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
      * Page by page, each under its partition's monitor alone: a read spanning pages never holds two
      * monitors (it would make concurrent readers queue on each other's second partition), so it is
      * not atomic with respect to a concurrent write of the same range (each page is), as with
-     * {@code pread} on most file systems.
+     * {@code pread} on most file systems. The monitor is held only to look the page up and take its
+     * stamp; the bytes are copied after releasing it (and again under it if a write, truncate or
+     * eviction touched the page meanwhile), as in the shared FCM.
      */
     @Override
     public int read(long position, byte[] buffer, int offset, int length) throws IOException {
@@ -239,20 +247,62 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
         int n = (int) Math.min(length, size - position);
         int f = st.index(st.pageOf(position));
         int done = 0;
+        int pageSize = st.pageSize();
         do {
             long pos = position + done;
-            PageMap p = st.partitions[st.index(st.pageOf(pos))];
+            long number = st.pageOf(pos);
+            int i = st.index(number);
+            PageMap p = st.partitions[i];
             int r;
+            int r2 = 0;
+            CachedPage page = null;
+            CachedPage next = null;
+            long stamp = 0;
+            long stamp2 = 0;
             synchronized (p) {
                 if (done == 0) {
                     p.use(Thread.currentThread());
                 }
-                r = st.readPageLocked(pos, buffer, offset + done, n - done);
+                st.checkOpen();
+                long end = Math.min(position + n, st.size());
+                if (pos >= end) {
+                    r = -1;
+                } else {
+                    r = (int) Math.min(end - pos, (number + 1) * pageSize - pos);
+                    page = st.pageForReadLocked(number);
+                    stamp = page.stamp();
+                    // The next page too if the read goes on into it and it is in this partition
+                    // (same chunk): one monitor for a record spanning two pages.
+                    if (pos + r < end && st.index(number + 1) == i) {
+                        r2 = (int) Math.min(end - pos - r, pageSize);
+                        next = st.pageForReadLocked(number + 1);
+                        stamp2 = next.stamp();
+                    }
+                }
+            }
+            // The copies outside the monitor; if a write, truncate or eviction touched a page
+            // meanwhile, that page is read again under it.
+            if (page != null && !st.copyIfUnchanged(page, stamp, pos, buffer, offset + done, r)) {
+                synchronized (p) {
+                    r = st.readPageLocked(pos, buffer, offset + done, n - done);
+                }
+                next = null; // the loop looks at the next page again
             }
             if (r < 0) { // truncated meanwhile
                 break;
             }
             done += r;
+            if (next != null) {
+                if (!st.copyIfUnchanged(next, stamp2, pos + r, buffer, offset + done, r2)) {
+                    synchronized (p) {
+                        r2 = st.readPageLocked(pos + r, buffer, offset + done, n - done);
+                    }
+                    if (r2 < 0) {
+                        break;
+                    }
+                }
+                done += r2;
+            }
         } while (done < n);
         if ((st.partitions[f].uses() & (EVALUATE_EVERY - 1)) == 0) {
             evaluate(st);
@@ -273,15 +323,16 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
         long first = st.pageOf(position);
         long last = st.lastPageOf(position, length);
         int f = st.index(first);
+        int count = st.partitionsSpanned(first, last);
         long r;
-        if (first == last) {
+        if (count == 1) {
             PageMap p = st.partitions[f];
             synchronized (p) {
                 p.use(Thread.currentThread());
                 r = write ? write(st, position, buffer, offset, length) : st.readLocked(position, buffer, offset, length);
             }
         } else {
-            r = locked(st, f, (int) Math.min(last - first + 1, st.partitions.length), 0, write, position, buffer, offset, length);
+            r = locked(st, f, count, 0, write, position, buffer, offset, length);
         }
         if ((st.partitions[f].uses() & (EVALUATE_EVERY - 1)) == 0) {
             evaluate(st);

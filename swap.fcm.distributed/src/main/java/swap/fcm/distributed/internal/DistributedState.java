@@ -10,9 +10,13 @@ import swap.api.fcm.support.PagedFile;
 
 /**
  * Everything a distributed FCM holds: the file ({@link PagedFile}) and its partitions, one
- * {@link PageMap} each. Page {@code n} lives in partition {@code n % partitions.length}, so
- * consecutive pages are spread over all partitions and threads scanning or writing different pages
- * rarely meet on one lock.
+ * {@link PageMap} each. Pages are dealt out round-robin in chunks of {@link #CHUNK_PAGES}
+ * consecutive pages (chunk {@code c = n / CHUNK_PAGES} in partition {@code c % partitions.length}),
+ * so threads working on different parts of a file rarely meet on one lock, and a call within a
+ * few consecutive pages (a 4 KiB record at any offset spans two pages) mostly needs one monitor,
+ * as in the shared FCM, not one per page (issue 15: with one page per chunk every such read took
+ * two monitors, and the distributed FCM lost to the shared one with 4 threads). With a budget
+ * too small for two chunks per partition, a chunk is one page.
  *
  * <p>Locking: each partition is guarded by its own monitor ({@code synchronized (partition)}, the
  * shared FCM's primitive, so that the two differ only in the partitioning). A read or write holds
@@ -25,7 +29,12 @@ import swap.api.fcm.support.PagedFile;
  */
 public final class DistributedState extends PagedFile {
 
+    /** Consecutive pages per chunk, unless the budget is too small. */
+    static final int CHUNK_PAGES = 8;
+
     final PageMap[] partitions;
+    /** log2 of the pages per chunk (0: one page per chunk). */
+    private final int chunkShift;
     /** {@code partitions.length - 1} if that is a power of two, else -1. */
     private final int mask;
     private final int groupPages;
@@ -46,13 +55,27 @@ public final class DistributedState extends PagedFile {
             partitions[i] = new PageMap(Math.max(1, budget / partitionCount + (i < budget % partitionCount ? 1 : 0)));
             smallest = Math.min(smallest, partitions[i].budget());
         }
-        // Round-robin: k consecutive pages put at most ceil(k / P) into one partition.
-        this.groupPages = (int) Math.min(Integer.MAX_VALUE, (long) smallest * partitionCount);
+        if (smallest >= 2 * CHUNK_PAGES) {
+            this.chunkShift = Integer.numberOfTrailingZeros(CHUNK_PAGES);
+            // g = (m - 1) K P consecutive pages (m = smallest / K chunks) span at most (m - 1) P + 1
+            // chunks, so at most m chunks, m K <= smallest pages, in one partition.
+            this.groupPages = (int) Math.min(Integer.MAX_VALUE, (long) (smallest / CHUNK_PAGES - 1) * CHUNK_PAGES * partitionCount);
+        } else {
+            this.chunkShift = 0;
+            // Round-robin page by page: k consecutive pages put at most ceil(k / P) into one partition.
+            this.groupPages = (int) Math.min(Integer.MAX_VALUE, (long) smallest * partitionCount);
+        }
     }
 
     int index(long number) {
+        long chunk = number >>> chunkShift;
         // A mask for a power-of-two count (the default): a 64-bit division costs tens of cycles per page.
-        return mask >= 0 ? (int) (number & mask) : (int) (number % partitions.length);
+        return mask >= 0 ? (int) (chunk & mask) : (int) (chunk % partitions.length);
+    }
+
+    /** @return how many partitions pages {@code first..last} fall in (consecutive ones from {@code index(first)}, wrapping) */
+    int partitionsSpanned(long first, long last) {
+        return (int) Math.min((last >>> chunkShift) - (first >>> chunkShift) + 1, partitions.length);
     }
 
     @Override
@@ -92,7 +115,8 @@ public final class DistributedState extends PagedFile {
 
     /**
      * The monitors a call on pages {@code first..last} must hold, in index order: with {@code k}
-     * pages, the partitions {@code first mod P} onwards, wrapping around ({@code min(k, P)} of them).
+     * chunks, the partitions {@code index(first)} onwards, wrapping around ({@code min(k, P)} of
+     * them, {@link #partitionsSpanned}).
      * Sorted, they are {@code 0 .. wrap-1} then {@code f .. f+count-wrap-1}.
      *
      * @return the partition index of the {@code depth}-th monitor to take

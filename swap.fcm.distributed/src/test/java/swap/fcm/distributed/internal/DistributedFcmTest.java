@@ -185,6 +185,119 @@ public class DistributedFcmTest extends FcmContractTest {
     }
 
 
+    /**
+     * Issue 15: with a budget of at least two chunks per partition, pages are dealt out in chunks of
+     * {@link DistributedState#CHUNK_PAGES}; a read within one chunk takes one monitor for two pages.
+     * Random reads and writes (across chunks and partitions, some longer than a write group) on a
+     * file three times the budget, checked against a model, then flushed and compared on disk.
+     */
+    @Test
+    public void chunkedPartitionsReadAndWriteLikeAModelUnderEvictions() throws Exception {
+        Path p = tmp.newFile().toPath();
+        int budget = 3 * 2 * 2 * DistributedState.CHUNK_PAGES; // 3 partitions of 32 pages: 4 chunks each
+        byte[] model = bytes(3 * budget * PAGE, 21);
+        Files.write(p, model);
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            DistributedFcm f = new DistributedFcm(3);
+            f.importState(FcmFormats.PAGES, new PageSet(p, ch, model.length, PAGE, budget, List.of()), null);
+            DistributedState st = f.stateForTest();
+            assertEquals(1, st.partitionsSpanned(0, DistributedState.CHUNK_PAGES - 1));
+            assertEquals(2, st.partitionsSpanned(DistributedState.CHUNK_PAGES - 1, DistributedState.CHUNK_PAGES));
+            assertEquals(st.index(0), st.index(DistributedState.CHUNK_PAGES - 1));
+            assertEquals(1, st.index(DistributedState.CHUNK_PAGES));
+            assertTrue(st.writeGroupPages() >= DistributedState.CHUNK_PAGES && st.writeGroupPages() < budget);
+            Random rnd = new Random(5);
+            for (int i = 0; i < 20_000; i++) {
+                int len = rnd.nextInt(10) == 0 ? rnd.nextInt(budget * PAGE + 1) : rnd.nextInt(3 * PAGE);
+                int pos = rnd.nextInt(model.length - len + 1);
+                if (rnd.nextInt(3) == 0) {
+                    byte[] b = bytes(len, i);
+                    f.write(pos, b, 0, len);
+                    System.arraycopy(b, 0, model, pos, len);
+                } else {
+                    byte[] b = new byte[len];
+                    assertEquals(len, f.read(pos, b, 0, len));
+                    assertArrayEquals("read of " + len + " at " + pos, Arrays.copyOfRange(model, pos, pos + len), b);
+                }
+            }
+            assertTrue(f.stats().cachedPages <= budget);
+            assertTrue(f.stats().evictions > 0);
+            assertArrayEquals(model, readAll(f));
+            f.close();
+            assertArrayEquals(model, Files.readAllBytes(p));
+        }
+    }
+
+    /** Issue 15: two-page reads within a chunk (one monitor, copies outside it) never tear a page, under whole-chunk writes and evictions. */
+    @Test
+    public void readsWithinAChunkAreNeverTorn() throws Exception {
+        Path p = tmp.newFile().toPath();
+        int k = DistributedState.CHUNK_PAGES;
+        int budget = 2 * 2 * k; // 2 partitions of 2 chunks
+        Files.write(p, new byte[4 * budget * PAGE]);
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            DistributedFcm f = new DistributedFcm(2);
+            f.importState(FcmFormats.PAGES, new PageSet(p, ch, 4L * budget * PAGE, PAGE, budget, List.of()), null);
+            java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+            java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+            List<Thread> threads = new ArrayList<>();
+            threads.add(new Thread(() -> { // chunk 0 (pages 0..k-1), one value per write
+                byte[] b = new byte[k * PAGE];
+                for (int v = 0; running.get(); v++) {
+                    Arrays.fill(b, (byte) v);
+                    try {
+                        f.write(0, b, 0, b.length);
+                    } catch (Throwable e) {
+                        failed.compareAndSet(null, e);
+                    }
+                }
+            }));
+            threads.add(new Thread(() -> { // misses elsewhere evict chunk 0's pages
+                Random rnd = new Random(3);
+                byte[] b = new byte[PAGE];
+                while (running.get()) {
+                    try {
+                        f.read((long) (2 * k + rnd.nextInt(3 * budget)) * PAGE, b, 0, PAGE);
+                    } catch (Throwable e) {
+                        failed.compareAndSet(null, e);
+                    }
+                }
+            }));
+            for (int r = 0; r < 2; r++) {
+                int seed = r;
+                threads.add(new Thread(() -> {
+                    Random rnd = new Random(seed);
+                    byte[] b = new byte[PAGE];
+                    while (running.get()) {
+                        try {
+                            int pos = rnd.nextInt((k - 1) * PAGE);
+                            assertEquals(PAGE, f.read(pos, b, 0, PAGE));
+                            int split = PAGE - pos % PAGE; // atomic per page only, as every distributed read
+                            for (int i = 1; i < PAGE; i++) {
+                                if (i != split && b[i] != b[i - 1]) {
+                                    throw new AssertionError("torn read at " + pos + ", byte " + i);
+                                }
+                            }
+                        } catch (Throwable e) {
+                            failed.compareAndSet(null, e);
+                        }
+                    }
+                }));
+            }
+            threads.forEach(Thread::start);
+            Thread.sleep(1500);
+            running.set(false);
+            for (Thread t : threads) {
+                t.join();
+            }
+            if (failed.get() != null) {
+                throw new AssertionError(failed.get());
+            }
+            assertTrue(f.stats().evictions > 100);
+            f.close();
+        }
+    }
+
     @Test
     public void theDefaultPartitionCountIsTwiceTheProcessorsRoundedUpToAPowerOfTwo() {
         assertEquals(2, DistributedFcm.defaultPartitions(1));

@@ -51,6 +51,11 @@ public class SharedFcmTest extends FcmContractTest {
         return SharedFcm.NAME;
     }
 
+    @Override
+    protected boolean readsAreAtomicAcrossPages() {
+        return true;
+    }
+
     @Test
     public void anIoErrorLeavesTheCacheConsistentAndARetryWorks() throws Exception {
         Path p = tmp.newFile().toPath();
