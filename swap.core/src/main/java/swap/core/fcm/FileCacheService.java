@@ -61,7 +61,7 @@ public class FileCacheService implements FileCache {
         @AttributeDefinition(name = "Page size (bytes)", description = "Size of one cached page. Applies to files opened afterwards.", min = "512")
         int page_size() default DEFAULT_PAGE_SIZE;
 
-        @AttributeDefinition(name = "Budget (pages per file)", description = "The most pages one open file may keep cached; least recently used pages are evicted, dirty ones written back first.", min = "1")
+        @AttributeDefinition(name = "Budget (pages per file)", description = "The most pages one open file may keep cached; pages are evicted by CLOCK (second chance, an approximation of least recently used), dirty ones written back first.", min = "1")
         int budget_pages() default DEFAULT_BUDGET_PAGES;
 
         @AttributeDefinition(name = "Initial implementation", description = "The FCM implementation new files start with: an implementation name or an LDAP filter, e.g. (concurrency=shared).")
