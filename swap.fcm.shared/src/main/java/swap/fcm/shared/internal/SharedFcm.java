@@ -62,13 +62,8 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
 
     /**
      * The object trigger (K42's objects asked for their own replacement when they outgrew
-     * themselves): every write records, under the monitor it takes anyway, which thread called (a
-     * comparison; two plain stores when it changed). Reads do not: a read holds the monitor only
-     * to look its pages up (it copies outside it), so many threads reading one file do not make
-     * the one monitor a bottleneck worth a swap, and the distributed FCM, whose reads take one
-     * partition monitor per page, reads no faster (issue 15's profiles: with 4 threads reading
-     * 4 KiB records of one cached file, shared about 2 x distributed). A write holds the monitor
-     * for its copy (and any I/O), so writers of several threads queue on it. Once the writing thread changed
+     * themselves): every read and write records, under the monitor it takes anyway, which thread
+     * called (a comparison; two plain stores when it changed). Once the calling thread changed
      * {@link #SWITCHES} times within {@link #WINDOW_NANOS}, several threads use the file at once
      * and this FCM asks for a {@code (concurrency=distributed)} replacement, through
      * {@link SelfSwap}: one request at a time, none in the first {@link #DWELL_NANOS} of its life,
@@ -174,9 +169,11 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
         PagedFile.checkArguments(position, buffer, offset, length);
         SharedState st = state();
         long first = st.pageOf(position);
+        boolean contended;
         int n;
         if (st.lastPageOf(position, length) - first > 1) {
             synchronized (st) {
+                contended = st.contended(Thread.currentThread(), SWITCHES, WINDOW_NANOS);
                 n = st.readLocked(position, buffer, offset, length);
             }
         } else {
@@ -185,6 +182,7 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
             long s1 = 0;
             long s2 = 0;
             synchronized (st) {
+                contended = st.contended(Thread.currentThread(), SWITCHES, WINDOW_NANOS);
                 st.checkOpen();
                 long size = st.size();
                 n = position >= size ? -1 : (int) Math.min(length, size - position);
@@ -209,6 +207,9 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
                     }
                 }
             }
+        }
+        if (contended) {
+            contended();
         }
         return n;
     }
