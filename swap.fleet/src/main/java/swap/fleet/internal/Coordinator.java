@@ -20,7 +20,8 @@ import swap.fleet.internal.Rollout.State;
  * change) can neither ask a node twice nor undo each other's transitions.
  *
  * <p>The only memory kept between ticks is when a node was first seen missing (for the grace period
- * before it counts as lost); a new coordinator starts that clock again, which only delays.
+ * before it counts as lost; a new coordinator starts that clock again, which only delays) and which
+ * rollouts ended ROLLED_BACK or ABORTED (never read again; a new coordinator reads each once).
  *
  * <p>Not thread-safe: one thread calls {@link #tick()}.
  */
@@ -35,6 +36,8 @@ final class Coordinator {
      * rollout's step could run before the earlier one it depends on.
      */
     private final java.util.Set<String> catchingUp = new java.util.HashSet<>();
+    /** Rollouts that ended ROLLED_BACK or ABORTED: nothing more can happen to them (a COMPLETED one still catches nodes up). */
+    private final java.util.Set<String> ended = new java.util.HashSet<>();
 
     Coordinator(FleetStore store, long lostGraceMillis, Consumer<String> log) {
         this.store = store;
@@ -50,6 +53,9 @@ final class Coordinator {
             absentSince.remove(m.name());
         }
         for (String id : store.rolloutIds()) {
+            if (ended.contains(id)) {
+                continue;
+            }
             Optional<Versioned> v = store.read(id);
             if (v.isEmpty()) {
                 continue;
@@ -58,8 +64,11 @@ final class Coordinator {
             long now = System.currentTimeMillis();
             State before = r.state;
             int phaseBefore = r.phase;
+            if (r.state == State.ROLLED_BACK || r.state == State.ABORTED) {
+                ended.add(id); // never changes again: not read at the next ticks
+                continue;
+            }
             if (advance(r, live, now)) {
-                r.updated = now;
                 if (store.write(r, v.get().version()) && (before != r.state || phaseBefore != r.phase)) {
                     log.accept("rollout " + id + ": " + r.stateLine() + (r.reason.isEmpty() ? "" : " (" + r.reason + ")"));
                 }
@@ -101,7 +110,8 @@ final class Coordinator {
             r.transition(State.ABORTED, r.labels.isEmpty() ? "no live node in the fleet" : "no live node has the labels " + String.join(",", r.labels), now);
             return true;
         }
-        r.plan(Rollout.sorted(nodes));
+        nodes.sort(null);
+        r.plan(nodes);
         if (catchingUpIn(r.phases.get(0))) {
             return false; // planned again at the next tick
         }

@@ -237,7 +237,6 @@ public final class Fleet {
         }
         r.createdBy = node;
         r.created = System.currentTimeMillis();
-        r.updated = r.created;
         r.log.add(r.created + " PENDING: created on " + node);
         return store.create(r);
     }

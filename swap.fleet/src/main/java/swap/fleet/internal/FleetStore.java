@@ -79,10 +79,6 @@ final class FleetStore {
         return out;
     }
 
-    Optional<Member> member(String name) throws Exception {
-        return members().stream().filter(m -> m.name().equals(name)).findFirst();
-    }
-
     /** Creates a rollout document; returns its id ({@code r-0000000001}...). */
     String create(Rollout r) throws Exception {
         String path = zk.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT_SEQUENTIAL).forPath(ROLLOUTS + "/r-", r.toBytes());

@@ -1,7 +1,6 @@
 package swap.fleet.internal;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -78,7 +77,6 @@ final class Rollout {
     /** Late joiners brought to a COMPLETED rollout's target: node -> OK/FAILED/RUNNING. */
     Map<String, String> catchUp = new TreeMap<>();
     String reason = "";
-    long updated;
     /** When it reached its terminal state (0 before). */
     long ended;
     /** One line per transition, oldest first. */
@@ -110,7 +108,6 @@ final class Rollout {
     void transition(State to, String why, long now) {
         state = to;
         reason = why == null ? "" : why;
-        updated = now;
         if (to.terminal()) {
             ended = now;
         }
@@ -151,7 +148,6 @@ final class Rollout {
         catchUp.forEach((k, v) -> p.setProperty("catchup." + k, v));
         incarnation.forEach((k, v) -> p.setProperty("incarnation." + k, v));
         p.setProperty("reason", reason);
-        p.setProperty("updated", String.valueOf(updated));
         p.setProperty("ended", String.valueOf(ended));
         p.setProperty("log", String.valueOf(log.size()));
         for (int i = 0; i < log.size(); i++) {
@@ -198,7 +194,6 @@ final class Rollout {
             }
         }
         r.reason = p.getProperty("reason", "");
-        r.updated = Long.parseLong(p.getProperty("updated", "0"));
         r.ended = Long.parseLong(p.getProperty("ended", "0"));
         int logs = Integer.parseInt(p.getProperty("log", "0"));
         for (int i = 0; i < logs; i++) {
@@ -259,11 +254,5 @@ final class Rollout {
     @Override
     public String toString() {
         return id + " " + stateLine() + " " + what() + " phases=" + phases + " status=" + status + " rollback=" + rollback;
-    }
-
-    static List<String> sorted(java.util.Collection<String> c) {
-        String[] a = c.toArray(new String[0]);
-        Arrays.sort(a);
-        return List.of(a);
     }
 }
