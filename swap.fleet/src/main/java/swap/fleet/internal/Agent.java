@@ -47,20 +47,26 @@ final class Agent {
             if (finished.contains(id)) {
                 continue;
             }
+            // The document first, the steps after: if it has ended, every step it asked is listed below.
+            Optional<Versioned> v = store.read(id);
+            if (v.isEmpty()) {
+                continue;
+            }
+            Rollout r = v.get().rollout();
+            boolean mine = false;
             boolean pending = false;
             for (String[] s : store.steps(id, node)) {
                 String step = s[0];
-                if (!s[1].equals(incarnation) || store.result(id, node, step).isPresent()) {
+                if (!s[1].equals(incarnation)) {
+                    continue;
+                }
+                mine = true;
+                if (store.result(id, node, step).isPresent()) {
                     continue;
                 }
                 pending = true;
                 StepResult res = done.get(id + "/" + step);
                 if (res == null) {
-                    Optional<Versioned> v = store.read(id);
-                    if (v.isEmpty()) {
-                        continue;
-                    }
-                    Rollout r = v.get().rollout();
                     log.accept("rollout " + id + ": " + step + " (" + r.what() + ")");
                     long t0 = System.nanoTime();
                     StepResult raw;
@@ -75,30 +81,12 @@ final class Agent {
                 }
                 store.report(id, node, step, res);
             }
-            if (!pending) {
-                Optional<Versioned> v = store.read(id);
-                if (v.isPresent() && v.get().rollout().state.terminal() && allReported(id, v.get().rollout())) {
-                    finished.add(id);
-                }
+            // Nothing more can be asked of this incarnation in an ended rollout once every step asked of
+            // it is reported, unless it is a COMPLETED rollout with this node's labels that never asked
+            // it (the coordinator is about to ask it to catch up).
+            if (!pending && r.state.terminal() && (mine || r.state != Rollout.State.COMPLETED || !r.matches(labels))) {
+                finished.add(id);
             }
         }
-    }
-
-    /**
-     * Whether nothing more can be asked of this incarnation in an ended rollout: every step asked of
-     * it is reported, and, for a COMPLETED rollout whose labels this node has, it was asked at all
-     * (else the coordinator is about to ask it to catch up).
-     */
-    private boolean allReported(String id, Rollout r) throws Exception {
-        boolean mine = false;
-        for (String[] s : store.steps(id, node)) {
-            if (s[1].equals(incarnation)) {
-                mine = true;
-                if (store.result(id, node, s[0]).isEmpty()) {
-                    return false;
-                }
-            }
-        }
-        return mine || r.state != Rollout.State.COMPLETED || !r.matches(labels);
     }
 }
