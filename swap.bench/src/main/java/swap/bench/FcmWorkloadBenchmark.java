@@ -86,9 +86,15 @@ public class FcmWorkloadBenchmark {
     static final int SEARCH_SIZE = 8 * 1024 * 1024;
     static final int SEARCH_CHUNK = 16;
     static final int POSTMARK_POOL = 100;
+    /** Warm-up iterations of 1 s for {@code postmark} (the others: 2). */
+    static final int POSTMARK_WARMUPS = 6;
     static final int CACHED_SIZE = 4 * 1024 * 1024;
-    /** Operations per phase of {@code phased} (each phase about 1-3 s on the 2-core machine). */
-    static final int PHASE_OPS = 4_000_000;
+    /**
+     * Operations per phase of {@code phased}: each phase about 1.5-5 s on the 2-core machine, so
+     * that a swap pays off (the way back waits for 250 ms of one thread alone; with 4 M operations
+     * the one-thread phase lasted 0.4-0.6 s, mostly spent waiting for it).
+     */
+    static final int PHASE_OPS = 12_000_000;
     static final int PHASE_THREADS = 4;
 
     /**
@@ -165,7 +171,17 @@ public class FcmWorkloadBenchmark {
     static final long POLICY_WINDOW_MILLIS = 100;
     ScheduledExecutorService policyRunner;
 
+    /** The workload running (the benchmark method's name): only its files are created and cached. */
+    String workload = "";
+
     @Setup(Level.Trial)
+    public void setUp(org.openjdk.jmh.infra.BenchmarkParams params) throws IOException {
+        String b = params.getBenchmark();
+        workload = b.substring(b.lastIndexOf('.') + 1);
+        setUp();
+    }
+
+    /** Sets up every workload's files (outside JMH), or only {@link #workload}'s. */
     public void setUp() throws IOException {
         root = Files.createTempDirectory(baseDir(dir), "fcm-bench");
         engine = engine(partitions, impl);
@@ -180,30 +196,36 @@ public class FcmWorkloadBenchmark {
             policyRunner.scheduleWithFixedDelay(policies::evaluateAll, POLICY_WINDOW_MILLIS, POLICY_WINDOW_MILLIS, TimeUnit.MILLISECONDS);
         }
         SplittableRandom rnd = new SplittableRandom(42);
-        for (int i = 0; i < SDET_FILES; i++) {
+        // Only the running workload's files: the others' pages (17 MiB in all) would sit in the heap
+        // among its own and change where they land from fork to fork.
+        for (int i = 0; i < SDET_FILES && uses("sdet"); i++) {
             Path p = root.resolve("sdet-" + i);
             Files.write(p, bytes(rnd, SDET_SIZE));
             FileCacheManager f = cache.open(p).handle();
             readAll(f, new byte[PAGE]);
             sdet.add(f);
         }
-        Path s = root.resolve("search");
-        Files.write(s, bytes(rnd, SEARCH_SIZE));
-        search = cache.open(s).handle();
-        readAll(search, new byte[PAGE]);
-        Path c = root.resolve("cached");
-        Files.write(c, bytes(rnd, CACHED_SIZE));
-        cached = cache.open(c).handle();
-        readAll(cached, new byte[PAGE]);
-        Path ph = root.resolve("phased");
-        Files.write(ph, bytes(rnd, CACHED_SIZE));
-        phased = cache.open(ph).handle();
-        readAll(phased, new byte[PAGE]);
+        search = uses("search") ? cachedFile("search", rnd, SEARCH_SIZE) : null;
+        cached = uses("cached") ? cachedFile("cached", rnd, CACHED_SIZE) : null;
+        phased = uses("phased") ? cachedFile("phased", rnd, CACHED_SIZE) : null;
         phasePool = Executors.newFixedThreadPool(PHASE_THREADS, r -> {
             Thread t = new Thread(r, "phase");
             t.setDaemon(true);
             return t;
         });
+    }
+
+    boolean uses(String w) {
+        return workload.isEmpty() || workload.equals(w);
+    }
+
+    /** A file of {@code size} random bytes, opened and read whole, so that every page is cached. */
+    private FileCacheManager cachedFile(String name, SplittableRandom rnd, int size) throws IOException {
+        Path p = root.resolve(name);
+        Files.write(p, bytes(rnd, size));
+        FileCacheManager f = cache.open(p).handle();
+        readAll(f, new byte[PAGE]);
+        return f;
     }
 
     @TearDown(Level.Trial)
@@ -261,7 +283,7 @@ public class FcmWorkloadBenchmark {
             rnd = new SplittableRandom(id * 7919L + 1);
             rnd.nextBytes(buf);
             pool = Files.createDirectories(b.root.resolve("postmark-" + id));
-            for (int i = 0; i < POSTMARK_POOL; i++) {
+            for (int i = 0; i < POSTMARK_POOL && b.uses("postmark"); i++) {
                 files.add(create(b));
             }
             // Threads start 257 pages apart: spread over the file, and on different partitions of a
@@ -282,8 +304,13 @@ public class FcmWorkloadBenchmark {
         }
     }
 
-    /** One PostMark transaction group: create, read, append, delete. */
+    /**
+     * One PostMark transaction group: create, read, append, delete. Its throughput climbs for about
+     * 6 s after the start (measured: 3.4 K to 9 K operations/s, iteration after iteration), hence
+     * the longer warm-up.
+     */
     @Benchmark
+    @Warmup(iterations = POSTMARK_WARMUPS, time = 1)
     public long postmark(PerThread t) throws IOException {
         t.files.add(t.create(this));
 

@@ -25,8 +25,11 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *
  * <p>{@code java -cp swap.bench/target/benchmarks.jar swap.bench.FcmWorkloadTable [FORKS [ROW...]]},
  * a row being {@code workload:threads}; default 3 forks and the rows postmark:1, sdet:1, sdet:4,
- * search:1, search:4, cached:1, cached:4, phased:1. Each fork: 2 warm-up and 5 measured iterations
- * of 1 s ({@code phased}: 1 and 3 iterations, each at least one invocation of two phases).
+ * search:1, search:4, cached:1, cached:4, phased:1. Each fork: 2 warm-up (postmark 6) and 5
+ * measured iterations of 1 s ({@code phased}: 1 and 3 iterations, each at least one invocation of
+ * two phases), with a full collection before each iteration (JMH's {@code -gc true}): without it a
+ * fork's throughput moved by up to 2 x from one iteration to the next with the same compiled code
+ * (sdet, one thread, shared: 4.4 to 8.3 M operations/s), as collections moved the cached pages.
  */
 public final class FcmWorkloadTable {
 
@@ -56,9 +59,10 @@ public final class FcmWorkloadTable {
                             .param("impl", impl)
                             .threads(t)
                             .forks(1)
+                            .shouldDoGC(true)
                             .verbosity(VerboseMode.SILENT);
                     if (!w.equals("phased")) {
-                        o.warmupIterations(2).measurementIterations(5);
+                        o.warmupIterations(w.equals("postmark") ? FcmWorkloadBenchmark.POSTMARK_WARMUPS : 2).measurementIterations(5);
                     }
                     load += os.getSystemLoadAverage();
                     for (RunResult r : new Runner(o.build()).run()) {
