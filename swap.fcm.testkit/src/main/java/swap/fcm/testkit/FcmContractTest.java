@@ -250,6 +250,72 @@ public abstract class FcmContractTest {
         assertTrue("evictions: " + f.stats().evictions, f.stats().evictions > 100);
     }
 
+    /**
+     * A read that reaches the end of a growing file sees the size and the bytes of one moment: a
+     * writer appends 40 bytes of value v at 20 bytes before the end (overwriting the last 20, so
+     * that the last 40 bytes of the file always hold one value) while readers read to the end. A
+     * read that took the size before an append and the bytes after it would end with 20 bytes of
+     * the new value after 20 of the old one. (Reads of cached pages take no lock: this checks that
+     * they check the size again.) Checked where reads are atomic: a distributed FCM's read under its
+     * locks goes page by page with the size taken before the first, as {@code pread} does, so it
+     * may end where the file ended when it began, with the bytes written since.
+     */
+    @Test
+    public void aReadToTheEndOfAGrowingFileSeesOneAppendOrTheNext() throws Exception {
+        Path p = tmp.newFile().toPath();
+        FileCacheManager f = cache.open(p).handle();
+        f.write(0, new byte[40], 0, 40);
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicLong checked = new java.util.concurrent.atomic.AtomicLong();
+        List<Thread> threads = new ArrayList<>();
+        threads.add(new Thread(() -> {
+            byte[] b = new byte[40];
+            try {
+                for (int v = 1; running.get() && f.size() < 4_000_000; v++) {
+                    Arrays.fill(b, (byte) v);
+                    f.write(f.size() - 20, b, 0, 40);
+                }
+            } catch (Throwable e) {
+                failed.compareAndSet(null, e);
+            }
+        }));
+        for (int r = 0; r < 2; r++) {
+            int seed = 20 + r;
+            threads.add(new Thread(() -> {
+                Random rnd = new Random(seed);
+                byte[] b = new byte[PAGE];
+                while (running.get()) {
+                    try {
+                        long pos = Math.max(0, f.size() - 1 - rnd.nextInt(60));
+                        int n = f.read(pos, b, 0, PAGE);
+                        if (n >= 40 && n < PAGE) { // reached the end: its last 40 bytes are one append's
+                            for (int i = n - 39; i < n && readsAreAtomicAcrossPages(); i++) {
+                                if (b[i] != b[i - 1]) {
+                                    throw new AssertionError("read of " + n + " bytes at " + pos + " to the end: byte " + i + " is " + b[i]
+                                            + ", byte " + (i - 1) + " is " + b[i - 1]);
+                                }
+                            }
+                            checked.incrementAndGet();
+                        }
+                    } catch (Throwable e) {
+                        failed.compareAndSet(null, e);
+                    }
+                }
+            }));
+        }
+        threads.forEach(Thread::start);
+        Thread.sleep(1500);
+        running.set(false);
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (failed.get() != null) {
+            throw new AssertionError(failed.get());
+        }
+        assertTrue("reads to the end checked: " + checked.get(), checked.get() > 100);
+    }
+
     @Test
     public void evictionWritesDirtyPagesBackAndKeepsTheBudget() throws Exception {
         Path p = tmp.newFile().toPath();

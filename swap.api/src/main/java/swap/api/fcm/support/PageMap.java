@@ -16,8 +16,11 @@ import java.lang.invoke.VarHandle;
  * by every thread using the map). The pages are found in an open-addressing table keyed by the
  * primitive page number (no {@code Long} per look-up).
  *
- * <p>Happens-before: not thread-safe. Every method, and every {@link PagedFile} method given this
- * map, must be called while holding the lock the FCM guards this map with; the FCM chooses it.
+ * <p>Happens-before: not thread-safe. Every method but {@link #peek}, and every {@link PagedFile}
+ * method given this map but {@link PagedFile#readWithoutLock}, must be called while holding the
+ * lock the FCM guards this map with; the FCM chooses it. {@link #peek} may race with them: pages
+ * and tables are published with releasing stores, and a page's stamp tells whether it is still the
+ * page its look-up found.
  * {@link #lastThread()}, {@link #threadSwitches()} and {@link #uses()} may also be read without
  * that lock, as a hint (the value may be stale).
  */
@@ -102,10 +105,28 @@ public final class PageMap {
     }
 
     private static final int MIN_CAPACITY = 8;
+    /** Fibonacci hashing's multiplier (2^64 / the golden ratio). */
+    private static final long PHI = 0x9E3779B97F4A7C15L;
+
+    /**
+     * Releasing stores of the table and of its slots, acquiring loads in {@link #peek}: a page found
+     * without the lock is seen with everything written before it was put in the table (its bytes,
+     * read from the file) and a table with every slot its resize filled.
+     */
+    private static final VarHandle SLOTS_FIELD;
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(CachedPage[].class);
+
+    static {
+        try {
+            SLOTS_FIELD = MethodHandles.lookup().findVarHandle(PageMap.class, "slots", CachedPage[].class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /** The open-addressing table (linear probing, at most half full): keys and pages, slot empty when the page is null. */
     private long[] keys = new long[MIN_CAPACITY];
-    private CachedPage[] slots = new CachedPage[MIN_CAPACITY];
+    private CachedPage[] slots = new CachedPage[MIN_CAPACITY]; // replaced through SLOTS_FIELD (peek races with it)
     private int shift = 64 - Integer.numberOfTrailingZeros(MIN_CAPACITY);
     private int size;
     /** The replacement order: eldest first (the CLOCK hand), newest last. */
@@ -116,6 +137,8 @@ public final class PageMap {
     long hits;
     long misses;
     long evictions;
+    /** Hits of reads that took no lock ({@link PagedFile#readWithoutLock}): counted by any thread. */
+    final java.util.concurrent.atomic.LongAdder hitsWithoutLock = new java.util.concurrent.atomic.LongAdder();
     long dirty;
     /** Pages a write about to insert into this map (between its two phases). */
     int reserved;
@@ -150,7 +173,7 @@ public final class PageMap {
 
     /** Fibonacci hashing: page numbers of one partition are congruent modulo the partition count, so the low bits alone would cluster. */
     private int index(long number) {
-        return (int) ((number * 0x9E3779B97F4A7C15L) >>> shift);
+        return (int) ((number * PHI) >>> shift);
     }
 
     /** @return the cached page {@code number}, or null; changes nothing */
@@ -167,6 +190,29 @@ public final class PageMap {
                 return p;
             }
         }
+    }
+
+    /**
+     * Any thread, no lock: the cached page {@code number} as a look-up racing with this map's
+     * writers sees it, or null (not cached, or being moved by a concurrent insertion, removal or
+     * resize: look again under the lock). A page found may be dropped or written meanwhile: take
+     * its {@link CachedPage#stamp() stamp} and validate it after copying
+     * ({@link PagedFile#readWithoutLock} does). Changes nothing (no hit counted, no CLOCK bit).
+     */
+    public CachedPage peek(long number) {
+        CachedPage[] s = (CachedPage[]) SLOTS_FIELD.getAcquire(this);
+        int mask = s.length - 1;
+        int i = (int) ((number * PHI) >>> (64 - Integer.numberOfTrailingZeros(s.length)));
+        for (int probes = 0; probes < s.length; probes++, i = (i + 1) & mask) {
+            CachedPage p = (CachedPage) SLOT.getAcquire(s, i);
+            if (p == null) {
+                return null;
+            }
+            if (p.number == number) {
+                return p;
+            }
+        }
+        return null;
     }
 
     /** Adds {@code p} (no page of its number is cached) as the newest page, unreferenced. */
@@ -193,19 +239,28 @@ public final class PageMap {
             i = (i + 1) & mask;
         }
         keys[i] = p.number;
-        slots[i] = p;
+        SLOT.setRelease(slots, i, p);
     }
 
     private void resize(int capacity) {
         CachedPage[] old = slots;
-        keys = new long[capacity];
-        slots = new CachedPage[capacity];
-        shift = 64 - Integer.numberOfTrailingZeros(capacity);
+        long[] k = new long[capacity];
+        CachedPage[] fresh = new CachedPage[capacity];
+        int sh = 64 - Integer.numberOfTrailingZeros(capacity);
+        int mask = capacity - 1;
         for (CachedPage p : old) {
             if (p != null) {
-                insert(p);
+                int i = (int) ((p.number * PHI) >>> sh);
+                while (fresh[i] != null) {
+                    i = (i + 1) & mask;
+                }
+                k[i] = p.number;
+                fresh[i] = p;
             }
         }
+        keys = k;
+        shift = sh;
+        SLOTS_FIELD.setRelease(this, fresh); // filled before peek can see it
     }
 
     /** Removes {@code p}, which is cached. */
@@ -226,7 +281,7 @@ public final class PageMap {
             int home = index(k[j]);
             // q may move to i unless its home lies cyclically in (i, j].
             if (((j - home) & mask) >= ((j - i) & mask)) {
-                s[i] = q;
+                SLOT.setRelease(s, i, q);
                 k[i] = k[j];
                 i = j;
             }
@@ -269,7 +324,8 @@ public final class PageMap {
     /**
      * The CLOCK hand: the next page to evict, after giving every referenced page met on the way a
      * second chance (bit cleared, moved to the end) and passing over pinned pages. Needs at least
-     * one cached page that is not pinned; takes at most two turns over the pages.
+     * one cached page that is not pinned; takes at most two turns over the pages, then the eldest
+     * page not pinned (reads without the lock may set bits again as fast as the hand clears them).
      */
     CachedPage victim() {
         for (int steps = 0, limit = 2 * size + 1; steps <= limit; steps++) {
@@ -280,6 +336,13 @@ public final class PageMap {
                 p.referenced = false;
                 moveToEnd(p);
             } else {
+                return p;
+            }
+        }
+        // Reads without the lock set bits while the hand clears them: after two turns, the eldest
+        // page that is not pinned goes whatever its bit.
+        for (CachedPage p = head; p != null; p = p.next) {
+            if (!p.pinned) {
                 return p;
             }
         }

@@ -33,8 +33,14 @@ import swap.api.fcm.support.PageMap.CachedPage;
  * is applied in groups of that many pages, each all-or-nothing; an error then leaves the groups
  * before it written.
  *
+ * <p><b>Reads of cached pages take no lock</b> ({@link #readWithoutLock}, what both FCMs try
+ * first): each page carries a stamp, odd while a write changes it (a write makes every page it
+ * changes odd before its first byte and even after its last byte and the new size) and odd for
+ * good once dropped; a read finds its pages with {@link PageMap#peek}, copies them and keeps the
+ * copy only if both stamps and the size are unchanged. Else it reads under the lock.
+ *
  * <p>Happens-before: {@link #size()} and {@link #isClosed()} are volatile; everything else in a map
- * is guarded by that map's lock, and the final fields are safely published with this object.
+ * is guarded by that map's lock (but for {@link #readWithoutLock}, above), and the final fields are safely published with this object.
  * The logical size only grows ({@link #grow}, under the lock of the page being written) and only
  * shrinks with every lock held ({@link #truncateLocked}), so while a thread holds any map's lock
  * it can grow but not shrink.
@@ -204,7 +210,82 @@ public abstract class PagedFile {
         return chunk;
     }
 
-    // ------------------------------------------------------------------ reads that copy outside the lock
+    // ------------------------------------------------------------------ reads that copy outside the lock, or take none
+
+    /** {@link #readWithoutLock}'s answer when it could not read: read under the lock. */
+    public static final int READ_UNDER_LOCK = -2;
+
+    /**
+     * A read of at most two cached pages that takes no lock at all, as the Linux page cache looks
+     * pages up (its "lockless pagecache"): each page is found with {@link PageMap#peek}, its stamp
+     * taken, its bytes copied and the stamp checked again. Any thread; the caller checked the
+     * arguments.
+     *
+     * <p>It is atomic like a read under the lock: both stamps were even and unchanged from before
+     * the first copy to after the last, so no write, truncate, eviction or close touched either page
+     * meanwhile, and the size read before them was the size then (a write that grew the file past
+     * these pages wrote other pages: the read comes before it). It counts a hit per page and sets
+     * the CLOCK bits, as a read under the lock, but records no calling thread, so the object
+     * triggers see only the calls that take a lock (writes, misses and reads of more than two pages),
+     * the only ones where the partitioning makes a difference.
+     *
+     * @return the bytes read, or -1 at or past the end, or {@link #READ_UNDER_LOCK} if a page is not
+     *         cached, is being written or changed meanwhile, the read spans more than two pages, or
+     *         the file is closed: then read under the lock, which also reports the error
+     */
+    public final int readWithoutLock(long position, byte[] buffer, int offset, int length) {
+        if (closed) {
+            return READ_UNDER_LOCK;
+        }
+        long sz = size();
+        if (position >= sz) {
+            return -1;
+        }
+        int n = (int) Math.min(length, sz - position);
+        long first = pageOf(position);
+        long last = lastPageOf(position, n);
+        if (n == 0 || last - first > 1) {
+            return n == 0 ? 0 : READ_UNDER_LOCK;
+        }
+        PageMap m1 = map(first);
+        CachedPage p1 = m1.peek(first);
+        if (p1 == null) {
+            return READ_UNDER_LOCK;
+        }
+        long s1 = p1.stamp();
+        if ((s1 & 1) != 0) {
+            return READ_UNDER_LOCK;
+        }
+        PageMap m2 = null;
+        CachedPage p2 = null;
+        long s2 = 0;
+        if (last != first) {
+            m2 = map(last);
+            p2 = m2.peek(last);
+            if (p2 == null) {
+                return READ_UNDER_LOCK;
+            }
+            s2 = p2.stamp();
+            if ((s2 & 1) != 0) {
+                return READ_UNDER_LOCK;
+            }
+        }
+        int c1 = p2 == null ? n : (int) ((first + 1) * pageSize - position);
+        System.arraycopy(p1.bytes, (int) (position - first * pageSize), buffer, offset, c1);
+        if (p2 != null) {
+            System.arraycopy(p2.bytes, 0, buffer, offset + c1, n - c1);
+        }
+        if (!p1.validate(s1) || p2 != null && !p2.validate(s2) || size() != sz) {
+            return READ_UNDER_LOCK;
+        }
+        m1.hitsWithoutLock.increment();
+        touch(p1);
+        if (p2 != null) {
+            m2.hitsWithoutLock.increment();
+            touch(p2);
+        }
+        return n;
+    }
 
     /**
      * The first half of a read that copies outside the lock: the caller holds the lock of page
@@ -253,18 +334,19 @@ public abstract class PagedFile {
             if (p != null) {
                 m.hits++;
                 touch(p);
+                p.beginWrite();
             } else {
                 m.misses++;
                 byte[] b = freshPage(first, in, in + length);
                 makeRoom(m, 1);
                 p = new CachedPage(first, b);
+                p.beginWrite(); // odd before a read without the lock can find it: its bytes are not all the file's yet
                 m.add(p);
             }
-            p.beginWrite();
             System.arraycopy(buffer, offset, p.bytes, in, length);
+            grow(position + length); // inside the odd window, so that no read sees these bytes with the old size
             p.endWrite();
             markDirty(m, p);
-            grow(position + length);
             return;
         }
         int group = Math.max(1, writeGroupPages());
@@ -321,24 +403,31 @@ public abstract class PagedFile {
                 }
             }
         }
-        // Phase two: no I/O from here on.
+        // Phase two: no I/O from here on. Every page's stamp is made odd before any byte changes and
+        // even again only after the last one and the new size: a read without the lock
+        // (readWithoutLock) sees all of this write or none of it.
         for (int i = 0; i < k; i++) {
-            long number = g + i;
-            PageMap m = map(number);
             CachedPage p = nodes[i];
             if (p == null) {
-                p = new CachedPage(number, fresh[i]);
-                m.add(p);
+                p = new CachedPage(g + i, fresh[i]);
+                p.beginWrite();
+                map(g + i).add(p);
+                nodes[i] = p;
+            } else {
+                p.beginWrite();
             }
-            long start = number * pageSize;
+        }
+        for (int i = 0; i < k; i++) {
+            long start = (g + i) * pageSize;
             int from = (int) Math.max(0, position - start);
             int to = (int) Math.min(pageSize, end - start);
-            p.beginWrite();
-            System.arraycopy(buffer, (int) (offset + start + from - position), p.bytes, from, to - from);
-            p.endWrite();
-            markDirty(m, p);
+            System.arraycopy(buffer, (int) (offset + start + from - position), nodes[i].bytes, from, to - from);
         }
         grow(Math.min(end, (gl + 1) * pageSize));
+        for (int i = 0; i < k; i++) {
+            nodes[i].endWrite();
+            markDirty(map(g + i), nodes[i]);
+        }
     }
 
     /** A page not cached, for a write of {@code [from, to)} within it: read from the file unless overwritten whole or past the end. */
@@ -502,7 +591,7 @@ public abstract class PagedFile {
 
     /** Caller holds {@code m}'s lock: adds its statistics to {@code s}. */
     public final void addStats(PageMap m, FcmStats s) {
-        s.hits += m.hits;
+        s.hits += m.hits + m.hitsWithoutLock.sum();
         s.misses += m.misses;
         s.evictions += m.evictions;
         s.cachedPages += m.cachedPages();

@@ -80,8 +80,9 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
     private static final List<StateFormat<?>> FORMATS = List.of(PARTITIONED, FcmFormats.PAGES);
 
     /**
-     * The way back (the object trigger, as the shared FCM's way there): every read and write
-     * records, under the partition monitor it takes anyway, which thread called; every
+     * The way back (the object trigger, as the shared FCM's way there): every call that takes a
+     * partition monitor (writes, and reads that cannot be served without a lock) records, under
+     * it, which thread called; every
      * {@link #EVALUATE_EVERY} uses of a partition, the caller sums the partitions' thread changes
      * (without their locks: a hint). Once one thread alone has used the file for
      * {@link #QUIET_NANOS}, this FCM asks for a {@code (concurrency=shared)} replacement through
@@ -228,7 +229,9 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
     }
 
     /**
-     * Page by page, each under its partition's monitor alone: a read spanning pages never holds two
+     * A read of at most two cached pages takes no monitor at all and is atomic
+     * ({@link PagedFile#readWithoutLock}, as in the shared FCM). Otherwise:
+     * page by page, each under its partition's monitor alone: a read spanning pages never holds two
      * monitors (it would make concurrent readers queue on each other's second partition), so it is
      * not atomic with respect to a concurrent write of the same range (each page is), as with
      * {@code pread} on most file systems. The monitor is held only to look the page up and take its
@@ -239,6 +242,10 @@ public final class DistributedFcm implements FileCacheManager, StatefulComponent
     public int read(long position, byte[] buffer, int offset, int length) throws IOException {
         PagedFile.checkArguments(position, buffer, offset, length);
         DistributedState st = state();
+        int read = st.readWithoutLock(position, buffer, offset, length);
+        if (read != PagedFile.READ_UNDER_LOCK) {
+            return read;
+        }
         st.checkOpen();
         long size = st.size();
         if (position >= size) {

@@ -62,8 +62,10 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
 
     /**
      * The object trigger (K42's objects asked for their own replacement when they outgrew
-     * themselves): every read and write records, under the monitor it takes anyway, which thread
-     * called (a comparison; two plain stores when it changed). Once the calling thread changed
+     * themselves): every call that takes the monitor (writes; reads of pages not cached, being
+     * written or more than two; reads of cached pages take no lock and are not counted: threads
+     * reading do not contend) records, under the monitor, which thread called (a comparison; two
+     * plain stores when it changed). Once the calling thread changed
      * {@link #SWITCHES} times within {@link #WINDOW_NANOS}, several threads use the file at once
      * and this FCM asks for a {@code (concurrency=distributed)} replacement, through
      * {@link SelfSwap}: one request at a time, none in the first {@link #DWELL_NANOS} of its life,
@@ -156,8 +158,11 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
     }
 
     /**
-     * Atomic over its whole range, as every call here. A read within two pages (the common case: a
-     * 4 KiB record) holds the monitor only to look its pages up and take their stamps, and copies
+     * Atomic over its whole range, as every call here. A read of at most two cached pages (the
+     * common case: a 4 KiB record) takes no lock at all ({@link PagedFile#readWithoutLock}: the
+     * pages found with {@code PageMap.peek}, copied and validated by their stamps), so readers never
+     * wait for each other or for a writer that holds the monitor. Otherwise (a miss, a page being
+     * written, a stamp that moved), a read within two pages holds the monitor only to look its pages up and take their stamps, and copies
      * the bytes after releasing it; if a write, truncate or eviction touched either page meanwhile,
      * it reads again wholly under the monitor. So the copy, most of a cached read's time, no longer
      * holds the lock every other call of this file needs, and a thread preempted while copying
@@ -168,6 +173,10 @@ public final class SharedFcm implements FileCacheManager, StatefulComponent {
     public int read(long position, byte[] buffer, int offset, int length) throws IOException {
         PagedFile.checkArguments(position, buffer, offset, length);
         SharedState st = state();
+        int read = st.readWithoutLock(position, buffer, offset, length);
+        if (read != PagedFile.READ_UNDER_LOCK) {
+            return read;
+        }
         long first = st.pageOf(position);
         boolean contended;
         int n;
