@@ -54,8 +54,12 @@ public final class StandaloneSource implements ImplementationSource {
      * @param properties further characteristics, as {@code key, value, key, value...}
      */
     public <T> void add(Class<T> type, String name, String version, Supplier<? extends T> factory, String... properties) {
+        if (properties.length % 2 != 0) {
+            throw new IllegalArgumentException("properties come in key, value pairs, e.g. \"concurrency\", \"shared\"; got " + properties.length
+                    + " strings: " + java.util.Arrays.toString(properties));
+        }
         Map<String, Object> p = new HashMap<>();
-        for (int i = 0; i + 1 < properties.length; i += 2) {
+        for (int i = 0; i < properties.length; i += 2) {
             p.put(properties[i], properties[i + 1]);
         }
         p.put(SwapConstants.IMPL_NAME, name);

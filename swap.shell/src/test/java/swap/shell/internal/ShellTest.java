@@ -96,8 +96,8 @@ public class ShellTest {
     @Before
     public void setUp() {
         StandaloneSource source = new StandaloneSource();
-        source.add(Counter.class, "plain", "1.0.0", Plain::new, "concurrency=shared");
-        source.add(Counter.class, "plain2", "2.0.0", Plain::new, "concurrency=distributed");
+        source.add(Counter.class, "plain", "1.0.0", Plain::new, "concurrency", "shared");
+        source.add(Counter.class, "plain2", "2.0.0", Plain::new, "concurrency", "distributed");
         source.add(Counter.class, "alien", "1.0.0", Alien::new);
         source.addInterposer("calls", Calls::new);
         source.addInterposer("plain", () -> call -> call.proceed());
