@@ -92,6 +92,23 @@ public abstract class FcmContractTest {
         return b;
     }
 
+    /**
+     * Starts {@code threads}, lets them run for {@code millis}, clears {@code running}, joins them
+     * and rethrows the first error one of them left in {@code failed}.
+     */
+    protected static void race(List<Thread> threads, java.util.concurrent.atomic.AtomicBoolean running,
+            java.util.concurrent.atomic.AtomicReference<Throwable> failed, long millis) throws InterruptedException {
+        threads.forEach(Thread::start);
+        Thread.sleep(millis);
+        running.set(false);
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (failed.get() != null) {
+            throw new AssertionError(failed.get());
+        }
+    }
+
     protected static byte[] readAll(FileCacheManager f) throws IOException {
         byte[] b = new byte[(int) f.size()];
         int done = 0;
@@ -237,15 +254,7 @@ public abstract class FcmContractTest {
                 }
             }));
         }
-        threads.forEach(Thread::start);
-        Thread.sleep(1500);
-        running.set(false);
-        for (Thread t : threads) {
-            t.join();
-        }
-        if (failed.get() != null) {
-            throw new AssertionError(failed.get());
-        }
+        race(threads, running, failed, 1500);
         assertTrue("reads: " + reads.get(), reads.get() > 100);
         assertTrue("evictions: " + f.stats().evictions, f.stats().evictions > 100);
     }
@@ -304,15 +313,7 @@ public abstract class FcmContractTest {
                 }
             }));
         }
-        threads.forEach(Thread::start);
-        Thread.sleep(1500);
-        running.set(false);
-        for (Thread t : threads) {
-            t.join();
-        }
-        if (failed.get() != null) {
-            throw new AssertionError(failed.get());
-        }
+        race(threads, running, failed, 1500);
         assertTrue("reads to the end checked: " + checked.get(), checked.get() > 100);
     }
 

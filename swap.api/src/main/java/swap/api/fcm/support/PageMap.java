@@ -173,7 +173,22 @@ public final class PageMap {
 
     /** Fibonacci hashing: page numbers of one partition are congruent modulo the partition count, so the low bits alone would cluster. */
     private int index(long number) {
+        return home(number, shift);
+    }
+
+    /** Page {@code number}'s home slot in a table of {@code 2^(64 - shift)} slots. */
+    private static int home(long number, int shift) {
         return (int) ((number * PHI) >>> shift);
+    }
+
+    /** The first empty slot of the probe run from {@code number}'s home in {@code s}. */
+    private static int freeSlot(CachedPage[] s, int shift, long number) {
+        int mask = s.length - 1;
+        int i = home(number, shift);
+        while (s[i] != null) {
+            i = (i + 1) & mask;
+        }
+        return i;
     }
 
     /** @return the cached page {@code number}, or null; changes nothing */
@@ -202,7 +217,7 @@ public final class PageMap {
     public CachedPage peek(long number) {
         CachedPage[] s = (CachedPage[]) SLOTS_FIELD.getAcquire(this);
         int mask = s.length - 1;
-        int i = (int) ((number * PHI) >>> (64 - Integer.numberOfTrailingZeros(s.length)));
+        int i = home(number, 64 - Integer.numberOfTrailingZeros(s.length));
         for (int probes = 0; probes < s.length; probes++, i = (i + 1) & mask) {
             CachedPage p = (CachedPage) SLOT.getAcquire(s, i);
             if (p == null) {
@@ -233,11 +248,7 @@ public final class PageMap {
     }
 
     private void insert(CachedPage p) {
-        int mask = slots.length - 1;
-        int i = index(p.number);
-        while (slots[i] != null) {
-            i = (i + 1) & mask;
-        }
+        int i = freeSlot(slots, shift, p.number);
         keys[i] = p.number;
         SLOT.setRelease(slots, i, p);
     }
@@ -247,13 +258,9 @@ public final class PageMap {
         long[] k = new long[capacity];
         CachedPage[] fresh = new CachedPage[capacity];
         int sh = 64 - Integer.numberOfTrailingZeros(capacity);
-        int mask = capacity - 1;
         for (CachedPage p : old) {
             if (p != null) {
-                int i = (int) ((p.number * PHI) >>> sh);
-                while (fresh[i] != null) {
-                    i = (i + 1) & mask;
-                }
+                int i = freeSlot(fresh, sh, p.number);
                 k[i] = p.number;
                 fresh[i] = p;
             }

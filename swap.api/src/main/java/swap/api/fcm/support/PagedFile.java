@@ -242,10 +242,13 @@ public abstract class PagedFile {
             return -1;
         }
         int n = (int) Math.min(length, sz - position);
+        if (n == 0) {
+            return 0;
+        }
         long first = pageOf(position);
         long last = lastPageOf(position, n);
-        if (n == 0 || last - first > 1) {
-            return n == 0 ? 0 : READ_UNDER_LOCK;
+        if (last - first > 1) {
+            return READ_UNDER_LOCK;
         }
         PageMap m1 = map(first);
         CachedPage p1 = m1.peek(first);

@@ -284,15 +284,7 @@ public class DistributedFcmTest extends FcmContractTest {
                     }
                 }));
             }
-            threads.forEach(Thread::start);
-            Thread.sleep(1500);
-            running.set(false);
-            for (Thread t : threads) {
-                t.join();
-            }
-            if (failed.get() != null) {
-                throw new AssertionError(failed.get());
-            }
+            race(threads, running, failed, 1500);
             assertTrue(f.stats().evictions > 100);
             f.close();
         }
