@@ -1,14 +1,8 @@
 package swap.bench;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 import swap.api.EntryDTO;
-import swap.api.fcm.FileCacheManager;
 
 /**
  * {@link FcmWorkloadBenchmark#phased}, phase by phase: how fast each implementation runs the
@@ -39,8 +33,6 @@ public final class FcmPhaseTimes {
         b.setUp();
         System.gc();
         int n = FcmWorkloadBenchmark.PHASE_OPS;
-        int threads = FcmWorkloadBenchmark.PHASE_THREADS;
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
         SplittableRandom rnd = new SplittableRandom(1);
         byte[] buf = new byte[FcmWorkloadBenchmark.PAGE];
         long sum = 0;
@@ -48,33 +40,15 @@ public final class FcmPhaseTimes {
             for (int r = 0; r < rounds; r++) {
                 String atStart = where(b);
                 long t0 = System.nanoTime();
-                for (int i = 0; i < n; i++) {
-                    sum += FcmWorkloadBenchmark.sdetOp(b.phased, rnd, buf, FcmWorkloadBenchmark.CACHED_SIZE);
-                }
+                sum += b.onePhase(rnd, buf);
                 long t1 = System.nanoTime();
                 String atChange = where(b);
-                List<Future<Long>> l = new ArrayList<>();
-                for (int k = 0; k < threads; k++) {
-                    long seed = rnd.nextLong();
-                    l.add(pool.submit(() -> {
-                        SplittableRandom own = new SplittableRandom(seed);
-                        byte[] own2 = new byte[FcmWorkloadBenchmark.PAGE];
-                        long s = 0;
-                        for (int i = 0; i < n / threads; i++) {
-                            s += FcmWorkloadBenchmark.sdetOp(b.phased, own, own2, FcmWorkloadBenchmark.CACHED_SIZE);
-                        }
-                        return s;
-                    }));
-                }
-                for (Future<Long> f : l) {
-                    sum += f.get();
-                }
+                sum += b.manyPhase(rnd);
                 long t2 = System.nanoTime();
                 System.out.printf("%-11s round %d: 1 thread %.2f M ops/s (%s), %d threads %.2f M ops/s (%s), both %.2f M ops/s%n", impl, r,
-                        n * 1e3 / (t1 - t0), atStart, threads, n * 1e3 / (t2 - t1), atChange, 2 * n * 1e3 / (t2 - t0));
+                        n * 1e3 / (t1 - t0), atStart, FcmWorkloadBenchmark.PHASE_THREADS, n * 1e3 / (t2 - t1), atChange, 2 * n * 1e3 / (t2 - t0));
             }
         } finally {
-            pool.shutdownNow();
             b.tearDown();
         }
         if (sum == 42) {

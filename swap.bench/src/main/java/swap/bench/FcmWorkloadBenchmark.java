@@ -372,23 +372,34 @@ public class FcmWorkloadBenchmark {
     @Warmup(iterations = 1, time = 1)
     @Measurement(iterations = 3, time = 1)
     public long phased(PerThread t) throws Exception {
+        return onePhase(t.rnd, t.buf) + manyPhase(t.rnd);
+    }
+
+    /** {@code phased}'s first phase: {@link #PHASE_OPS} SDET operations on the calling thread. */
+    long onePhase(SplittableRandom rnd, byte[] buf) throws IOException {
         long sum = 0;
         for (int i = 0; i < PHASE_OPS; i++) {
-            sum += sdetOp(phased, t.rnd, t.buf, CACHED_SIZE);
+            sum += sdetOp(phased, rnd, buf, CACHED_SIZE);
         }
+        return sum;
+    }
+
+    /** {@code phased}'s second phase: as many operations shared out over {@link #PHASE_THREADS} threads (seeds from {@code rnd}). */
+    long manyPhase(SplittableRandom rnd) throws Exception {
         List<java.util.concurrent.Future<Long>> l = new ArrayList<>();
         for (int k = 0; k < PHASE_THREADS; k++) {
-            long seed = t.rnd.nextLong();
+            long seed = rnd.nextLong();
             l.add(phasePool.submit(() -> {
-                SplittableRandom rnd = new SplittableRandom(seed);
+                SplittableRandom own = new SplittableRandom(seed);
                 byte[] buf = new byte[PAGE];
                 long s = 0;
                 for (int i = 0; i < PHASE_OPS / PHASE_THREADS; i++) {
-                    s += sdetOp(phased, rnd, buf, CACHED_SIZE);
+                    s += sdetOp(phased, own, buf, CACHED_SIZE);
                 }
                 return s;
             }));
         }
+        long sum = 0;
         for (java.util.concurrent.Future<Long> f : l) {
             sum += f.get();
         }
