@@ -15,14 +15,16 @@ public final class EntryDTO {
     /** The symbolic name of the bundle providing the current implementation ({@code null} for a registered object). */
     public String bundle;
     /**
-     * The entry's state: {@code ACTIVE}, {@code SWAPPING}, {@code UPGRADING} (its implementation's
-     * bundle is being updated or refreshed: calls wait for the new revision, bounded),
+     * The entry's state: {@code ACTIVE}, {@code SWAPPING}, {@code PARKED} (it runs on no
+     * implementation: its state is kept and its calls wait, bounded, until it resumes on an
+     * implementation that can take the state or is released; e.g. while its implementation's bundle is
+     * updated or refreshed, or a swappable service's provider is away; since 1.3, where 1.2 said {@code UPGRADING}),
      * {@code ORPHANED} (its implementation's service is gone: it still runs on its last instance and
      * moves to the next implementation of the same name that registers) or {@code RELEASED}.
      */
     public String state;
     /**
-     * Why the entry is {@code UPGRADING} or {@code ORPHANED}; {@code null} otherwise.
+     * Why the entry is {@code PARKED} or {@code ORPHANED}; {@code null} otherwise.
      *
      * @since 1.1
      */

@@ -39,4 +39,10 @@ public final class JournalRecordDTO {
     public String outcome;
     /** Why. */
     public String reason;
+    /**
+     * The name ({@code swap.impl.name}) of the implementation the entry runs after this record, for
+     * a completed swap or an open; {@code null} for every other record, and for a park (the entry runs
+     * no implementation while parked). What a restart restores from; since 1.3.
+     */
+    public String implementation;
 }

@@ -74,7 +74,7 @@ public class RevertBenchmark {
         engine = new Engine(source);
         SafeSwapConfig c = new SafeSwapConfig();
         c.baselineMillis = 0;
-        engine.configureSafeSwaps(c);
+        swap.core.SafeSwaps.on(engine).configure(c);
         var e = engine.create(Cache.class, "good");
         id = e.id();
         Cache handle = e.handle();

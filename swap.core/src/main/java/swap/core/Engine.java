@@ -46,8 +46,10 @@ import swap.api.TransferContext;
  *
  * <p>The engine is a front: the table of entries is {@link Table}, the swap protocol (single swaps and
  * batches alike) {@link SwapProtocol} with its per-entry steps in {@link SwapJob} and the quiescence
- * check in {@link Quiescence}, the history and events {@link History}; safe swaps (a watch after the
- * swap, a canary before it: {@link swap.api.SwapOptions}) are {@link SafeSwaps}.
+ * check in {@link Quiescence}, the history and events {@link History}. Features plug in through
+ * interfaces the engine owns: safe swaps (a watch after the swap, a canary before it:
+ * {@link swap.api.SwapOptions}) through {@link Guard}, the journal through {@link JournalSink},
+ * events through {@link EventSink}; the engine constructs none of them.
  *
  * <p>A swap runs on the calling thread unless that thread is itself inside a call of an entry it
  * swaps (an implementation asking for its own replacement), in which case it runs on a swap worker
@@ -68,7 +70,7 @@ public class Engine implements SwapManager {
     private final AtomicLong batches = new AtomicLong();
     private final ExecutorService workers;
     private final ForkJoinPool importers;
-    private final SafeSwaps safe;
+    private volatile Guard guard = Guard.NONE;
     private volatile long defaultTimeoutMillis = DEFAULT_TIMEOUT_MILLIS;
 
     Engine(ImplementationSource source) {
@@ -80,8 +82,7 @@ public class Engine implements SwapManager {
             return t;
         });
         this.importers = new ForkJoinPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
-        this.protocol = new SwapProtocol(table, history, importers);
-        this.safe = new SafeSwaps(this, source, history, workers);
+        this.protocol = new SwapProtocol(table, history, importers, source);
     }
 
     /** An engine outside OSGi, whose implementations are registered on {@code source}. */
@@ -127,30 +128,44 @@ public class Engine implements SwapManager {
         history.size(historyLength);
     }
 
-    /** Sets the defaults of safe swaps (watch and canary, {@link swap.api.SwapOptions}); the engine keeps a copy. */
-    public void configureSafeSwaps(SafeSwapConfig config) {
-        safe.configure(config);
+    /** Plugs in safe swaps (what runs a swap or batch that asks for a watch or canary); {@code null}: none. */
+    void guard(Guard g) {
+        guard = g == null ? Guard.NONE : g;
+    }
+
+    /** The engine's worker threads, for features that run their work off the caller's thread. */
+    ExecutorService workers() {
+        return workers;
     }
 
     /** Stops the worker threads; entries stay as they are (a watch or canary in progress ends without a verdict). */
     public void shutdown() {
-        safe.shutdown();
+        guard.shutdown();
         workers.shutdownNow();
         importers.shutdownNow();
     }
 
     // ---------------------------------------------------------------- entries
 
+    /** The trust gate for a new entry's first implementation (every later one passes it in the protocol). */
+    private Implementation trusted(Class<?> type, Implementation impl) {
+        String refused = source.refusal(impl, type);
+        if (refused != null) {
+            throw new SwapException("implementation " + impl.label() + " is refused by the trust policy: " + refused);
+        }
+        return impl;
+    }
+
     @Override
     public <T> Entry<T> create(Class<T> type, String target) {
-        Implementation impl = source.resolve(type, target, null);
+        Implementation impl = trusted(type, source.resolve(type, target, null));
         Object instance = instantiate(type, impl);
         return add(type, impl, instance);
     }
 
     @Override
     public <T, S> Entry<T> create(Class<T> type, String target, StateFormat<S> format, S state) {
-        Implementation impl = source.resolve(type, target, null);
+        Implementation impl = trusted(type, source.resolve(type, target, null));
         Object instance = instantiate(type, impl);
         if (!Negotiation.imports(instance).contains(format) || !(instance instanceof StatefulComponent)) {
             impl.release(instance);
@@ -239,13 +254,14 @@ public class Engine implements SwapManager {
             n.release().run();
         }
         table.forget(instance);
-        impl.release(instance);
+        impl.release(instance); // a park's release lets its waiting calls fail: the entry was released, and its state with it
+        history.released(e, impl);
         return true;
     }
 
     /**
      * Moves every entry whose implementation is named {@code name} and whose instance came from a
-     * source that {@code gone} says is no longer available (e.g. its service was unregistered and
+     * source that {@code gone} says is no longer available (a parked entry's source is its {@link Parked}) (e.g. its service was unregistered and
      * registered anew after a configuration change) to {@code target}, on a worker thread.
      */
     void adopt(String name, java.util.function.Predicate<Object> gone, String target, String why) {
@@ -371,7 +387,7 @@ public class Engine implements SwapManager {
         if (options == null || !(options.isWatch() || options.isCanary())) {
             return swap(id, target, reason, options == null ? 0 : options.timeoutMillis());
         }
-        return safe.swap(require(id), target, reason, options);
+        return guard.swap(require(id), target, reason, options);
     }
 
     @Override
@@ -393,7 +409,7 @@ public class Engine implements SwapManager {
     @Override
     public CompletionStage<BatchResult> swap(Batch batch) {
         if (batch.options() != null && (batch.options().isWatch() || batch.options().isCanary())) {
-            return safe.batch(batch);
+            return guard.batch(batch);
         }
         long batchId = batches.incrementAndGet();
         long start = System.nanoTime();
@@ -541,24 +557,133 @@ public class Engine implements SwapManager {
         return job.result;
     }
 
+    // ---------------------------------------------------------------- park, resume, copy, dry run
+
+    /**
+     * Parks entry {@code e}: one swap with the ordinary protocol (mediator, quiescence, trust gate,
+     * journal) moves it from its instance to a {@link Parked} that keeps its state in every format of
+     * {@code formats} the instance exports ({@code notKept}: the formats left out, as {@code name: why},
+     * for the result); from then on its calls wait (at most {@code callWaitMillis},
+     * then they throw what {@code failure} makes) until the entry is resumed or released. A swap
+     * already running on the entry is waited for (bounded). Never throws.
+     *
+     * @return the park's result: {@code COMPLETED} when the entry is parked
+     */
+    public SwapResult park(long id, List<StateFormat<?>> formats, List<String> notKept, long callWaitMillis,
+            java.util.function.Function<String, RuntimeException> failure, String reason) {
+        EntryImpl<?> e = require(id);
+        Parked p = new Parked(e.type(), e.implementation(), formats, notKept, reason, callWaitMillis, failure).attach(e);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutOf(e, 0) * 2);
+        while (true) {
+            SwapResult r = execute(e, () -> p, null, reason, 0);
+            if (!(r.outcome == SwapOutcome.REFUSED && e.swapping.get() && System.nanoTime() < deadline)) {
+                return r;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+        }
+    }
+
+    /**
+     * An entry made parked, with an empty state, for a caller that came while the implementation
+     * is away (a consumer of a swappable service whose provider is gone): its calls wait like those
+     * of a parked entry, and {@link #resume} gives it its first instance.
+     */
+    public <T> Entry<T> parkedEntry(Class<T> type, Implementation like, String reason, long callWaitMillis,
+            java.util.function.Function<String, RuntimeException> failure) {
+        Parked p = new Parked(type, like, List.of(StateFormat.EMPTY), List.of(), reason, callWaitMillis, failure);
+        p.keepEmpty();
+        EntryImpl<T> e = add(type, p, p.newInstance());
+        p.attach(e);
+        return e;
+    }
+
+    /**
+     * Resumes a parked entry on the first of {@code candidates} that can take its state: each is
+     * tried with the ordinary protocol (trust gate, instantiation, negotiation of what it imports
+     * against every format the park kept, import, journal), in the order given (best first). If none
+     * can, the entry stays parked with its state and the result says why each could not.
+     *
+     * @return the last attempt's result: {@code COMPLETED} when the entry runs on a candidate; {@code REFUSED} with every
+     *         candidate's reason otherwise (also when the entry is not parked, or there is no candidate)
+     */
+    public SwapResult resume(long id, List<Implementation> candidates, String reason) {
+        EntryImpl<?> e = require(id);
+        Parked p = Parked.of(e.instance());
+        List<String> problems = new ArrayList<>();
+        if (p == null) {
+            return refused(e, "entry " + e.id() + " is not parked");
+        }
+        for (Implementation c : candidates) {
+            SwapResult r = execute(e, () -> c, null, reason, 0);
+            if (r.outcome == SwapOutcome.COMPLETED) {
+                return r;
+            }
+            problems.add(c.label() + ": " + r.reason);
+            if (Parked.of(e.instance()) != p) {
+                break; // something else moved it meanwhile
+            }
+        }
+        String why = candidates.isEmpty() ? "no implementation of " + e.type().getName() + " is available" : String.join("; ", problems);
+        p.problem(why);
+        return refused(e, "entry " + e.id() + " stays parked with its state: " + why);
+    }
+
+    private static SwapResult refused(EntryImpl<?> e, String why) {
+        SwapResult r = new SwapResult();
+        r.entryId = e.id();
+        r.from = e.implementationLabel();
+        r.outcome = SwapOutcome.REFUSED;
+        r.reason = why;
+        r.endedAtMillis = System.currentTimeMillis();
+        return r;
+    }
+
+    /** Sets how long the calls of parked entry {@code id} wait from now on (0: they fail at once). */
+    public void parkedCallWait(long id, long millis) {
+        Parked p = Parked.of(require(id).instance());
+        if (p != null) {
+            p.maxWait(millis);
+        }
+    }
+
+    /** @return whether entry {@code id} is parked */
+    public boolean isParked(long id) {
+        return Parked.of(require(id).instance()) != null;
+    }
+
+    /** @return the entries that are parked */
+    public List<Long> parked() {
+        List<Long> l = new ArrayList<>();
+        for (EntryImpl<?> e : table.entries()) {
+            if (Parked.of(e.instance()) != null) {
+                l.add(e.id());
+            }
+        }
+        return l;
+    }
+
+    /** For a canary: copies the prepared job's state into its replacement; see {@link SwapProtocol#copy}. */
+    String copyState(SwapJob job, long timeoutMillis, Runnable quiescent) {
+        return protocol.copy(job, timeoutMillis, quiescent);
+    }
+
+    /**
+     * A dry run of moving entries {@code ids} to {@code target}: each is prepared (trust gate,
+     * instantiation, negotiation) and given up; nothing changes and nothing is recorded.
+     */
+    public BatchResult dryRun(List<Long> ids, String target, String reason) {
+        List<SwapJob> jobs = new ArrayList<>();
+        for (long id : ids) {
+            jobs.add(new SwapJob(require(id), reason, System.nanoTime()));
+        }
+        return protocol.dryRun(new SwapProtocol.Request(jobs, j -> () -> source.resolve(j.entry.type(), target, null), null, false, 0, 0));
+    }
+
     // ---------------------------------------------------------------- swappable services (ServiceFronts)
 
     /** An entry for {@code instance}, which the caller obtained from {@code impl} (a front service's entry). */
     <T> EntryImpl<T> entry(Class<T> type, Implementation impl, Object instance) {
         return add(type, impl, instance);
-    }
-
-    /**
-     * Points {@code e} at {@code fresh} of {@code impl} without a quiescence check, and records
-     * {@code r}: only for an entry whose current instance runs no call (a front's hold, whose calls
-     * wait and then go through the entry). The caller holds {@code e.swapping}.
-     */
-    void install(EntryImpl<?> e, Implementation impl, Object fresh, SwapResult r) {
-        Object old = e.instance();
-        e.install(impl, fresh);
-        table.moved(old, fresh, e);
-        e.swaps.incrementAndGet();
-        history.record(e, r, 0);
     }
 
     @Override

@@ -27,8 +27,8 @@ final class EntryImpl<T> implements Entry<T> {
     static final String ACTIVE = "ACTIVE";
     static final String SWAPPING = "SWAPPING";
     static final String RELEASED = "RELEASED";
-    /** Shown while calls wait for the new revision of the entry's implementation (see {@link Upgrades}); set only while the entry is claimed. */
-    static final String UPGRADING = "UPGRADING";
+    /** Shown (never stored) while the entry runs on a {@link Parked}: its state kept, its calls waiting, no implementation. */
+    static final String PARKED = "PARKED";
     /** Shown (never stored) while the entry's implementation is gone: {@link Implementation#goneBecause()}. */
     static final String ORPHANED = "ORPHANED";
 
@@ -49,13 +49,11 @@ final class EntryImpl<T> implements Entry<T> {
     final AtomicLong failures = new AtomicLong();
     volatile long timeoutMillis;
     volatile SwapResult last;
-    /** The watch or canary in progress on this entry, as a line for {@link EntryDTO#safety}, or {@code null}. */
-    volatile java.util.function.Supplier<String> safety;
+    /** A feature's line about this entry (e.g. the watch or canary in progress), for {@link EntryDTO#safety}, or {@code null}. */
+    private volatile java.util.function.Supplier<String> status;
     /** The mediator of the swap in progress, or {@code null}: for diagnostics and tests. */
     volatile Mediator mediator;
     private volatile String state = ACTIVE;
-    /** Why the entry is {@link #UPGRADING}, or {@code null}. */
-    volatile String stateReason;
     /** Counters of virtual-thread calls; created by the first such call. */
     private volatile VirtualCalls virtualCalls;
     private static final java.util.concurrent.atomic.AtomicReferenceFieldUpdater<EntryImpl, VirtualCalls> VIRTUAL_CALLS =
@@ -248,7 +246,11 @@ final class EntryImpl<T> implements Entry<T> {
         d.version = impl.version();
         d.bundle = impl.bundle();
         d.state = state;
-        d.stateReason = stateReason;
+        Parked parked = Parked.of(inst);
+        if (parked != null && ACTIVE.equals(d.state)) {
+            d.state = PARKED;
+            d.stateReason = parked.describe();
+        }
         String gone = ACTIVE.equals(d.state) ? impl.goneBecause() : null;
         if (gone != null) {
             d.state = ORPHANED;
@@ -267,9 +269,14 @@ final class EntryImpl<T> implements Entry<T> {
         d.exportFormats = Negotiation.names(Negotiation.exports(inst));
         d.importFormats = Negotiation.names(Negotiation.imports(inst));
         d.lastSwap = last;
-        java.util.function.Supplier<String> s = safety;
+        java.util.function.Supplier<String> s = status;
         d.safety = s == null ? null : s.get();
         return d;
+    }
+
+    /** Sets the one status line a feature shows with this entry ({@code null}: none). */
+    void status(java.util.function.Supplier<String> line) {
+        status = line;
     }
 
     @Override

@@ -39,9 +39,12 @@ import swap.api.TransferContext;
  *
  * <p>Life: PENDING (original hidden, front not yet registered) -> ACTIVE (entries run on the
  * original's instances) -> HELD (the original is unregistering: each entry was swapped, with the
- * ordinary protocol, to a {@link Hold} that took its state; calls wait) -> ACTIVE again when a
+ * ordinary protocol, to a {@link Parked} that took its state; calls wait) -> ACTIVE again when a
  * matching original registers ({@link #resume}: the held state is imported into the new instance,
- * then the calls go on), or GONE after the grace time ({@link #expire}: the front is unregistered).
+ * then the calls go on), or PARKED after the grace time ({@link #expire}: the front stays, with the
+ * parked state, and its calls fail at once until a matching provider registers or an operator
+ * releases the entries). Parking and resuming are the engine's operations ({@link Engine#park},
+ * {@link Engine#resume}): trust gate, negotiation against the new instance's imports, journal.
  *
  * <p>Concurrency: every change of state, entries and registration happens under this object's
  * monitor, except the unregistration of the front (done outside it, since the framework calls back
@@ -52,6 +55,8 @@ final class Front {
     static final String PENDING = "PENDING";
     static final String ACTIVE = "ACTIVE";
     static final String HELD = "HELD";
+    /** The grace time ended without a matching provider: the front stays, with its entries' parked state. */
+    static final String PARKED = "PARKED";
     static final String GONE = "GONE";
 
     private static final Set<String> NOT_COPIED = Set.of(Constants.SERVICE_ID, Constants.SERVICE_BUNDLEID, Constants.SERVICE_SCOPE,
@@ -175,11 +180,9 @@ final class Front {
     /** An entry on the current original's instance for {@code consumer}, or on an empty hold while the provider is away. */
     private EntryImpl<?> newEntry(Bundle consumer) {
         EntryImpl<?> e;
-        if (state.equals(HELD)) {
-            Hold hold = new Hold(List.of(StateFormat.EMPTY), owner.maxWaitMillis());
-            Hold.Impl impl = new Hold.Impl(type, hold, providerBsn);
-            e = owner.engine().entry(type, impl, impl.newInstance());
-            hold.entry(e);
+        if (state.equals(HELD) || state.equals(PARKED)) {
+            e = (EntryImpl<?>) owner.engine().parkedEntry(type, new Away(providerBsn, providerVersion), "provider " + providerBsn + " " + providerVersion
+                    + " is away", state.equals(HELD) ? owner.maxWaitMillis() : 0, Front::unavailable);
         } else {
             ServiceImplementation impl = new ServiceImplementation(original, userContext(consumer), this);
             e = owner.engine().entry(type, impl, Engine.instantiate(type, impl));
@@ -209,11 +212,33 @@ final class Front {
             }
         }
         if (gone != null) {
-            Hold h = Hold.of(gone.instance());
-            owner.engine().release(gone.id());
-            if (h != null) {
-                h.open();
-            }
+            owner.engine().release(gone.id()); // the consumer let go of it
+        }
+    }
+
+    /** What a call that waited for the provider in vain throws: what the original's consumers would have seen. */
+    static RuntimeException unavailable(String why) {
+        return new org.osgi.framework.ServiceException(why, org.osgi.framework.ServiceException.UNREGISTERED);
+    }
+
+    /** The implementation an entry made while the provider is away is parked on: named after the provider. */
+    private static final class Away extends Implementation.Named {
+        Away(String bsn, String version) {
+            super(bsn, version, bsn);
+        }
+
+        @Override
+        public Object origin() {
+            return this;
+        }
+
+        @Override
+        public Object newInstance() {
+            throw new SwapException("the provider is away");
+        }
+
+        @Override
+        public void release(Object instance) {
         }
     }
 
@@ -253,10 +278,8 @@ final class Front {
                 String reason = "provider " + providerBsn + " " + providerVersion + " is going away (service "
                         + ref.getProperty(Constants.SERVICE_ID) + " unregistering): calls wait for it";
                 for (EntryImpl<?> e : entries.keySet()) {
-                    Hold hold = new Hold(portableFirst(Negotiation.exports(e.instance()), ref.getBundle()), owner.maxWaitMillis());
-                    hold.entry(e);
-                    Hold.Impl impl = new Hold.Impl(type, hold, providerBsn);
-                    SwapResult r = owner.engine().execute(e, () -> impl, null, reason, 0);
+                    SwapResult r = owner.engine().park(e.id(), portableFirst(Negotiation.exports(e.instance()), ref.getBundle()), List.of(), owner.maxWaitMillis(),
+                            Front::unavailable, reason);
                     if (r.outcome != SwapOutcome.COMPLETED) {
                         owner.log().error("entry " + e.id() + " of swappable service " + type.getName() + " could not be held (" + r.outcome
                                 + ": " + r.reason + "); its calls fail while " + providerBsn + " is away, and it moves to the next provider without state");
@@ -285,7 +308,7 @@ final class Front {
     /** Worker thread: a matching original registered while the front was held: the entries move to it with their state. */
     void resume(ServiceReference<?> next) {
         synchronized (this) {
-            if (!state.equals(HELD)) {
+            if (!state.equals(HELD) && !state.equals(PARKED)) {
                 return;
             }
             String reason = "provider " + bundleLabel(next) + " is back (service " + next.getProperty(Constants.SERVICE_ID) + ")";
@@ -300,8 +323,9 @@ final class Front {
             provider(next);
             if (!problems.isEmpty()) {
                 lastMove = String.join("; ", problems);
-                owner.log().error("swappable service " + type.getName() + ": " + reason + ", but " + lastMove + "; those calls stay held");
-                return; // still HELD: the expiry stays scheduled, a later matching original is tried again
+                owner.log().error("swappable service " + type.getName() + ": " + reason + ", but " + lastMove
+                        + "; the front keeps the parked state (swap:services), a later matching provider is tried again, swap:release drops it");
+                return; // still HELD or PARKED: a later matching original is tried again
             }
             if (expiry != null) {
                 expiry.cancel(false);
@@ -319,82 +343,11 @@ final class Front {
         return b == null ? "(gone)" : b.getSymbolicName() + " " + b.getVersion();
     }
 
-    /** Imports a held entry's state into a new instance of {@code impl} and points the entry at it. @return {@code null} or the problem */
+    /** Moves a parked entry to a new instance of {@code impl} with its state (the engine's resume). @return {@code null} or the problem */
     private String moveHeld(EntryImpl<?> e, ServiceImplementation impl, String reason) {
-        Hold hold = Hold.of(e.instance());
-        if (hold == null) { // it could not be held: the ordinary protocol, from whatever it runs on
-            SwapResult r = owner.engine().execute(e, () -> impl, null, reason, 0);
-            return r.outcome == SwapOutcome.COMPLETED ? null : r.outcome + ": " + r.reason;
-        }
-        if (!e.swapping.compareAndSet(false, true)) {
-            return "mid-swap";
-        }
-        try {
-            long start = System.nanoTime();
-            Object fresh;
-            try {
-                fresh = Engine.instantiate(e.type(), impl);
-            } catch (SwapException ex) {
-                return ex.getMessage();
-            }
-            StateFormat<?> held = hold.format();
-            StateFormat<?> in = null;
-            List<StateFormat<?>> imports = Negotiation.imports(fresh);
-            for (StateFormat<?> f : imports) {
-                if (held != null && f.name().equals(held.name()) && f.type() == held.type()) {
-                    in = f;
-                    break;
-                }
-            }
-            boolean empty = held == null || held.equals(StateFormat.EMPTY);
-            if (in == null && !empty) {
-                impl.release(fresh);
-                return "the new instance imports none of the held state's format '" + held + "' (it imports " + Negotiation.names(imports) + ")";
-            }
-            long t = System.nanoTime();
-            if (in != null && fresh instanceof StatefulComponent) {
-                try {
-                    ((StatefulComponent) fresh).importState(in, hold.state(), context(e.id()));
-                } catch (Exception | LinkageError ex) {
-                    impl.release(fresh);
-                    return "import in format '" + in + "' failed: " + ex;
-                }
-            }
-            SwapResult r = new SwapResult();
-            r.entryId = e.id();
-            r.from = e.implementation().label();
-            r.to = impl.label();
-            r.format = in == null ? StateFormat.EMPTY.name() : in.name();
-            r.reason = reason;
-            r.outcome = SwapOutcome.COMPLETED;
-            r.transferNanos = System.nanoTime() - t;
-            r.totalNanos = System.nanoTime() - start;
-            r.endedAtMillis = System.currentTimeMillis();
-            owner.engine().install(e, impl, fresh, r);
-            hold.open();
-            return null;
-        } finally {
-            e.swapping.set(false);
-        }
-    }
-
-    private static TransferContext context(long id) {
-        return new TransferContext() {
-            @Override
-            public Executor executor() {
-                return ForkJoinPool.commonPool();
-            }
-
-            @Override
-            public int parallelism() {
-                return ForkJoinPool.commonPool().getParallelism();
-            }
-
-            @Override
-            public long entryId() {
-                return id;
-            }
-        };
+        SwapResult r = owner.engine().isParked(e.id()) ? owner.engine().resume(e.id(), List.of(impl), reason)
+                : owner.engine().execute(e, () -> impl, null, reason, 0); // it could not be parked: the ordinary swap, from whatever it runs on
+        return r.outcome == SwapOutcome.COMPLETED ? null : r.outcome + ": " + r.reason;
     }
 
     /**
@@ -427,17 +380,25 @@ final class Front {
         }
     }
 
-    /** Timer thread: the grace time ended and no matching provider came back: the front goes, as the original would have. */
+    /**
+     * Timer thread: the grace time ended and no matching provider came back. The front stays
+     * registered and keeps its entries' parked state (nothing an operator did asked to drop it); from
+     * now on its calls fail at once, as calls to the unregistered original would, until a matching
+     * provider registers (the entries resume on it with their state) or an operator releases them.
+     */
     void expire() {
         synchronized (this) {
             if (!state.equals(HELD)) {
                 return;
             }
-            owner.log().warn("swappable service " + type.getName() + ": provider " + providerBsn + " " + providerVersion
-                    + " did not come back within " + owner.graceMillis() + " ms; front service unregistered");
+            state = PARKED;
+            for (EntryImpl<?> e : entries.keySet()) {
+                owner.engine().parkedCallWait(e.id(), 0);
+            }
+            lastMove = "provider " + providerBsn + " " + providerVersion + " did not come back within " + owner.graceMillis()
+                    + " ms: calls fail until a matching provider registers; the state stays parked (swap:release ID drops it)";
+            owner.log().warn("swappable service " + type.getName() + ": " + lastMove);
         }
-        close();
-        owner.forget(this);
     }
 
     /** Unregisters the front (consumers see UNREGISTERING), then releases its entries and lets held calls fail. */
@@ -464,11 +425,7 @@ final class Front {
             entries.clear();
         }
         for (EntryImpl<?> e : l) {
-            Hold h = Hold.of(e.instance());
             owner.engine().release(e.id());
-            if (h != null) {
-                h.open();
-            }
         }
     }
 
@@ -481,7 +438,7 @@ final class Front {
         SwappableServiceDTO d = new SwappableServiceDTO();
         d.interfaces = List.of(type.getName());
         d.frontServiceId = registration == null ? -1 : (Long) registration.getReference().getProperty(Constants.SERVICE_ID);
-        d.originalServiceId = state.equals(HELD) ? -1 : (Long) original.getProperty(Constants.SERVICE_ID);
+        d.originalServiceId = state.equals(HELD) || state.equals(PARKED) ? -1 : (Long) original.getProperty(Constants.SERVICE_ID);
         d.scope = scope;
         d.providerBundle = providerBsn;
         d.providerVersion = providerVersion;

@@ -57,6 +57,11 @@ final class History {
         return r;
     }
 
+    /** Entry {@code e} was released; it ran {@code impl}. Journaled only. */
+    void released(EntryImpl<?> e, Implementation impl) {
+        journal.released(e, impl.label());
+    }
+
     void started(EntryImpl<?> e, SwapResult r, long batchId) {
         post(SwapConstants.TOPIC_STARTED, e, r, r.reason, batchId);
     }

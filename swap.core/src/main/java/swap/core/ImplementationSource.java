@@ -20,6 +20,27 @@ interface ImplementationSource {
     Implementation resolve(Class<?> type, String target, Object exclude);
 
     /**
+     * @return every implementation {@code target} matches that is usable now, best first (as
+     *         {@link #resolve} orders them); empty if none. For a resume, which tries each in turn.
+     */
+    default List<Implementation> candidates(Class<?> type, String target, Object exclude) {
+        try {
+            return List.of(resolve(type, target, exclude));
+        } catch (swap.api.SwapException none) {
+            return List.of();
+        }
+    }
+
+    /**
+     * The trust gate, asked by the swap protocol for every destination of every path (swap, batch,
+     * park, resume, adoption, revert, upgrade, front move): {@code null} if {@code impl} may run as
+     * an implementation of {@code type}, else why not. Sources without a trust policy allow all.
+     */
+    default String refusal(Implementation impl, Class<?> type) {
+        return null;
+    }
+
+    /**
      * @param selector an implementation name, or an LDAP filter in parentheses
      * @return a test over an entry's properties ({@link EntryImpl#properties()}) for batch selection
      * @throws swap.api.SwapException for a malformed filter, saying what to write

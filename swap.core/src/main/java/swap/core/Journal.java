@@ -318,7 +318,7 @@ public final class Journal implements AutoCloseable {
     static byte[] encode(JournalRecordDTO r) {
         StringBuilder b = new StringBuilder(160);
         b.append(r.seq).append('\t').append(r.timeMillis);
-        for (Object f : new Object[] {r.kind, r.initiator, r.entryId < 0 ? null : r.entryId, r.key, r.from, r.to, r.format, r.outcome, r.reason}) {
+        for (Object f : new Object[] {r.kind, r.initiator, r.entryId < 0 ? null : r.entryId, r.key, r.from, r.to, r.format, r.outcome, r.reason, r.implementation}) {
             b.append('\t');
             if (f == null) {
                 b.append('-');
@@ -356,7 +356,7 @@ public final class Journal implements AutoCloseable {
             return null;
         }
         String[] f = payload.split("\t", -1);
-        if (f.length != 11) {
+        if (f.length != 11 && f.length != 12) { // 11: records written before the implementation column
             return null;
         }
         try {
@@ -373,6 +373,7 @@ public final class Journal implements AutoCloseable {
             r.format = unescape(f[8]);
             r.outcome = unescape(f[9]);
             r.reason = unescape(f[10]);
+            r.implementation = f.length > 11 ? unescape(f[11]) : null;
             return r;
         } catch (NumberFormatException e) {
             return null;

@@ -78,6 +78,7 @@ public class JournalService implements SwapJournal, JournalSink {
     @Activate
     public JournalService(BundleContext context, Config config) throws IOException {
         this(context.getDataFile("journal").toPath(), sync(config), config.max_bytes(), config.keep());
+        OsgiInitiator.install(); // who asks is found from the calling thread's stack
         Bundle system = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION);
         stopping = () -> system.getState() == Bundle.STOPPING;
     }
@@ -103,6 +104,7 @@ public class JournalService implements SwapJournal, JournalSink {
                 JournalRecordDTO r = record("checkpoint", Initiator.PLATFORM, -1, null, null, null, null, "implementation this key last ran");
                 r.key = e.getKey();
                 r.to = e.getValue();
+                r.implementation = e.getValue();
                 try {
                     j.appendHeld(r);
                 } catch (IOException ex) {
@@ -147,8 +149,19 @@ public class JournalService implements SwapJournal, JournalSink {
 
     @Override
     public void swap(EntryImpl<?> e, SwapResult r, long batchId) {
-        append(record(r.outcome == SwapOutcome.REFUSED ? "refusal" : "swap", stopping.getAsBoolean() ? SHUTDOWN : Initiator.current(r.reason), e.id(), r.from, r.to, r.format,
-                String.valueOf(r.outcome), (batchId != 0 ? "batch " + batchId + ": " : "") + r.reason));
+        boolean parked = r.outcome == SwapOutcome.COMPLETED && e.implementation() instanceof Parked;
+        JournalRecordDTO rec = record(r.outcome == SwapOutcome.REFUSED ? "refusal" : parked ? "park" : "swap", stopping.getAsBoolean() ? SHUTDOWN : Initiator.current(r.reason),
+                e.id(), r.from, r.to, r.format, String.valueOf(r.outcome), (batchId != 0 ? "batch " + batchId + ": " : "") + r.reason);
+        if (r.outcome == SwapOutcome.COMPLETED && !parked) {
+            rec.implementation = e.implementation().name();
+        }
+        append(rec);
+    }
+
+    @Override
+    public void released(EntryImpl<?> e, String what) {
+        append(record("release", Initiator.current(null), e.id(), what, null, null, "COMPLETED", "entry released" + (e.implementation() instanceof Parked
+                ? "; its parked state was dropped: " + ((Parked) e.implementation()).describe() : "")));
     }
 
     @Override
@@ -185,6 +198,7 @@ public class JournalService implements SwapJournal, JournalSink {
         JournalRecordDTO r = record(restoreNote == null ? "open" : "restore", Initiator.current(null), entryId, null, implementation, null, "COMPLETED",
                 restoreNote == null ? "opened" : restoreNote);
         r.key = key;
+        r.implementation = name(implementation);
         append(r);
     }
 
@@ -205,7 +219,8 @@ public class JournalService implements SwapJournal, JournalSink {
         boolean ran = "swap".equals(r.kind) && "COMPLETED".equals(r.outcome) && !SHUTDOWN.equals(r.initiator)
                 || "open".equals(r.kind) || "restore".equals(r.kind) || "checkpoint".equals(r.kind);
         if (ran) {
-            lastByKey.put(r.key, name(r.to));
+            // the structured name; records written before it existed carry only the label
+            lastByKey.put(r.key, r.implementation != null ? r.implementation : name(r.to));
         }
     }
 

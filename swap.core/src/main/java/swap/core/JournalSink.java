@@ -20,6 +20,10 @@ interface JournalSink {
     default void batch(long batchId, boolean atomic, long[] entries, String target, String reason, BatchResult r) {
     }
 
+    /** Entry {@code e}, which ran {@code what}, was released (with its state, if it was parked). */
+    default void released(EntryImpl<?> e, String what) {
+    }
+
     /** An interposer was put on ({@code added}) or taken off an entry. */
     default void interposer(long entryId, String name, boolean added) {
     }

@@ -29,10 +29,13 @@ final class OsgiImplementationSource implements ImplementationSource {
 
     private final BundleContext context;
     private final TrustPolicy trust;
+    private final java.util.Set<Long> staging;
 
-    OsgiImplementationSource(BundleContext context, TrustPolicy trust) {
+    /** @param staging bundles under trial, which only a target naming their bundle id picks (see {@link Platform#staging()}) */
+    OsgiImplementationSource(BundleContext context, TrustPolicy trust, java.util.Set<Long> staging) {
         this.context = context;
         this.trust = trust;
+        this.staging = staging;
     }
 
     /** @return an LDAP filter for {@code target}, checked; a name becomes {@code (swap.impl.name=NAME)} */
@@ -75,6 +78,33 @@ final class OsgiImplementationSource implements ImplementationSource {
 
     @Override
     public Implementation resolve(Class<?> type, String target, Object exclude) {
+        List<String> skipped = new ArrayList<>();
+        List<ServiceReference<?>> usable = usable(type, target, exclude, skipped);
+        if (usable.isEmpty()) {
+            throw new SwapException("no implementation of " + type.getName() + " matches " + target
+                    + (skipped.isEmpty() ? "" : "; not usable: " + String.join(", ", skipped))
+                    + "; swap:impls " + type.getName() + " lists what is installed, or install and start a bundle that provides one");
+        }
+        return new Service(usable.get(0));
+    }
+
+    @Override
+    public List<Implementation> candidates(Class<?> type, String target, Object exclude) {
+        List<Implementation> l = new ArrayList<>();
+        for (ServiceReference<?> r : usable(type, target, exclude, new ArrayList<>())) {
+            l.add(new Service(r));
+        }
+        return l;
+    }
+
+    @Override
+    public String refusal(Implementation impl, Class<?> type) {
+        Object origin = impl.origin();
+        return origin instanceof ServiceReference<?> ref && ref.getProperty(SwapConstants.IMPL_NAME) != null ? trust.refusal(ref, type.getName()) : null;
+    }
+
+    /** The services {@code target} matches that can serve {@code type} and pass the trust policy, best first; what was left out and why in {@code skipped}. */
+    private List<ServiceReference<?>> usable(Class<?> type, String target, Object exclude, List<String> skipped) {
         String filter = toFilter(target);
         ServiceReference<?>[] refs;
         try {
@@ -83,12 +113,15 @@ final class OsgiImplementationSource implements ImplementationSource {
             throw new SwapException("malformed filter " + target + ": " + e.getMessage());
         }
         Bundle client = FrameworkUtil.getBundle(type);
-        ServiceReference<?> best = null;
-        List<String> skipped = new ArrayList<>();
+        List<ServiceReference<?>> l = new ArrayList<>();
         if (refs != null) {
             for (ServiceReference<?> r : refs) {
                 if (r.equals(exclude)) {
                     continue;
+                }
+                Bundle provider = r.getBundle();
+                if (provider != null && staging.contains(provider.getBundleId()) && !filter.contains(Constants.SERVICE_BUNDLEID + "=" + provider.getBundleId() + ")")) {
+                    continue; // installed for a dry run: only the dry run itself targets it
                 }
                 if (!Constants.SCOPE_PROTOTYPE.equals(r.getProperty(Constants.SERVICE_SCOPE))) {
                     skipped.add(name(r) + " (not prototype scope: annotate it @Component(scope = ServiceScope.PROTOTYPE))");
@@ -103,17 +136,11 @@ final class OsgiImplementationSource implements ImplementationSource {
                     skipped.add(name(r) + " (refused by the trust policy: " + refused + ")");
                     continue;
                 }
-                if (best == null || compare(r, best) > 0) {
-                    best = r;
-                }
+                l.add(r);
             }
         }
-        if (best == null) {
-            throw new SwapException("no implementation of " + type.getName() + " matches " + target
-                    + (skipped.isEmpty() ? "" : "; not usable: " + String.join(", ", skipped))
-                    + "; swap:impls " + type.getName() + " lists what is installed, or install and start a bundle that provides one");
-        }
-        return new Service(best);
+        l.sort((x, y) -> compare(y, x));
+        return l;
     }
 
     private static int compare(ServiceReference<?> a, ServiceReference<?> b) {

@@ -4,7 +4,7 @@ package swap.core;
  * The defaults of safe swaps ({@link swap.api.SwapOptions}): the watch's window, baseline and
  * thresholds, and the canary's length. On OSGi they come from Config Admin (PID
  * {@code swap.core.safe}, {@link SafeSwapsConfiguration}); outside OSGi from
- * {@link Engine#configureSafeSwaps}. A request's {@code SwapOptions} overrides the window, the two
+ * {@link SafeSwaps#configure}. A request's {@code SwapOptions} overrides the window, the two
  * thresholds and the canary's length.
  *
  * <p>A plain mutable value: the engine copies it when it is configured.

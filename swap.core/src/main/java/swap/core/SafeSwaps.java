@@ -32,7 +32,7 @@ import swap.api.SwapResult;
  * <p>Each safe request runs on one swap worker thread from start to verdict (a watch sleeps between
  * checks); the stage handed to the caller completes on that thread. Thread-safe.
  */
-final class SafeSwaps {
+public final class SafeSwaps implements Guard {
 
     /** The settings of one request: the configured defaults, overridden by its {@link SwapOptions}. */
     record Settings(SafeSwapConfig config, long windowMillis, double errorRate, double p99Factor, int canaryCalls, long canaryMillis, boolean inline,
@@ -51,26 +51,36 @@ final class SafeSwaps {
     private volatile SafeSwapConfig config = new SafeSwapConfig();
     private volatile boolean stopped;
 
-    SafeSwaps(Engine engine, ImplementationSource source, History history, ExecutorService workers) {
+    private SafeSwaps(Engine engine) {
         this.engine = engine;
-        this.source = source;
-        this.history = history;
-        this.workers = workers;
+        this.source = engine.source();
+        this.history = engine.history();
+        this.workers = engine.workers();
     }
 
-    void configure(SafeSwapConfig c) {
+    /** Safe swaps for {@code engine}, plugged into it. @return them, to configure */
+    public static SafeSwaps on(Engine engine) {
+        SafeSwaps s = new SafeSwaps(engine);
+        engine.guard(s);
+        return s;
+    }
+
+    /** Sets the defaults of safe swaps (watch and canary, {@link swap.api.SwapOptions}); a copy is kept. */
+    public void configure(SafeSwapConfig c) {
         SafeSwapConfig copy = c.copy();
         copy.check();
         config = copy;
     }
 
-    void shutdown() {
+    @Override
+    public void shutdown() {
         stopped = true;
     }
 
     // ---------------------------------------------------------------- one entry
 
-    CompletionStage<SwapResult> swap(EntryImpl<?> e, String target, String reason, SwapOptions options) {
+    @Override
+    public CompletionStage<SwapResult> swap(EntryImpl<?> e, String target, String reason, SwapOptions options) {
         Settings s = Settings.of(config, options);
         boolean canary = options.isCanary();
         boolean watch = options.isWatch();
@@ -160,7 +170,7 @@ final class SafeSwaps {
         Canary c = new Canary(e.id(), instance, reads, s.inline(), s.canaryCalls());
         Implementation keep = new Kept(impl, instance);
         SwapJob copy = new SwapJob(e, "canary copy", System.nanoTime());
-        SwapOutcome refused = copy.prepare(() -> keep, format);
+        SwapOutcome refused = copy.prepare(() -> keep, format, source);
         if (refused == null && copy.oldInstance() != old) {
             refused = copy.abandon(SwapOutcome.REFUSED, "entry " + e.id() + " was swapped while the canary was being prepared; retry");
         }
@@ -179,33 +189,14 @@ final class SafeSwaps {
             return result(e, SwapOutcome.REFUSED, impl, "canary refused: " + ex.getMessage());
         }
         long timeout = engine.timeoutOf(e, s.timeoutMillis());
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
-        String problem;
-        long begun;
-        long ended;
-        try {
-            copy.publish();
-            Map<SwapJob, String> late = Quiescence.await(List.of(copy), deadline);
-            problem = late.isEmpty() ? null : "timed out after " + timeout + " ms in the forward phase: " + late.get(copy);
-            if (problem == null) {
-                copy.block();
-                problem = copy.drain(deadline, timeout);
-            }
-            // The entry is quiescent here (or the copy failed): writes begun and not ended are waiting in the mediator.
-            begun = c.writesBegun();
-            ended = c.writesEnded();
-            if (problem == null) {
-                problem = copy.transfer(engine.context(e.id()));
-            }
-        } catch (RuntimeException | Error ex) {
-            problem = "the copy failed: " + ex;
-            begun = 1;
-            ended = 0;
-        }
-        copy.rollback(problem == null ? "canary copy taken" : problem); // the running instance is published again; the canary is kept
-        if (problem == null) {
-            e.rollbacks.decrementAndGet(); // taking a copy is not a rollback
-        }
+        long[] writes = new long[2];
+        // While the entry is quiescent: writes begun and not ended are waiting in the mediator.
+        String problem = engine.copyState(copy, timeout, () -> {
+            writes[0] = c.writesBegun();
+            writes[1] = c.writesEnded();
+        });
+        long begun = problem == null ? writes[0] : 1;
+        long ended = problem == null ? writes[1] : 0;
         SwapResult r = result(e, SwapOutcome.ROLLED_BACK, impl, null);
         r.format = format.name();
         if (problem != null) {
@@ -221,7 +212,7 @@ final class SafeSwaps {
         }
         c.arm(begun, begun != ended);
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(s.canaryMillis());
-        e.safety = () -> c.line(until);
+        e.status(() -> c.line(until));
         boolean passed;
         try {
             passed = c.await(until) && !stopped;
@@ -231,7 +222,7 @@ final class SafeSwaps {
         }
         Engine.remove(e, Canary.NAME);
         c.stop();
-        e.safety = null;
+        e.status(null);
         copy.unclaim();
         impl.release(instance);
         boolean inconclusive = passed && c.compared() < Math.min(s.canaryCalls(), s.config().canaryMinCalls);
@@ -344,7 +335,7 @@ final class SafeSwaps {
             }
             w.windowStart = System.nanoTime();
             w.windowEnd = w.windowStart + TimeUnit.MILLISECONDS.toNanos(w.settings.windowMillis());
-            w.entry.safety = w::line;
+            w.entry.status(w::line);
             history.post(SwapConstants.TOPIC_WATCH_STARTED, w.entry, out[i], out[i].reason, w.eventProperties(null));
             open[i] = true;
             left++;
@@ -369,7 +360,7 @@ final class SafeSwaps {
                 open[i] = false;
                 left--;
                 w.remove();
-                w.entry.safety = null;
+                w.entry.status(null);
                 if (gone != null) {
                     out[i] = verdict(w, out[i], SwapOutcome.COMPLETED, "watch ended early: " + gone, "ended", f);
                 } else if (crossed == null) {
@@ -446,7 +437,8 @@ final class SafeSwaps {
 
     // ---------------------------------------------------------------- batches
 
-    CompletionStage<BatchResult> batch(Batch batch) {
+    @Override
+    public CompletionStage<BatchResult> batch(Batch batch) {
         SwapOptions o = batch.options();
         if (o.isCanary()) {
             return CompletableFuture.completedFuture(refused(batch, "a canary is for one entry: swap the entries one by one with a canary, "

@@ -62,14 +62,11 @@ public class SafeSwapsConfiguration {
         boolean canary_inline() default false;
     }
 
-    private final Engine engine;
+    private final SafeSwaps safeSwaps;
 
     @Activate
-    public SafeSwapsConfiguration(@Reference SwapManager manager, Config config) {
-        if (!(manager instanceof Engine)) {
-            throw new IllegalStateException("the swap manager is not this bundle's engine");
-        }
-        this.engine = (Engine) manager;
+    public SafeSwapsConfiguration(@Reference Platform platform, Config config) {
+        this.safeSwaps = platform.safeSwaps();
         modified(config);
     }
 
@@ -89,6 +86,6 @@ public class SafeSwapsConfiguration {
         s.canaryMillis = c.canary_millis();
         s.canaryMinCalls = c.canary_min_calls();
         s.canaryInline = c.canary_inline();
-        engine.configureSafeSwaps(s);
+        safeSwaps.configure(s);
     }
 }

@@ -77,8 +77,8 @@ public class ServiceFronts implements SwappableServices {
         long grace_millis() default 10_000;
     }
 
-    @Reference(target = "(component.name=swap.core.OsgiSwapManager)")
-    SwapManager manager;
+    @Reference
+    Platform platform;
 
     @Reference(service = LoggerFactory.class)
     Logger log;
@@ -205,7 +205,7 @@ public class ServiceFronts implements SwappableServices {
     }
 
     Engine engine() {
-        return (Engine) manager;
+        return platform.engine();
     }
 
     Logger log() {
@@ -398,12 +398,15 @@ public class ServiceFronts implements SwappableServices {
 
     /** A hidden original registered (or, while stopping, any swappable one): a held front resumes on it, a newer version replaces, else a new front. */
     private synchronized void registered(ServiceReference<?> ref) {
+        if (platform.staged(ref)) {
+            return; // a bundle installed for a dry run: no front moves to it (its original stays hidden, it goes with the dry run)
+        }
         String key = key(ref);
         for (Front f : fronts) {
             if (!f.key.equals(key)) {
                 continue;
             }
-            if (f.is(Front.HELD)) {
+            if (f.is(Front.HELD) || f.is(Front.PARKED)) {
                 worker.execute(() -> f.resume(ref));
                 return;
             }

@@ -42,17 +42,19 @@ public class SideBySide implements UpgradeManager {
     static final long DEFAULT_WAIT_MILLIS = 10_000;
 
     private final BundleContext context;
-    private final OsgiSwapManager engine;
+    private final Engine engine;
+    private final Platform platform;
 
     @Activate
-    public SideBySide(BundleContext context, @Reference(target = "(component.name=swap.core.OsgiSwapManager)") SwapManager manager) {
+    public SideBySide(BundleContext context, @Reference Platform platform) {
         this.context = context;
-        this.engine = (OsgiSwapManager) manager;
+        this.platform = platform;
+        this.engine = platform.engine();
     }
 
     @Override
     public String policy(String name) {
-        return engine.upgrades().policy(name);
+        return Upgrades.policy(context, name);
     }
 
     @Override
@@ -85,6 +87,9 @@ public class SideBySide implements UpgradeManager {
         u.newBundleId = nb.getBundleId();
         u.newBundle = nb.getSymbolicName() + " " + nb.getVersion();
         long wait = timeoutMillis > 0 ? timeoutMillis : DEFAULT_WAIT_MILLIS;
+        if (dryRun) {
+            platform.staging().add(nb.getBundleId()); // its services trigger nothing: no front move, adoption or auto upgrade
+        }
         try {
             nb.start();
             String missing = await(nb, names, wait);
@@ -100,22 +105,13 @@ public class SideBySide implements UpgradeManager {
         String reason = "side-by-side upgrade: bundle " + old.getSymbolicName() + " " + old.getVersion() + " (" + bundleId + ") -> " + nb.getVersion() + " ("
                 + nb.getBundleId() + ")";
         if (dryRun) {
-            List<SwapResult> moves = new ArrayList<>();
-            boolean all = true;
+            List<Long> ids = new ArrayList<>();
             for (EntryImpl<?> e : entries) {
-                SwapJob j = new SwapJob(e, "dry run: " + reason, System.nanoTime());
-                try {
-                    if (j.prepare(() -> engine.source().resolve(e.type(), target, null), null) == null) {
-                        j.abandon(SwapOutcome.COMPLETED, "would move: " + reason);
-                    } else {
-                        all = false;
-                    }
-                } finally {
-                    j.unclaim();
-                }
-                moves.add(j.result);
+                ids.add(e.id());
             }
-            u.moves = moves;
+            BatchResult r = engine.dryRun(ids, target, "dry run: " + reason);
+            u.moves = r.results;
+            boolean all = r.outcome == SwapOutcome.COMPLETED;
             return undo(u, nb, all ? SwapOutcome.COMPLETED : SwapOutcome.REFUSED, all ? null : "some entries could not move (see their reasons)");
         }
         if (!entries.isEmpty()) {
@@ -147,12 +143,14 @@ public class SideBySide implements UpgradeManager {
         return u;
     }
 
-    private static UpgradeResult undo(UpgradeResult u, Bundle nb, SwapOutcome outcome, String why) {
+    private UpgradeResult undo(UpgradeResult u, Bundle nb, SwapOutcome outcome, String why) {
         try {
             nb.uninstall();
             u.newUninstalled = true;
         } catch (BundleException | RuntimeException e) {
             why = (why == null ? "" : why + "; ") + "the new bundle could not be uninstalled: " + e.getMessage();
+        } finally {
+            platform.staging().remove(nb.getBundleId());
         }
         u.outcome = outcome;
         u.reason = why;

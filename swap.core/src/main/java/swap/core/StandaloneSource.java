@@ -27,6 +27,34 @@ public final class StandaloneSource implements ImplementationSource {
     private final List<Impl> impls = new CopyOnWriteArrayList<>();
     private final Map<String, Supplier<? extends Interposer>> interposers = new java.util.concurrent.ConcurrentHashMap<>();
 
+    private final Map<String, String> refused = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * A trust rule: implementations named {@code name} may not run ({@code why} says why), though they
+     * stay registered and resolvable: the swap protocol's trust gate refuses them on every path.
+     */
+    public void refuse(String name, String why) {
+        refused.put(name, why);
+    }
+
+    @Override
+    public String refusal(Implementation impl, Class<?> type) {
+        return impl instanceof Impl ? refused.get(impl.name()) : null;
+    }
+
+    @Override
+    public List<Implementation> candidates(Class<?> type, String target, Object exclude) {
+        Predicate<Map<String, Object>> match = selector(target);
+        List<Implementation> l = new ArrayList<>();
+        for (Impl i : impls) {
+            if (i.type == type && i != exclude && match.test(i.properties)) {
+                l.add(i);
+            }
+        }
+        l.sort((a, b) -> compareVersions(b.version(), a.version()));
+        return l;
+    }
+
     /** Registers an interposer factory under {@code name}: each entry it is put on gets a new instance. */
     public void addInterposer(String name, Supplier<? extends Interposer> factory) {
         interposers.put(name, factory);

@@ -47,7 +47,7 @@ final class SwapJob {
      * @return {@code null} when the job is ready to swap, else its outcome ({@link SwapOutcome#REFUSED}
      *         or {@link SwapOutcome#FAILED}), with the reason in {@link #result}
      */
-    SwapOutcome prepare(Supplier<Implementation> target, StateFormat<?> forced) {
+    SwapOutcome prepare(Supplier<Implementation> target, StateFormat<?> forced, ImplementationSource gate) {
         if (!entry.swapping.compareAndSet(false, true)) {
             return end(SwapOutcome.REFUSED, "entry " + entry.id() + " is mid-swap; retry when the running swap has ended");
         }
@@ -64,6 +64,11 @@ final class SwapJob {
             return end(SwapOutcome.REFUSED, ex.getMessage());
         }
         result.to = to.label();
+        String refused = gate.refusal(to, entry.type());
+        if (refused != null) {
+            return end(SwapOutcome.REFUSED, "implementation " + to.label() + " is refused by the trust policy: " + refused
+                    + (parked() != null ? "; the entry stays parked with its state" : "; the entry stays on " + from.label()));
+        }
         try {
             fresh = Engine.instantiate(entry.type(), to);
         } catch (SwapException ex) {
@@ -79,6 +84,10 @@ final class SwapJob {
         if (format == null) {
             to.release(fresh);
             fresh = null;
+            if (Parked.of(old) != null && forced == null) {
+                return end(SwapOutcome.REFUSED, to.label() + " imports " + Negotiation.names(imports) + ", none of the parked state's formats "
+                        + Negotiation.names(exports) + "; the entry stays parked with its state");
+            }
             return end(SwapOutcome.REFUSED, forced != null
                     ? "starting empty needs both sides to list the format 'empty': " + from.label() + " exports " + Negotiation.names(exports)
                             + ", " + to.label() + " imports " + Negotiation.names(imports)
@@ -89,7 +98,12 @@ final class SwapJob {
         return null;
     }
 
-    /** Step 2: interposes the mediator; from now on new calls reach it. */
+    /** @return the park the entry runs on (its calls wait there, none runs on an instance), or {@code null} */
+    Parked parked() {
+        return Parked.of(old);
+    }
+
+    /** Step 2: interposes the mediator; from now on new calls reach it. Not for a parked entry, whose calls already wait. */
     void publish() {
         mediator = new Mediator(entry, old);
         entry.mediator = mediator;
@@ -117,11 +131,16 @@ final class SwapJob {
 
     /** Step 4: holds new calls. */
     void block() {
-        mediator.block();
+        if (mediator != null) {
+            mediator.block();
+        }
     }
 
     /** Step 4: waits for the calls the mediator counted. @return {@code null} if drained, else why not */
     String drain(long deadlineNanos, long timeoutMillis) {
+        if (mediator == null) {
+            return null; // a parked entry: no call runs on its instance
+        }
         long t = System.nanoTime();
         boolean drained = mediator.awaitDrained(deadlineNanos);
         result.blockedNanos = System.nanoTime() - t;
@@ -137,6 +156,17 @@ final class SwapJob {
     String transfer(TransferContext context) {
         long t = System.nanoTime();
         try {
+            Parked park = Parked.of(fresh);
+            if (park != null) {
+                try {
+                    List<StateFormat<?>> kept = park.keep(old);
+                    result.format = String.join(", ", Negotiation.names(kept));
+                    result.skippedFormats = park.notKept();
+                    return kept.isEmpty() ? "the old instance exports none of the formats the park keeps" : null;
+                } catch (Exception | LinkageError ex) {
+                    return "export for the park failed, the old instance stays: " + ex;
+                }
+            }
             Object state = null;
             if (old instanceof StatefulComponent) {
                 try {
@@ -162,7 +192,9 @@ final class SwapJob {
     /** Step 6: the entry points at the new instance; waiting calls resume on it; the old one is released. */
     SwapOutcome commit(Table table) {
         entry.install(to, fresh);
-        endMediator();
+        if (mediator != null) {
+            endMediator();
+        }
         table.moved(old, fresh, entry);
         from.release(old);
         entry.swaps.incrementAndGet();
@@ -172,13 +204,27 @@ final class SwapJob {
     /** Undo: the old instance is intact; waiting calls resume on it; the replacement is released. */
     SwapOutcome rollback(String problem) {
         if (mediator == null) {
-            return abandon(SwapOutcome.FAILED, problem); // never published: nothing to undo but the replacement
+            // never published (or a parked entry, whose calls keep waiting in the park): nothing to undo but the replacement
+            return abandon(SwapOutcome.FAILED, parked() == null ? problem : problem + "; the entry stays parked with its state");
         }
         entry.publish(old);
         endMediator();
         to.release(fresh);
         entry.rollbacks.incrementAndGet();
         return end(SwapOutcome.ROLLED_BACK, problem);
+    }
+
+    /**
+     * Ends a job that only copied the state: the old instance is published again and calls resume on
+     * it, the replacement is kept (its owner releases it), no rollback is counted.
+     */
+    void keepOld(String why) {
+        if (mediator != null) {
+            entry.publish(old);
+            endMediator();
+        }
+        fresh = null;
+        end(SwapOutcome.ROLLED_BACK, why);
     }
 
     /** Gives up a prepared job that never published (an atomic group refused as a whole). */

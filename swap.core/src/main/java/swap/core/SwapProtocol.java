@@ -33,11 +33,13 @@ final class SwapProtocol {
     private final Table table;
     private final History history;
     private final ForkJoinPool importers;
+    private final ImplementationSource gate;
 
-    SwapProtocol(Table table, History history, ForkJoinPool importers) {
+    SwapProtocol(Table table, History history, ForkJoinPool importers, ImplementationSource gate) {
         this.table = table;
         this.history = history;
         this.importers = importers;
+        this.gate = gate;
     }
 
     /** One request: the jobs, their targets, and how to run them. */
@@ -55,7 +57,7 @@ final class SwapProtocol {
         try {
             SwapJob refusedBy = null;
             for (SwapJob j : q.jobs) {
-                if (j.prepare(q.target.apply(j), q.forced) == null) {
+                if (j.prepare(q.target.apply(j), q.forced, gate) == null) {
                     ready.add(j);
                 } else if (refusedBy == null) {
                     refusedBy = j;
@@ -111,13 +113,17 @@ final class SwapProtocol {
             return;
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(q.timeoutMillis);
+        List<SwapJob> live = new ArrayList<>(jobs.size());
         for (SwapJob j : jobs) {
-            j.publish();
+            if (j.parked() == null) { // a parked entry's calls already wait in its park: no mediator, nothing to drain
+                j.publish();
+                live.add(j);
+            }
             history.started(j.entry, j.result, q.batchId);
         }
         // 3. Forward: one quiescence pass for every job.
         long t = System.nanoTime();
-        Map<SwapJob, String> late = Quiescence.await(jobs, deadline);
+        Map<SwapJob, String> late = live.isEmpty() ? Map.of() : Quiescence.await(live, deadline);
         long forward = System.nanoTime() - t;
         b.quiescenceNanos = forward;
         for (SwapJob j : jobs) {
@@ -186,6 +192,63 @@ final class SwapProtocol {
         for (SwapJob j : jobs) {
             j.rollback(j == culprit ? problem : why);
         }
+    }
+
+    /**
+     * Copies {@code job}'s entry's state into the replacement {@code job} prepared, with the
+     * protocol's steps up to the transfer (mediator, quiescence, blocked, export, import), then puts
+     * the running instance back: the entry keeps running on it, with its state, and the replacement
+     * holds a copy (a canary's). {@code quiescent} runs while the entry is quiescent, before the export.
+     * The job must have been prepared; the caller unclaims it. @return {@code null} if copied, else why not
+     */
+    String copy(SwapJob job, long timeoutMillis, Runnable quiescent) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        String problem;
+        try {
+            job.publish();
+            Map<SwapJob, String> late = Quiescence.await(List.of(job), deadline);
+            problem = late.isEmpty() ? null : "timed out after " + timeoutMillis + " ms in the forward phase: " + late.get(job);
+            if (problem == null) {
+                job.block();
+                problem = job.drain(deadline, timeoutMillis);
+            }
+            quiescent.run();
+            if (problem == null) {
+                problem = job.transfer(new Context(job.entry.id()));
+            }
+        } catch (RuntimeException | Error ex) {
+            problem = "the copy failed: " + ex;
+        }
+        job.keepOld(problem == null ? "state copied" : problem); // the running instance is published again; the replacement is kept
+        return problem;
+    }
+
+    /**
+     * A dry run: every job is prepared (trust gate, instantiation, negotiation) and given up, so
+     * nothing visible changes; each result says whether its entry would move ({@code COMPLETED}:
+     * it would) and is not recorded.
+     */
+    BatchResult dryRun(Request q) {
+        BatchResult b = new BatchResult();
+        b.batchId = q.batchId;
+        b.atomic = q.atomic;
+        List<SwapResult> results = new ArrayList<>();
+        for (SwapJob j : q.jobs) {
+            try {
+                if (j.prepare(q.target.apply(j), q.forced, gate) == null) {
+                    j.abandon(SwapOutcome.COMPLETED, "would move: " + j.result.reason);
+                    b.completed++;
+                } else {
+                    b.refused++;
+                }
+            } finally {
+                j.unclaim();
+            }
+            results.add(j.result);
+        }
+        b.results = results;
+        b.outcome = b.refused == 0 ? SwapOutcome.COMPLETED : SwapOutcome.REFUSED;
+        return b;
     }
 
     /** What an importer may use: the shared import pool. */

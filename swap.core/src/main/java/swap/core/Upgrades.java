@@ -20,7 +20,14 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceEvent;
+import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
 import org.osgi.framework.Version;
 import org.osgi.framework.startlevel.BundleStartLevel;
 import org.osgi.framework.wiring.BundleRevision;
@@ -61,24 +68,36 @@ import swap.api.UpgradeManager;
  * name are adopted; and if the name's upgrade policy is {@code auto} (PID
  * {@code swap.upgrade.policy}), entries on a lower version of the name move to it as one batch.
  *
+ * <p>A DS component of its own: it listens to implementation services (the events are delivered
+ * synchronously, so the old instances are still active while they export their state) and moves
+ * entries only through the engine's protocol and operations ({@link Engine#park},
+ * {@link Engine#resume}, {@link Engine#evacuate}, {@link Engine#adopt}, batches).
+ *
  * <p>Thread-safety: {@link #unregistering} and {@link #registered} are called by the framework's
- * event delivery (any thread); the rest runs on this class's own thread. A held entry's swap claim
- * ({@link EntryImpl#swapping}) is kept for the whole hold, so no other swap can start on it.
+ * event delivery (any thread); the rest runs on this class's own thread.
  */
-final class Upgrades {
+@Component(service = Upgrades.class, configurationPid = "swap.core.manager", immediate = true)
+public final class Upgrades {
+
+    /** The swap manager's configuration (PID {@code swap.core.manager}, described by its metatype); this reads its hold time. */
+    public @interface Config {
+        long upgrade_hold_millis() default 5000;
+    }
 
     private final Engine engine;
     private final BundleContext context;
     private final OsgiImplementationSource source;
-    private final Map<EntryImpl<?>, Hold> held = new ConcurrentHashMap<>();
+    private final Map<EntryImpl<?>, Waiting> waiting = new ConcurrentHashMap<>();
     private final ScheduledExecutorService thread;
+    private final ServiceListener implementations;
     private volatile long holdMillis;
 
-    Upgrades(Engine engine, BundleContext context, OsgiImplementationSource source, long holdMillis) {
-        this.engine = engine;
+    @Activate
+    public Upgrades(BundleContext context, @Reference Platform platform, Config config) {
+        this.engine = platform.engine();
         this.context = context;
-        this.source = source;
-        this.holdMillis = holdMillis;
+        this.source = platform.source();
+        this.holdMillis = config.upgrade_hold_millis();
         AtomicInteger n = new AtomicInteger();
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
             Thread th = new Thread(r, "swap-upgrades-" + n.incrementAndGet());
@@ -87,17 +106,29 @@ final class Upgrades {
         });
         t.setRemoveOnCancelPolicy(true);
         this.thread = t;
-    }
-
-    void holdMillis(long millis) {
-        holdMillis = millis;
-    }
-
-    /** Gives every held entry back to its old instance and stops the thread. */
-    void shutdown() {
-        for (Hold h : new ArrayList<>(held.values())) {
-            h.giveBack("the swap manager stopped");
+        implementations = event -> {
+            if (event.getType() == ServiceEvent.UNREGISTERING) {
+                unregistering(event.getServiceReference());
+            } else if (event.getType() == ServiceEvent.REGISTERED && !platform.staged(event.getServiceReference())) {
+                registered(event.getServiceReference());
+            }
+        };
+        try {
+            context.addServiceListener(implementations, "(&(" + SwapConstants.IMPL_NAME + "=*)(" + Constants.SERVICE_SCOPE + "=" + Constants.SCOPE_PROTOTYPE + "))");
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
         }
+    }
+
+    @Modified
+    void modified(Config config) {
+        holdMillis = config.upgrade_hold_millis();
+    }
+
+    /** Stops listening and the thread; parked entries stay parked (their calls fail when they have waited their bound). */
+    @Deactivate
+    void deactivate() {
+        context.removeServiceListener(implementations);
         thread.shutdownNow();
     }
 
@@ -127,19 +158,30 @@ final class Upgrades {
             return; // already gone again
         }
         long bundleId = b.getBundleId();
-        for (Hold h : held.values()) {
-            if (h.name.equals(name) && h.bundleId == bundleId && types(ref).contains(h.entry.type().getName())) {
-                thread.execute(() -> h.complete(source.of(ref), "in-place upgrade: bundle " + b.getSymbolicName() + " (" + bundleId
-                        + ") came back as " + revisionOf(b) + " with implementation " + name));
+        for (Map.Entry<EntryImpl<?>, Waiting> me : waiting.entrySet()) {
+            Waiting w = me.getValue();
+            if (w.name.equals(name) && w.bundleId == bundleId && types(ref).contains(me.getKey().type().getName())) {
+                thread.execute(Initiator.carry(() -> resume(me.getKey(), source.of(ref), "in-place upgrade: bundle " + b.getSymbolicName() + " (" + bundleId
+                        + ") came back as " + revisionOf(b) + " with implementation " + name)));
             }
         }
         Object sid = ref.getProperty(Constants.SERVICE_ID);
-        engine.adopt(name, origin -> origin instanceof ServiceReference && ((ServiceReference<?>) origin).getBundle() == null,
+        engine.adopt(name, origin -> origin instanceof ServiceReference ? ((ServiceReference<?>) origin).getBundle() == null : parkedAlone(origin),
                 "(" + Constants.SERVICE_ID + "=" + sid + ")",
                 "adopted: implementation " + name + " is available again (service " + sid + " of bundle " + b.getSymbolicName() + " " + b.getVersion() + ")");
         if (UpgradeManager.AUTO.equals(policy(name))) {
             thread.execute(() -> pull(ref, name));
         }
+    }
+
+    /**
+     * Whether {@code origin} is the park of an entry whose implementation service went away and that
+     * no in-place upgrade is waiting for any more (its wait expired): such an entry is adopted, with
+     * its state, by the next implementation of its name.
+     */
+    private boolean parkedAlone(Object origin) {
+        return origin instanceof Parked p && p.was().origin() instanceof ServiceReference<?> r && r.getProperty(SwapConstants.IMPL_NAME) != null
+                && waiting.keySet().stream().noneMatch(e -> e.implementation() == p);
     }
 
     /** Whether {@code b} is stopping only to come back: an update or a refresh (it stays persistently started), the framework not stopping. */
@@ -159,6 +201,11 @@ final class Upgrades {
 
     /** The upgrade policy of {@code name}: the {@code policy} of the {@code swap.upgrade.policy} configuration naming it, else manual. */
     String policy(String name) {
+        return policy(context, name);
+    }
+
+    /** The upgrade policy of {@code name} as {@code context} sees the {@code swap.upgrade.policy} configurations. */
+    static String policy(BundleContext context, String name) {
         try {
             ServiceReference<?>[] refs = context.getServiceReferences(UpgradePolicy.class.getName(), "(" + UpgradePolicy.NAME + "=" + OsgiImplementationSource.escape(name) + ")");
             if (refs != null) {
@@ -181,7 +228,7 @@ final class Upgrades {
         String lower = null;
         for (EntryImpl<?> e : engine.table().entries()) {
             Implementation impl = e.implementation();
-            if (!EntryImpl.RELEASED.equals(e.state()) && !held.containsKey(e) && name.equals(impl.name()) && version(impl.version()).compareTo(v) < 0
+            if (!EntryImpl.RELEASED.equals(e.state()) && !waiting.containsKey(e) && name.equals(impl.name()) && version(impl.version()).compareTo(v) < 0
                     && types(ref).contains(e.type().getName())) {
                 ids.add(e.id());
                 lower = lower == null ? impl.version() : lower;
@@ -208,48 +255,82 @@ final class Upgrades {
         }
     }
 
-    // ------------------------------------------------------------------ holds
+    // ------------------------------------------------------------------ parks
 
-    /** Moves {@code e} from its old instance to a holder that keeps its state and its calls until the bundle's new revision registers. */
+    /** An entry parked by an in-place upgrade, waiting for its bundle's next revision. */
+    private record Waiting(long bundleId, String bsn, String name, ServiceReference<?> ref, java.util.concurrent.ScheduledFuture<?>[] expiry) {
+    }
+
+    /**
+     * Parks {@code e} (the engine's protocol: its state is kept in every format the new revision
+     * may read, its calls wait) until the bundle's new revision registers its implementation again.
+     */
     private void hold(EntryImpl<?> e, ServiceReference<?> ref, Bundle b, String name) {
-        Object old = e.instance();
         List<String> skipped = new ArrayList<>();
-        List<StateFormat<?>> portable = portable(old, b, skipped);
+        List<StateFormat<?>> portable = portable(e.instance(), b, skipped);
         if (portable.isEmpty()) {
             return; // every format is private to the old revision: the evacuation that follows deals with it
         }
         long hold = holdMillis;
-        Hold h = new Hold(e, ref, b, name, portable, hold);
-        h.skipped = List.copyOf(skipped);
         String why = "bundle " + b.getSymbolicName() + " (" + b.getBundleId() + ") is being updated or refreshed: calls wait for its new revision (at most "
                 + hold + " ms)";
-        SwapResult r;
-        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(engine.defaultTimeoutMillis() * 2);
-        while (true) {
-            r = engine.execute(e, () -> h, null, why, 0);
-            if (!(r.outcome == SwapOutcome.REFUSED && e.swapping.get() && System.nanoTime() < until)) {
-                break;
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
-        }
+        SwapResult r = engine.park(e.id(), portable, skipped, hold * 2 + engine.defaultTimeoutMillis(),
+                msg -> new IllegalStateException(msg + " (the new revision of bundle " + b.getSymbolicName() + " (" + b.getBundleId() + ") did not come in time)"), why);
         if (r.outcome != SwapOutcome.COMPLETED) {
             return; // the entry stays on its old instance; the evacuation that follows moves it
         }
-        h.heldSince = System.nanoTime();
-        // Keep the entry claimed for the whole hold. Between the swap's end and this claim another swap
-        // may have moved the entry off the holder (with the held state): then there is nothing to hold.
-        while (!e.swapping.compareAndSet(false, true)) {
-            Thread.onSpinWait();
-        }
-        if (e.instance() != h.holder) {
-            e.swapping.set(false);
-            h.wake();
+        java.util.concurrent.ScheduledFuture<?>[] expiry = new java.util.concurrent.ScheduledFuture<?>[1];
+        waiting.put(e, new Waiting(b.getBundleId(), b.getSymbolicName(), name, ref, expiry));
+        expiry[0] = thread.schedule(Initiator.carry(() -> expire(e)), hold, TimeUnit.MILLISECONDS);
+    }
+
+    /** The new revision registered {@code impl}: the parked entry resumes on it (trust gate, negotiation, import: the engine's protocol). */
+    private void resume(EntryImpl<?> e, Implementation impl, String why) {
+        Waiting w = waiting.get(e);
+        if (w == null) {
             return;
         }
-        e.stateReason = why;
-        e.state(EntryImpl.UPGRADING);
-        held.put(e, h);
-        h.timeout = thread.schedule(h::expire, hold, TimeUnit.MILLISECONDS);
+        SwapResult r = engine.resume(e.id(), List.of(impl), why);
+        if (r.outcome == SwapOutcome.COMPLETED || !engine.isParked(e.id())) {
+            done(e, w);
+        } // else: it stays parked; the expiry tries every other candidate
+    }
+
+    /**
+     * The new revision brought nothing that takes the state in time: every other implementation of
+     * the same name, then of any name, is tried, newest first; if none takes it the entry stays
+     * parked, with its state, and resumes on the next implementation of its name that registers.
+     */
+    private void expire(EntryImpl<?> e) {
+        Waiting w = waiting.get(e);
+        if (w == null || !engine.isParked(e.id())) {
+            return;
+        }
+        List<Implementation> candidates = new ArrayList<>(source.candidates(e.type(), w.name, null));
+        for (Implementation other : source.candidates(e.type(), "(" + SwapConstants.IMPL_NAME + "=*)", null)) {
+            if (candidates.stream().noneMatch(c -> c.origin().equals(other.origin()))) {
+                candidates.add(other);
+            }
+        }
+        String late = "the new revision of bundle " + w.bsn + " (" + w.bundleId + ") brought no usable implementation " + w.name + " within " + holdMillis + " ms";
+        SwapResult r = engine.resume(e.id(), candidates, late + ": moved to another implementation");
+        waiting.remove(e);
+        if (r.outcome != SwapOutcome.COMPLETED && engine.isParked(e.id())) {
+            SwapResult stays = new SwapResult();
+            stays.entryId = e.id();
+            stays.from = e.implementationLabel();
+            stays.outcome = SwapOutcome.ROLLED_BACK;
+            stays.reason = late + "; " + r.reason + "; it resumes on the next implementation named " + w.name
+                    + " that can take its state, or swap:release drops it";
+            stays.endedAtMillis = System.currentTimeMillis();
+            engine.history().record(e, stays, 0);
+        }
+    }
+
+    private void done(EntryImpl<?> e, Waiting w) {
+        if (waiting.remove(e, w) && w.expiry[0] != null) {
+            w.expiry[0].cancel(false);
+        }
     }
 
     /**
@@ -285,300 +366,6 @@ final class Upgrades {
             l.add(StateFormat.EMPTY); // stateless: nothing to carry
         }
         return l;
-    }
-
-    /**
-     * One held entry: an implementation whose only instance is the holder, which imports the old
-     * instance's state, exports it again, and keeps calls waiting until the entry is given a real
-     * instance.
-     */
-    private final class Hold extends Implementation.Named implements InvocationHandler {
-        final EntryImpl<?> entry;
-        final ServiceReference<?> ref;
-        final long bundleId;
-        final String bsn;
-        final String name;
-        final List<StateFormat<?>> formats;
-        final long holdMillis;
-        final Implementation oldImpl;
-        final Object oldInstance;
-        final Object holder;
-        final long created = System.nanoTime();
-        volatile long heldSince;
-        volatile java.util.concurrent.ScheduledFuture<?> timeout;
-        // the state, written by the hold swap's import (swapping thread), read when the hold ends (this class's thread)
-        volatile StateFormat<?> format;
-        /** The old instance's formats left out because the new revision cannot read them (set before the hold begins). */
-        volatile List<String> skipped = List.of();
-        volatile Object state;
-        private final ReentrantLock lock = new ReentrantLock();
-        private final Condition released = lock.newCondition();
-        private volatile boolean awake;
-        private boolean done; // guarded by lock
-        private volatile String problem;
-        private final AtomicLong waited = new AtomicLong();
-
-        Hold(EntryImpl<?> entry, ServiceReference<?> ref, Bundle b, String name, List<StateFormat<?>> formats, long holdMillis) {
-            super(name, OsgiImplementationSource.version(ref).toString(), b.getSymbolicName());
-            this.entry = entry;
-            this.ref = ref;
-            this.bundleId = b.getBundleId();
-            this.bsn = b.getSymbolicName();
-            this.name = name;
-            this.formats = List.copyOf(formats);
-            this.holdMillis = holdMillis;
-            this.oldImpl = entry.implementation();
-            this.oldInstance = entry.instance();
-            this.holder = Proxy.newProxyInstance(HOLDER_LOADERS.get(entry.type()),
-                    new Class<?>[] {entry.type(), StatefulComponent.class}, this);
-        }
-
-        @Override
-        public String label() {
-            return name() + " " + version() + " (held for the new revision of bundle " + bundleId + ")";
-        }
-
-        @Override
-        public long bundleId() {
-            return bundleId;
-        }
-
-        @Override
-        public Map<String, Object> properties() {
-            return oldImpl.properties();
-        }
-
-        @Override
-        public Object origin() {
-            return this;
-        }
-
-        @Override
-        public Object newInstance() {
-            return holder;
-        }
-
-        @Override
-        public void release(Object instance) {
-            wake();
-        }
-
-        @Override
-        public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
-            if (m.getDeclaringClass() == Object.class) {
-                switch (m.getName()) {
-                    case "equals": return proxy == args[0];
-                    case "hashCode": return System.identityHashCode(proxy);
-                    default: return "holder of entry " + entry.id() + " (" + label() + ")";
-                }
-            }
-            if (m.getDeclaringClass() == StatefulComponent.class) {
-                switch (m.getName()) {
-                    case "exportFormats":
-                        return format == null ? formats : List.of(format);
-                    case "importFormats":
-                        return formats;
-                    case "exportState":
-                        return state;
-                    default: // importState
-                        format = (StateFormat<?>) args[0];
-                        state = args[1];
-                        return null;
-                }
-            }
-            // A call on the entry while it is held: wait for the entry's next instance, then go through the entry to it.
-            if (!awake) {
-                waited.incrementAndGet();
-                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(holdMillis * 2 + engine.defaultTimeoutMillis());
-                lock.lock();
-                try {
-                    while (!awake) {
-                        long left = deadline - System.nanoTime();
-                        if (left <= 0) {
-                            throw new IllegalStateException("entry " + entry.id() + " waited for the new revision of bundle " + bsn + " (" + bundleId
-                                    + ") and for a fallback longer than " + (holdMillis * 2 + engine.defaultTimeoutMillis()) + " ms");
-                        }
-                        released.awaitNanos(left);
-                    }
-                } finally {
-                    lock.unlock();
-                }
-            }
-            return Mediator.call(entry.inner(), m, args);
-        }
-
-        /** Lets every waiting call go on through the entry (which no longer points here). */
-        void wake() {
-            lock.lock();
-            try {
-                awake = true;
-                released.signalAll();
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        /**
-         * Ends the hold on {@code impl}: a new instance imports the held state and the entry points at
-         * it. Runs on the upgrades thread. @return whether it did
-         */
-        boolean complete(Implementation impl, String why) {
-            lock.lock();
-            try {
-                if (done) {
-                    return true;
-                }
-                long t0 = System.nanoTime();
-                Object fresh;
-                try {
-                    fresh = Engine.instantiate(entry.type(), impl);
-                } catch (SwapException ex) {
-                    problem = ex.getMessage();
-                    return false;
-                }
-                StateFormat<?> f = null;
-                for (StateFormat<?> in : Negotiation.imports(fresh)) {
-                    if (in.name().equals(format.name()) && in.type() == format.type()) {
-                        f = in;
-                        break;
-                    }
-                }
-                if (f == null) {
-                    impl.release(fresh);
-                    problem = impl.label() + " does not import the held state's format '" + format + "' (it imports "
-                            + Negotiation.names(Negotiation.imports(fresh)) + ")";
-                    return false;
-                }
-                try {
-                    if (fresh instanceof StatefulComponent) {
-                        ((StatefulComponent) fresh).importState(f, state, engine.transferContext(entry.id()));
-                    }
-                } catch (Exception | LinkageError ex) {
-                    impl.release(fresh);
-                    problem = "import in format '" + f + "' into " + impl.label() + " failed: " + ex;
-                    return false;
-                }
-                long transfer = System.nanoTime() - t0;
-                finish(impl, fresh, SwapOutcome.COMPLETED, why, f.name(), transfer);
-                return true;
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        /** The new revision did not come in time: another implementation, else the old instance. */
-        void expire() {
-            if (isDone()) {
-                return;
-            }
-            String late = "the new revision of bundle " + bsn + " (" + bundleId + ") brought no usable implementation " + name + " within " + holdMillis
-                    + " ms" + (problem == null ? "" : " (" + problem + ")");
-            for (String target : new String[] {name, "(" + SwapConstants.IMPL_NAME + "=*)"}) {
-                Implementation other;
-                try {
-                    other = source.resolve(entry.type(), target, ref);
-                } catch (SwapException none) {
-                    continue;
-                }
-                if (complete(other, late + ": moved to " + other.label() + " instead")) {
-                    return;
-                }
-            }
-            giveBack(late + "; no other implementation imports the held state's format '" + format + "'");
-        }
-
-        /** Puts the entry back on its old instance (its bundle is gone: the entry is ORPHANED until an implementation of its name registers). */
-        void giveBack(String why) {
-            lock.lock();
-            try {
-                if (done) {
-                    return;
-                }
-                finish(oldImpl, oldInstance, SwapOutcome.ROLLED_BACK, why + "; the entry is back on its old instance (ORPHANED) and moves to the next implementation named "
-                        + name + " that registers", format == null ? null : format.name(), 0);
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        private boolean isDone() {
-            lock.lock();
-            try {
-                return done;
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        /** Called with the lock held: points the entry at {@code instance}, wakes the waiting calls, records the outcome, releases the claim. */
-        private void finish(Implementation impl, Object instance, SwapOutcome outcome, String why, String formatName, long transferNanos) {
-            done = true;
-            java.util.concurrent.ScheduledFuture<?> t = timeout;
-            if (t != null) {
-                t.cancel(false);
-            }
-            entry.install(impl, instance);
-            engine.table().moved(holder, instance, entry);
-            entry.stateReason = null;
-            entry.state(EntryImpl.ACTIVE);
-            awake = true;
-            released.signalAll();
-            if (outcome == SwapOutcome.COMPLETED) {
-                entry.swaps.incrementAndGet();
-            } else {
-                entry.rollbacks.incrementAndGet();
-            }
-            held.remove(entry);
-            SwapResult r = new SwapResult();
-            r.entryId = entry.id();
-            r.outcome = outcome;
-            r.reason = why;
-            r.from = label();
-            r.to = impl.label();
-            r.format = formatName;
-            r.skippedFormats = skipped;
-            r.blockedNanos = System.nanoTime() - heldSince;
-            r.transferNanos = transferNanos;
-            r.totalNanos = System.nanoTime() - created;
-            r.waitedCalls = waited.get();
-            r.longestWaitNanos = waited.get() == 0 ? 0 : r.blockedNanos;
-            r.endedAtMillis = System.currentTimeMillis();
-            engine.history().record(entry, r, 0);
-            entry.swapping.set(false);
-        }
-    }
-
-    /** One holder class loader per component interface, so that every hold of it shares one proxy class. */
-    private static final ClassValue<ClassLoader> HOLDER_LOADERS = new ClassValue<>() {
-        @Override
-        protected ClassLoader computeValue(Class<?> type) {
-            return new Both(type.getClassLoader());
-        }
-    };
-
-    /**
-     * The holder's class loader: the component interface from its own loader, the state-transfer SPI
-     * from this bundle's (the interface's bundle need not import swap.api).
-     */
-    private static final class Both extends ClassLoader {
-        private final ClassLoader type;
-
-        Both(ClassLoader type) {
-            super(Upgrades.class.getClassLoader());
-            this.type = type;
-        }
-
-        @Override
-        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-            if (name.startsWith("swap.api.")) {
-                return super.loadClass(name, resolve);
-            }
-            try {
-                return type == null ? super.loadClass(name, resolve) : type.loadClass(name);
-            } catch (ClassNotFoundException e) {
-                return super.loadClass(name, resolve);
-            }
-        }
     }
 
     // ------------------------------------------------------------------ descriptions

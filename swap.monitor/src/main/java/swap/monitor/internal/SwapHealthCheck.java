@@ -73,9 +73,9 @@ public class SwapHealthCheck implements HealthCheck {
             }
         }
         for (swap.api.EntryDTO e : manager.list()) {
-            if ("ORPHANED".equals(e.state)) {
+            if ("ORPHANED".equals(e.state) || "PARKED".equals(e.state)) {
                 problems++;
-                log.warn("entry {} ({}) is ORPHANED: {}", e.id, e.iface, e.stateReason);
+                log.warn("entry {} ({}) is {}: {}", e.id, e.iface, e.state, e.stateReason);
             }
         }
         for (ImplementationDTO d : manager.implementations(null)) {
@@ -90,7 +90,7 @@ public class SwapHealthCheck implements HealthCheck {
             }
         });
         if (problems == 0 && completed.values().stream().noneMatch(n -> n > flappingSwaps)) {
-            log.info("no orphaned entry or refused implementation, and no rollback, failed swap or flapping entry in the last {} s ({} entries)", windowMillis / 1000, manager.list().size());
+            log.info("no orphaned or parked entry or refused implementation, and no rollback, failed swap or flapping entry in the last {} s ({} entries)", windowMillis / 1000, manager.list().size());
         }
         return new Result(log);
     }

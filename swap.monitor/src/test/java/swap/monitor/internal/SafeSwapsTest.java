@@ -178,7 +178,7 @@ public class SafeSwapsTest {
         SafeSwapConfig c = new SafeSwapConfig();
         c.baselineMillis = 500;
         c.windowMillis = 20_000; // long: a bad implementation must be caught well within it
-        engine.configureSafeSwaps(c);
+        swap.core.SafeSwaps.on(engine).configure(c);
     }
 
     @After

@@ -74,7 +74,7 @@ public class SafeSwapCommandsTest {
         engine = new Engine(source);
         SafeSwapConfig c = new SafeSwapConfig();
         c.baselineMillis = 0;
-        engine.configureSafeSwaps(c);
+        swap.core.SafeSwaps.on(engine).configure(c);
         commands = new SafeSwapCommands();
         commands.manager = engine;
         id = engine.create(Plain.class, "a").id();
