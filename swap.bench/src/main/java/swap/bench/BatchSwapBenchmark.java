@@ -22,8 +22,8 @@ import swap.api.Batch;
 import swap.api.BatchResult;
 import swap.api.SwapOutcome;
 import swap.api.SwapResult;
-import swap.core.Engine;
-import swap.core.StandaloneSource;
+import swap.kernel.Engine;
+import swap.kernel.StandaloneSource;
 
 /**
  * Upgrading many entries at once, the figure compared with Erlang/OTP (ANCHORS.md: 10,000

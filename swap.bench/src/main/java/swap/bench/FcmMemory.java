@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 import swap.api.fcm.FcmFormats;
 import swap.api.fcm.FcmFormats.PageSet;
 import swap.api.fcm.FileCacheManager;
-import swap.core.Engine;
+import swap.kernel.Engine;
 import swap.core.fcm.FileCacheService;
 import swap.fcm.distributed.internal.DistributedFcm;
 import swap.fcm.shared.internal.SharedFcm;

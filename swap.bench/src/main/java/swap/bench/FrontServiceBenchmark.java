@@ -20,8 +20,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import swap.api.Entry;
-import swap.core.Engine;
-import swap.core.StandaloneSource;
+import swap.kernel.Engine;
+import swap.kernel.StandaloneSource;
 
 /**
  * A call through a swappable service's front against the same call on the raw service, the

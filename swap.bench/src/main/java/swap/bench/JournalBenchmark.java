@@ -22,7 +22,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import swap.api.JournalRecordDTO;
-import swap.core.Journal;
+import swap.core.journal.Journal;
 
 /**
  * What journaling costs a swap: appending one swap record (about 230 bytes, the size of a real

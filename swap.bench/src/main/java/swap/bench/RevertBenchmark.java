@@ -21,9 +21,9 @@ import org.openjdk.jmh.annotations.Warmup;
 import swap.api.SwapOptions;
 import swap.api.SwapOutcome;
 import swap.api.SwapResult;
-import swap.core.Engine;
-import swap.core.SafeSwapConfig;
-import swap.core.StandaloneSource;
+import swap.kernel.Engine;
+import swap.core.safe.SafeSwapConfig;
+import swap.kernel.StandaloneSource;
 import swap.monitor.internal.CallCounter;
 import swap.monitor.internal.LatencyMonitor;
 
@@ -74,7 +74,7 @@ public class RevertBenchmark {
         engine = new Engine(source);
         SafeSwapConfig c = new SafeSwapConfig();
         c.baselineMillis = 0;
-        swap.core.SafeSwaps.on(engine).configure(c);
+        swap.core.safe.SafeSwaps.on(engine).configure(c);
         var e = engine.create(Cache.class, "good");
         id = e.id();
         Cache handle = e.handle();

@@ -18,8 +18,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import swap.api.SwapOutcome;
 import swap.api.SwapResult;
-import swap.core.Engine;
-import swap.core.StandaloneSource;
+import swap.kernel.Engine;
+import swap.kernel.StandaloneSource;
 
 /**
  * Swapping an idle entry with small state (a counter carried in a canonical format) back and

@@ -23,8 +23,8 @@ import org.openjdk.jmh.runner.IterationType;
 
 import swap.api.SwapOutcome;
 import swap.api.SwapResult;
-import swap.core.Engine;
-import swap.core.StandaloneSource;
+import swap.kernel.Engine;
+import swap.kernel.StandaloneSource;
 
 /**
  * Swapping an entry while 4 caller threads call it as fast as they can. JMH's sample mode gives

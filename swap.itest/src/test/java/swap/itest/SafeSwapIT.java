@@ -108,7 +108,7 @@ public class SafeSwapIT extends PlatformTestSupport {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             for (ComponentDescriptionDTO c : scr.getComponentDescriptionDTOs(installedBundle("swap.core"))) {
-                if (c.name.equals("swap.core.SafeSwapsConfiguration")) {
+                if (c.name.equals("swap.core.config.SafeSwapsConfiguration")) {
                     for (ComponentConfigurationDTO cc : scr.getComponentConfigurationDTOs(c)) {
                         if (cc.state == ComponentConfigurationDTO.ACTIVE && Long.valueOf(windowMillis).equals(cc.properties.get("watch.window.millis"))) {
                             return;

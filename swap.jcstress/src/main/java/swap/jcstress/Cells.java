@@ -6,8 +6,8 @@ import swap.api.StateFormat;
 import swap.api.StatefulComponent;
 import swap.api.TransferContext;
 import swap.api.SwapOutcome;
-import swap.core.Engine;
-import swap.core.StandaloneSource;
+import swap.kernel.Engine;
+import swap.kernel.StandaloneSource;
 
 /**
  * Two generations of a cell with plain (non-volatile) fields. A call that runs on an instance

@@ -25,8 +25,8 @@ import swap.api.StateFormat;
 import swap.api.StatefulComponent;
 import swap.api.SwapOutcome;
 import swap.api.SwapResult;
-import swap.core.Engine;
-import swap.core.StandaloneSource;
+import swap.kernel.Engine;
+import swap.kernel.StandaloneSource;
 
 /**
  * JUnit 4 checks of one implementation, run in a standalone engine (swap.core's {@link Engine}

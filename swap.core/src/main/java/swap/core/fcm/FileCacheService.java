@@ -27,8 +27,8 @@ import swap.api.fcm.FcmFormats;
 import swap.api.fcm.FcmFormats.PageSet;
 import swap.api.fcm.FileCache;
 import swap.api.fcm.FileCacheManager;
-import swap.core.JournalService;
-import swap.core.Restore;
+import swap.core.journal.JournalService;
+import swap.core.journal.Restore;
 
 /**
  * The file-cache service: opens a file's channel, binds a fresh FCM to it through

@@ -31,8 +31,8 @@ import swap.api.fcm.FcmFormats;
 import swap.api.fcm.FcmFormats.PageSet;
 import swap.api.fcm.FcmStats;
 import swap.api.fcm.FileCacheManager;
-import swap.core.Engine;
-import swap.core.StandaloneSource;
+import swap.kernel.Engine;
+import swap.kernel.StandaloneSource;
 
 /** The file-cache service outside OSGi, with a test FCM that caches nothing (the real ones live in their bundles). */
 public class FileCacheServiceTest {

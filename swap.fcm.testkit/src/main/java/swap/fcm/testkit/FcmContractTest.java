@@ -37,8 +37,8 @@ import swap.api.fcm.FcmFormats.Page;
 import swap.api.fcm.FcmFormats.PageSet;
 import swap.api.fcm.FcmStats;
 import swap.api.fcm.FileCacheManager;
-import swap.core.Engine;
-import swap.core.StandaloneSource;
+import swap.kernel.Engine;
+import swap.kernel.StandaloneSource;
 import swap.core.fcm.FileCacheService;
 
 /**

@@ -8,8 +8,8 @@ import java.util.List;
 
 import org.junit.Test;
 
-import swap.core.Engine;
-import swap.core.StandaloneSource;
+import swap.kernel.Engine;
+import swap.kernel.StandaloneSource;
 
 /**
  * Bad input to the {@code fleet:*} commands gets an error that says what to do, before anything

@@ -15,8 +15,8 @@ import org.junit.Test;
 
 import swap.api.Entry;
 import swap.api.SwapResult;
-import swap.core.Engine;
-import swap.core.StandaloneSource;
+import swap.kernel.Engine;
+import swap.kernel.StandaloneSource;
 
 /** The concurrency policy on the real engine: it reacts to contention, and does not flap. */
 public class ConcurrencyPolicyTest {

@@ -15,8 +15,8 @@ import org.junit.Before;
 import org.junit.Test;
 
 import swap.api.Entry;
-import swap.core.Engine;
-import swap.core.StandaloneSource;
+import swap.kernel.Engine;
+import swap.kernel.StandaloneSource;
 
 /** Each monitor on a real entry of the engine (outside OSGi). */
 public class MonitorsTest {

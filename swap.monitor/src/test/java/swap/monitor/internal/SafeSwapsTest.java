@@ -29,9 +29,9 @@ import swap.api.SwapOptions;
 import swap.api.SwapOutcome;
 import swap.api.SwapResult;
 import swap.api.TransferContext;
-import swap.core.Engine;
-import swap.core.SafeSwapConfig;
-import swap.core.StandaloneSource;
+import swap.kernel.Engine;
+import swap.core.safe.SafeSwapConfig;
+import swap.kernel.StandaloneSource;
 
 /**
  * Safe swaps on the real engine outside OSGi, measured by the real {@code calls} and {@code latency}
@@ -178,7 +178,7 @@ public class SafeSwapsTest {
         SafeSwapConfig c = new SafeSwapConfig();
         c.baselineMillis = 500;
         c.windowMillis = 20_000; // long: a bad implementation must be caught well within it
-        swap.core.SafeSwaps.on(engine).configure(c);
+        swap.core.safe.SafeSwaps.on(engine).configure(c);
     }
 
     @After

@@ -7,8 +7,8 @@ import org.apache.felix.hc.api.Result;
 import org.junit.Test;
 
 import swap.api.Entry;
-import swap.core.Engine;
-import swap.core.StandaloneSource;
+import swap.kernel.Engine;
+import swap.kernel.StandaloneSource;
 
 public class SwapHealthCheckTest {
 

@@ -17,9 +17,9 @@ import swap.api.Invocation;
 import swap.api.Monitor;
 import swap.api.SwapOutcome;
 import swap.api.SwapResult;
-import swap.core.Engine;
-import swap.core.SafeSwapConfig;
-import swap.core.StandaloneSource;
+import swap.kernel.Engine;
+import swap.core.safe.SafeSwapConfig;
+import swap.kernel.StandaloneSource;
 
 /** {@code swap:watch} and {@code swap:canary} over a standalone engine (no OSGi, no Gogo). */
 public class SafeSwapCommandsTest {
@@ -74,7 +74,7 @@ public class SafeSwapCommandsTest {
         engine = new Engine(source);
         SafeSwapConfig c = new SafeSwapConfig();
         c.baselineMillis = 0;
-        swap.core.SafeSwaps.on(engine).configure(c);
+        swap.core.safe.SafeSwaps.on(engine).configure(c);
         commands = new SafeSwapCommands();
         commands.manager = engine;
         id = engine.create(Plain.class, "a").id();

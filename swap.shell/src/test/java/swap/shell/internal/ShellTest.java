@@ -21,8 +21,8 @@ import swap.api.StatefulComponent;
 import swap.api.SwapOutcome;
 import swap.api.SwapResult;
 import swap.api.TransferContext;
-import swap.core.Engine;
-import swap.core.StandaloneSource;
+import swap.kernel.Engine;
+import swap.kernel.StandaloneSource;
 
 /** The commands' logic and rendering over a standalone engine (no OSGi, no Gogo). */
 public class ShellTest {

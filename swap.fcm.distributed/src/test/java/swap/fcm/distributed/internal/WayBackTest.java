@@ -16,8 +16,8 @@ import org.junit.rules.TemporaryFolder;
 
 import swap.api.Entry;
 import swap.api.fcm.FileCacheManager;
-import swap.core.Engine;
-import swap.core.StandaloneSource;
+import swap.kernel.Engine;
+import swap.kernel.StandaloneSource;
 import swap.core.fcm.FileCacheService;
 import swap.fcm.testkit.FcmLoad;
 

@@ -35,7 +35,7 @@ import swap.api.fcm.FcmStats;
 import swap.api.fcm.FileCacheManager;
 import swap.fcm.testkit.FcmContractTest;
 import swap.fcm.testkit.FailingChannel;
-import swap.core.StandaloneSource;
+import swap.kernel.StandaloneSource;
 
 /** The shared FCM on real files, through the engine and the file-cache service outside OSGi. */
 public class SharedFcmTest extends FcmContractTest {

@@ -1,0 +1,598 @@
+package swap.core.safe;
+
+import swap.kernel.Engine;
+import swap.kernel.EntryImpl;
+import swap.kernel.Guard;
+import swap.kernel.History;
+import swap.kernel.Implementation;
+import swap.kernel.ImplementationSource;
+import swap.kernel.InterposerChain;
+import swap.kernel.Negotiation;
+import swap.kernel.SwapJob;
+
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import swap.api.Batch;
+import swap.api.BatchResult;
+import swap.api.StateFormat;
+import swap.api.SwapConstants;
+import swap.api.SwapException;
+import swap.api.SwapOptions;
+import swap.api.SwapOutcome;
+import swap.api.SwapResult;
+
+/**
+ * Safe swaps ({@link SwapOptions}): a canary before the commit ({@link Canary}), a watch after it
+ * ({@link Watch}) that swaps the entry back when it got worse than its baseline. Everything here is
+ * built from the engine's ordinary parts: interposers for measuring and mirroring, the swap
+ * protocol for the commit, the swap back and the canary's copy of the state, the history and events
+ * for the verdicts. The normal call path is untouched: an entry pays for a watch or a canary only
+ * while it runs (its interposers), nothing once it ended.
+ *
+ * <p>Each safe request runs on one swap worker thread from start to verdict (a watch sleeps between
+ * checks); the stage handed to the caller completes on that thread. Thread-safe.
+ */
+public final class SafeSwaps implements Guard {
+
+    /** The settings of one request: the configured defaults, overridden by its {@link SwapOptions}. */
+    record Settings(SafeSwapConfig config, long windowMillis, double errorRate, double p99Factor, int canaryCalls, long canaryMillis, boolean inline,
+            long timeoutMillis) {
+        static Settings of(SafeSwapConfig c, SwapOptions o) {
+            return new Settings(c, o.windowMillis() > 0 ? o.windowMillis() : c.windowMillis, o.errorRate() >= 0 ? o.errorRate() : c.errorRate,
+                    o.p99Factor() >= 1 ? o.p99Factor() : c.p99Factor, o.canaryCalls() > 0 ? o.canaryCalls() : c.canaryCalls,
+                    o.canaryMillis() > 0 ? o.canaryMillis() : c.canaryMillis, o.isInline() || c.canaryInline, o.timeoutMillis());
+        }
+    }
+
+    private final Engine engine;
+    private final ImplementationSource source;
+    private final History history;
+    private final ExecutorService workers;
+    private volatile SafeSwapConfig config = new SafeSwapConfig();
+    private volatile boolean stopped;
+
+    private SafeSwaps(Engine engine) {
+        this.engine = engine;
+        this.source = engine.source();
+        this.history = engine.history();
+        this.workers = engine.workers();
+    }
+
+    /** Safe swaps for {@code engine}, plugged into it. @return them, to configure */
+    public static SafeSwaps on(Engine engine) {
+        SafeSwaps s = new SafeSwaps(engine);
+        engine.guard(s);
+        return s;
+    }
+
+    /** Sets the defaults of safe swaps (watch and canary, {@link swap.api.SwapOptions}); a copy is kept. */
+    public void configure(SafeSwapConfig c) {
+        SafeSwapConfig copy = c.copy();
+        copy.check();
+        config = copy;
+    }
+
+    @Override
+    public void shutdown() {
+        stopped = true;
+    }
+
+    // ---------------------------------------------------------------- one entry
+
+    @Override
+    public CompletionStage<SwapResult> swap(EntryImpl<?> e, String target, String reason, SwapOptions options) {
+        Settings s = Settings.of(config, options);
+        boolean canary = options.isCanary();
+        boolean watch = options.isWatch();
+        CompletableFuture<SwapResult> f = new CompletableFuture<>();
+        workers.execute(() -> {
+            try {
+                f.complete(run(e, target, reason, s, canary, watch));
+            } catch (RuntimeException | Error ex) {
+                f.complete(result(e, SwapOutcome.FAILED, null, "safe swap failed: " + ex));
+            }
+        });
+        return f;
+    }
+
+    private SwapResult run(EntryImpl<?> e, String target, String reason, Settings s, boolean canary, boolean watch) {
+        Implementation impl;
+        try {
+            impl = source.resolve(e.type(), target, null);
+        } catch (SwapException ex) {
+            return result(e, SwapOutcome.REFUSED, null, ex.getMessage());
+        }
+        String why = reason;
+        Map<String, Object> canaryFigures = null;
+        if (canary) {
+            Object verdict = canary(e, impl, reason, s);
+            if (verdict instanceof SwapResult) {
+                return (SwapResult) verdict;
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = (Map<String, Object>) verdict;
+            canaryFigures = m;
+            why = "canary passed (" + m.get("compared") + " calls compared, 0 mismatches" + (((Number) m.get("skipped")).longValue() > 0
+                    ? ", " + m.get("skipped") + " skipped after writes" : "") + ")" + (reason == null ? "" : "; " + reason);
+        }
+        Watch w = null;
+        if (watch) {
+            w = new Watch(e, s);
+            try {
+                baseline(List.of(w));
+            } catch (SwapException ex) {
+                return result(e, SwapOutcome.REFUSED, impl, "the watch cannot run: " + ex.getMessage());
+            }
+        }
+        SwapResult r = engine.execute(e, () -> impl, null, why, s.timeoutMillis());
+        if (canaryFigures != null && r.outcome == SwapOutcome.COMPLETED) {
+            SwapResult c = copy(r);
+            c.figures = canaryFigures;
+            history.replace(e, r, c);
+            r = c;
+        }
+        if (w == null || r.outcome != SwapOutcome.COMPLETED) {
+            return r;
+        }
+        return watch(List.of(w), List.of(r)).get(0);
+    }
+
+    // ---------------------------------------------------------------- canary
+
+    /** @return the figures of a canary that passed, or the result of one that did not (recorded) */
+    private Object canary(EntryImpl<?> e, Implementation impl, String reason, Settings s) {
+        Map<Method, Comparator<Object>> reads;
+        try {
+            reads = Canary.reads(e.type());
+        } catch (IllegalArgumentException ex) {
+            return result(e, SwapOutcome.REFUSED, impl, "canary refused: " + ex.getMessage());
+        }
+        if (reads.isEmpty()) {
+            return result(e, SwapOutcome.REFUSED, impl, "canary refused: no method of " + e.type().getName() + " is marked @swap.api.ReadOnly; "
+                    + "a canary mirrors only side-effect-free calls: mark them on the interface, or swap without a canary");
+        }
+        Object instance;
+        try {
+            instance = Engine.instantiate(e.type(), impl);
+        } catch (SwapException ex) {
+            SwapResult r = result(e, SwapOutcome.FAILED, impl, "canary: " + ex.getMessage());
+            return history.record(e, r, 0);
+        }
+        Object old = e.instance();
+        StateFormat<?> format = Canary.copyFormat(old, instance);
+        if (format == null) {
+            impl.release(instance);
+            return result(e, SwapOutcome.REFUSED, impl, "canary refused: a canary imports a copy of the state, which needs a canonical format both sides list; "
+                    + e.implementationLabel() + " exports " + describe(Negotiation.exports(old)) + ", " + impl.label() + " imports "
+                    + describe(Negotiation.imports(instance)) + "; a by-reference format hands over the live structure the running instance "
+                    + "keeps using, so it cannot be copied: add a StateFormat.canonical format to both, or swap without a canary");
+        }
+        Canary c = new Canary(e.id(), instance, reads, s.inline(), s.canaryCalls());
+        Implementation keep = new Kept(impl, instance);
+        SwapJob copy = new SwapJob(e, "canary copy", System.nanoTime());
+        SwapOutcome refused = copy.prepare(() -> keep, format, source);
+        if (refused == null && copy.oldInstance() != old) {
+            refused = copy.abandon(SwapOutcome.REFUSED, "entry " + e.id() + " was swapped while the canary was being prepared; retry");
+        }
+        if (refused != null) {
+            copy.unclaim();
+            impl.release(instance);
+            SwapResult r = result(e, refused, impl, "canary: " + copy.result.reason);
+            return refused == SwapOutcome.REFUSED ? r : history.record(e, r, 0);
+        }
+        try {
+            Engine.add(e, new InterposerChain.Named(Canary.NAME, c));
+        } catch (SwapException ex) {
+            copy.abandon(SwapOutcome.REFUSED, ex.getMessage());
+            copy.unclaim();
+            impl.release(instance);
+            return result(e, SwapOutcome.REFUSED, impl, "canary refused: " + ex.getMessage());
+        }
+        long timeout = engine.timeoutOf(e, s.timeoutMillis());
+        long[] writes = new long[2];
+        // While the entry is quiescent: writes begun and not ended are waiting in the mediator.
+        String problem = engine.copyState(copy, timeout, () -> {
+            writes[0] = c.writesBegun();
+            writes[1] = c.writesEnded();
+        });
+        long begun = problem == null ? writes[0] : 1;
+        long ended = problem == null ? writes[1] : 0;
+        SwapResult r = result(e, SwapOutcome.ROLLED_BACK, impl, null);
+        r.format = format.name();
+        if (problem != null) {
+            Engine.remove(e, Canary.NAME);
+            c.stop();
+            copy.unclaim();
+            impl.release(instance);
+            r.reason = "canary: the copy of the state failed, the running instance stays: " + problem;
+            r.figures = c.figures("failed", format.name());
+            history.record(e, r, 0);
+            history.post(SwapConstants.TOPIC_CANARY_FAILED, e, r, r.reason, c.eventProperties());
+            return r;
+        }
+        c.arm(begun, begun != ended);
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(s.canaryMillis());
+        e.status(() -> c.line(until));
+        boolean passed;
+        try {
+            passed = c.await(until) && !stopped;
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            passed = false;
+        }
+        Engine.remove(e, Canary.NAME);
+        c.stop();
+        e.status(null);
+        copy.unclaim();
+        impl.release(instance);
+        boolean inconclusive = passed && c.compared() < Math.min(s.canaryCalls(), s.config().canaryMinCalls);
+        if (!passed || inconclusive) {
+            r.mismatches = c.mismatches();
+            r.figures = c.figures(inconclusive ? "inconclusive" : "failed", format.name());
+            r.reason = inconclusive
+                    ? "canary: inconclusive, only " + c.compared() + " call(s) compared in " + s.canaryMillis() + " ms (at least "
+                            + s.config().canaryMinCalls + " needed; " + c.skipped() + " read(s) skipped because writes had made the canary's copy stale); "
+                            + "the running instance stays: try again when reads dominate, or swap with a watch"
+                    : c.mismatchCount() == 0 ? "canary: stopped before a verdict; the running instance stays"
+                    : "canary: " + c.mismatchCount() + " compared call(s) disagreed, the running instance stays; first: " + r.mismatches.get(0);
+            r.endedAtMillis = System.currentTimeMillis();
+            r.totalNanos = System.nanoTime() - c.started;
+            e.rollbacks.incrementAndGet();
+            history.record(e, r, 0);
+            history.post(SwapConstants.TOPIC_CANARY_FAILED, e, r, r.reason, c.eventProperties());
+            return r;
+        }
+        Map<String, Object> figures = c.figures("passed", format.name());
+        r.outcome = SwapOutcome.COMPLETED;
+        history.post(SwapConstants.TOPIC_CANARY_PASSED, e, r, reason, c.eventProperties());
+        return figures;
+    }
+
+    /** The canary's implementation as the copy job sees it: hands out the canary and keeps it when the job "rolls back". */
+    private static final class Kept implements Implementation {
+        private final Implementation impl;
+        private final Object instance;
+
+        Kept(Implementation impl, Object instance) {
+            this.impl = impl;
+            this.instance = instance;
+        }
+
+        @Override
+        public String name() {
+            return impl.name();
+        }
+
+        @Override
+        public String version() {
+            return impl.version();
+        }
+
+        @Override
+        public String bundle() {
+            return impl.bundle();
+        }
+
+        @Override
+        public Object origin() {
+            return impl.origin();
+        }
+
+        @Override
+        public Object provenance() {
+            return impl.provenance();
+        }
+
+        @Override
+        public Map<String, Object> properties() {
+            return impl.properties();
+        }
+
+        @Override
+        public Object newInstance() {
+            return instance;
+        }
+
+        @Override
+        public void release(Object o) {
+            // kept: the canary is released by SafeSwaps when it ends
+        }
+    }
+
+    // ---------------------------------------------------------------- watch
+
+    /** Measures each watch's entry for the baseline, then takes the monitors off again. */
+    private void baseline(List<Watch> watches) {
+        List<Watch> on = new ArrayList<>();
+        try {
+            for (Watch w : watches) {
+                w.interpose(source);
+                on.add(w);
+            }
+            long ms = watches.get(0).settings.config().baselineMillis;
+            if (ms > 0) {
+                sleep(TimeUnit.MILLISECONDS.toNanos(ms));
+            }
+            for (Watch w : watches) {
+                w.baseline = w.read();
+            }
+        } finally {
+            for (Watch w : on) {
+                w.remove();
+            }
+        }
+    }
+
+    /** Watches the entries whose swaps completed until each passed, was swapped back or ended. @return the verdicts, in order */
+    private List<SwapResult> watch(List<Watch> watches, List<SwapResult> completed) {
+        int n = watches.size();
+        SwapResult[] out = completed.toArray(new SwapResult[0]);
+        boolean[] open = new boolean[n];
+        int left = 0;
+        for (int i = 0; i < n; i++) {
+            Watch w = watches.get(i);
+            w.watched = w.entry.instance();
+            try {
+                w.interpose(source);
+            } catch (SwapException ex) {
+                out[i] = verdict(w, out[i], SwapOutcome.COMPLETED, "the watch could not start: " + ex.getMessage(), "ended", w.read());
+                continue;
+            }
+            w.windowStart = System.nanoTime();
+            w.windowEnd = w.windowStart + TimeUnit.MILLISECONDS.toNanos(w.settings.windowMillis());
+            w.entry.status(w::line);
+            history.post(SwapConstants.TOPIC_WATCH_STARTED, w.entry, out[i], out[i].reason, w.eventProperties(null));
+            open[i] = true;
+            left++;
+        }
+        long pause = TimeUnit.MILLISECONDS.toNanos(config.checkMillis);
+        while (left > 0) {
+            sleep(pause);
+            for (int i = 0; i < n; i++) {
+                if (!open[i]) {
+                    continue;
+                }
+                Watch w = watches.get(i);
+                String gone = stopped ? "the swap manager stopped"
+                        : EntryImpl.RELEASED.equals(w.entry.state()) ? "the entry was released"
+                        : w.entry.instance() != w.watched ? "the entry was swapped again" : null;
+                Watch.Figures f = w.read();
+                String crossed = gone == null ? w.crossed(f) : null;
+                boolean over = System.nanoTime() - w.windowEnd >= 0;
+                if (gone == null && crossed == null && !over) {
+                    continue;
+                }
+                open[i] = false;
+                left--;
+                w.remove();
+                w.entry.status(null);
+                if (gone != null) {
+                    out[i] = verdict(w, out[i], SwapOutcome.COMPLETED, "watch ended early: " + gone, "ended", f);
+                } else if (crossed == null) {
+                    out[i] = verdict(w, out[i], SwapOutcome.COMPLETED, String.format(java.util.Locale.ROOT,
+                            "watch passed: %d calls in %d ms, error rate %.1f%% (baseline %.1f%%), p99 %.1f us (baseline %.1f us)", f.calls(),
+                            w.settings.windowMillis(), 100 * f.errorRate(), 100 * w.baseline.errorRate(), f.p99Micros(), w.baseline.p99Micros()),
+                            "passed", f);
+                    history.post(SwapConstants.TOPIC_WATCH_PASSED, w.entry, out[i], out[i].reason, w.eventProperties(f));
+                } else {
+                    out[i] = revert(w, out[i], crossed, f);
+                }
+            }
+        }
+        return List.of(out);
+    }
+
+    /** How many times a swap back is tried when it rolls back (quiescence timed out) or meets another swap. */
+    static final int REVERT_ATTEMPTS = 3;
+
+    /** Swaps the entry back to the implementation it had before the watched swap, with its current state. */
+    private SwapResult revert(Watch w, SwapResult r, String crossed, Watch.Figures f) {
+        String previous = w.previousName + " " + w.previousVersion;
+        String filter = "(&(" + SwapConstants.IMPL_NAME + "=" + escape(w.previousName) + ")(" + SwapConstants.IMPL_VERSION + "="
+                + escape(w.previousVersion) + "))";
+        // A bad implementation must not stay because one attempt timed out (its callers can keep the
+        // old instance busy) or met another swap: the swap back is tried up to REVERT_ATTEMPTS times.
+        SwapResult back = null;
+        for (int attempt = 1; attempt <= REVERT_ATTEMPTS; attempt++) {
+            back = engine.execute(w.entry, () -> source.resolve(w.entry.type(), filter, null), null,
+                    "swap back after a watch: " + crossed + (attempt > 1 ? " (attempt " + attempt + ")" : ""), w.settings.timeoutMillis());
+            boolean transient_ = back.outcome == SwapOutcome.ROLLED_BACK
+                    || (back.outcome == SwapOutcome.REFUSED && back.reason != null && back.reason.contains("mid-swap"));
+            if (!transient_) {
+                break;
+            }
+        }
+        if (back.outcome == SwapOutcome.COMPLETED) {
+            SwapResult v = verdict(w, r, SwapOutcome.REVERTED, "watch: " + crossed + "; swapped back to " + previous + " with the current state", "reverted", f);
+            history.post(SwapConstants.TOPIC_REVERTED, w.entry, v, v.reason, w.eventProperties(f));
+            return v;
+        }
+        SwapResult v = verdict(w, r, SwapOutcome.COMPLETED, "watch: " + crossed + "; the swap back to " + previous + " did not run (" + back.outcome + ": "
+                + back.reason + "): the entry stays on " + r.to, "revert failed", f);
+        history.post(SwapConstants.TOPIC_REVERT_FAILED, w.entry, v, v.reason, w.eventProperties(f));
+        return v;
+    }
+
+    private SwapResult verdict(Watch w, SwapResult r, SwapOutcome outcome, String why, String verdict, Watch.Figures f) {
+        SwapResult v = copy(r);
+        v.outcome = outcome;
+        v.reason = (r.reason == null ? "" : r.reason + "; ") + why;
+        Map<String, Object> figures = new java.util.LinkedHashMap<>();
+        if (r.figures != null) {
+            figures.putAll(r.figures);
+        }
+        figures.putAll(w.figures(verdict, f));
+        v.figures = figures;
+        history.replace(w.entry, r, v);
+        return v;
+    }
+
+    /** Format names, each by-reference one marked. */
+    private static String describe(List<StateFormat<?>> formats) {
+        List<String> l = new ArrayList<>();
+        for (StateFormat<?> f : formats) {
+            l.add(f.name() + (f.isByReference() ? " (by reference)" : ""));
+        }
+        return l.toString();
+    }
+
+    private static String escape(String s) {
+        return s.replace("\\", "\\\\").replace("*", "\\*").replace("(", "\\(").replace(")", "\\)");
+    }
+
+    // ---------------------------------------------------------------- batches
+
+    @Override
+    public CompletionStage<BatchResult> batch(Batch batch) {
+        SwapOptions o = batch.options();
+        if (o.isCanary()) {
+            return CompletableFuture.completedFuture(refused(batch, "a canary is for one entry: swap the entries one by one with a canary, "
+                    + "or ask the batch for a watch only"));
+        }
+        List<EntryImpl<?>> entries;
+        try {
+            if (batch.target() == null || batch.target().isBlank()) {
+                throw new SwapException("a batch needs a target: Batch...to(\"name\") or to(\"(filter)\")");
+            }
+            entries = engine.select(batch);
+            if (entries.isEmpty()) {
+                throw new SwapException("the batch selects no entry; swap:list shows the entries");
+            }
+        } catch (SwapException ex) {
+            return CompletableFuture.completedFuture(refused(batch, ex.getMessage()));
+        }
+        Settings s = Settings.of(config, o);
+        CompletableFuture<BatchResult> f = new CompletableFuture<>();
+        workers.execute(() -> {
+            try {
+                f.complete(runBatch(batch, entries, s));
+            } catch (RuntimeException | Error ex) {
+                f.complete(refused(batch, "safe batch failed: " + ex));
+            }
+        });
+        return f;
+    }
+
+    private BatchResult runBatch(Batch batch, List<EntryImpl<?>> entries, Settings s) {
+        Map<Long, Watch> watches = new HashMap<>();
+        List<Watch> all = new ArrayList<>();
+        for (EntryImpl<?> e : entries) {
+            Watch w = new Watch(e, s);
+            watches.put(e.id(), w);
+            all.add(w);
+        }
+        try {
+            baseline(all);
+        } catch (SwapException ex) {
+            return refused(batch, "the watch cannot run: " + ex.getMessage());
+        }
+        List<Long> ids = new ArrayList<>();
+        for (EntryImpl<?> e : entries) {
+            ids.add(e.id());
+        }
+        Batch plain = Batch.of(ids).to(batch.target()).timeout(batch.timeoutMillis()).reason(batch.reason());
+        if (batch.isAtomic()) {
+            plain.atomic();
+        }
+        BatchResult r = engine.swap(plain).toCompletableFuture().join();
+        List<Watch> ws = new ArrayList<>();
+        List<SwapResult> done = new ArrayList<>();
+        List<Integer> at = new ArrayList<>();
+        for (int i = 0; i < r.results.size(); i++) {
+            SwapResult x = r.results.get(i);
+            if (x.outcome == SwapOutcome.COMPLETED) {
+                ws.add(watches.get(x.entryId));
+                done.add(x);
+                at.add(i);
+            }
+        }
+        if (ws.isEmpty()) {
+            return r;
+        }
+        List<SwapResult> verdicts = watch(ws, done);
+        List<SwapResult> results = new ArrayList<>(r.results);
+        for (int k = 0; k < at.size(); k++) {
+            results.set(at.get(k), verdicts.get(k));
+            if (verdicts.get(k).outcome == SwapOutcome.REVERTED) {
+                r.reverted++;
+                r.completed--;
+            }
+        }
+        r.results = List.copyOf(results);
+        if (r.reverted > 0) {
+            r.outcome = SwapOutcome.REVERTED;
+            if (r.reason == null) {
+                for (SwapResult x : results) {
+                    if (x.outcome == SwapOutcome.REVERTED) {
+                        r.reason = "entry " + x.entryId + " REVERTED: " + x.reason;
+                        break;
+                    }
+                }
+            }
+        }
+        return r;
+    }
+
+    private static BatchResult refused(Batch batch, String why) {
+        BatchResult r = new BatchResult();
+        r.atomic = batch.isAtomic();
+        r.outcome = SwapOutcome.REFUSED;
+        r.reason = why;
+        r.results = List.of();
+        return r;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static void sleep(long nanos) {
+        long end = System.nanoTime() + nanos;
+        for (long left = nanos; left > 0; left = end - System.nanoTime()) {
+            LockSupport.parkNanos(left);
+            if (Thread.currentThread().isInterrupted()) {
+                return;
+            }
+        }
+    }
+
+    private static SwapResult result(EntryImpl<?> e, SwapOutcome outcome, Implementation to, String why) {
+        SwapResult r = new SwapResult();
+        r.entryId = e.id();
+        r.outcome = outcome;
+        r.reason = why;
+        r.from = e.implementationLabel();
+        r.to = to == null ? null : to.label();
+        r.endedAtMillis = System.currentTimeMillis();
+        return r;
+    }
+
+    static SwapResult copy(SwapResult r) {
+        SwapResult c = new SwapResult();
+        c.entryId = r.entryId;
+        c.outcome = r.outcome;
+        c.reason = r.reason;
+        c.from = r.from;
+        c.to = r.to;
+        c.format = r.format;
+        c.instantiateNanos = r.instantiateNanos;
+        c.forwardNanos = r.forwardNanos;
+        c.blockedNanos = r.blockedNanos;
+        c.transferNanos = r.transferNanos;
+        c.totalNanos = r.totalNanos;
+        c.waitedCalls = r.waitedCalls;
+        c.longestWaitNanos = r.longestWaitNanos;
+        c.endedAtMillis = r.endedAtMillis;
+        c.figures = r.figures;
+        c.mismatches = r.mismatches;
+        return c;
+    }
+}

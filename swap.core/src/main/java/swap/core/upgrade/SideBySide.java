@@ -1,0 +1,226 @@
+package swap.core.upgrade;
+
+import swap.core.osgi.Platform;
+import swap.kernel.Engine;
+import swap.kernel.EntryImpl;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+import swap.api.Batch;
+import swap.api.BatchResult;
+import swap.api.SwapConstants;
+import swap.api.SwapManager;
+import swap.api.SwapOutcome;
+import swap.api.SwapResult;
+import swap.api.UpgradeManager;
+import swap.api.UpgradeResult;
+
+/**
+ * Side-by-side upgrades ({@link UpgradeManager#upgrade}): the new version of an implementation
+ * bundle is installed beside the old one, every entry of the old one moves to it as one atomic
+ * group ({@link Batch#atomic()}), and the old bundle is uninstalled; or, on any failure, the new
+ * one is. The group's target is the new bundle ({@code service.bundleid}), which must provide,
+ * for each interface, the one implementation name the old bundle provides for it.
+ *
+ * <p>Thread-safe: upgrades may run concurrently on different bundles; each blocks its caller.
+ */
+@Component(service = UpgradeManager.class)
+public class SideBySide implements UpgradeManager {
+
+    /** How long to wait for the new bundle's implementations unless the request says otherwise. */
+    static final long DEFAULT_WAIT_MILLIS = 10_000;
+
+    private final BundleContext context;
+    private final Engine engine;
+    private final Platform platform;
+
+    @Activate
+    public SideBySide(BundleContext context, @Reference Platform platform) {
+        this.context = context;
+        this.platform = platform;
+        this.engine = platform.engine();
+    }
+
+    @Override
+    public String policy(String name) {
+        return Upgrades.policy(context, name);
+    }
+
+    @Override
+    public UpgradeResult upgrade(long bundleId, String location, boolean dryRun, long timeoutMillis) {
+        UpgradeResult u = new UpgradeResult();
+        u.oldBundleId = bundleId;
+        u.dryRun = dryRun;
+        Bundle old = context.getBundle(bundleId);
+        if (old == null || old.getState() == Bundle.UNINSTALLED) {
+            return refuse(u, "no bundle " + bundleId + "; lb lists the bundles");
+        }
+        u.oldBundle = old.getSymbolicName() + " " + old.getVersion();
+        Map<String, String> names = names(old); // interface -> implementation name
+        if (names == null) {
+            return refuse(u, "bundle " + bundleId + " provides no running implementation (swap:impls lists them)");
+        }
+        if (names.containsValue(null)) {
+            return refuse(u, "bundle " + bundleId + " provides several implementations of one interface (" + names.keySet()
+                    + "); swap:upgrade moves a bundle's entries to the one implementation of their interface in the new bundle: move them with swap:swap");
+        }
+        Bundle nb;
+        try {
+            nb = context.installBundle(location);
+        } catch (BundleException | RuntimeException e) {
+            return refuse(u, "cannot install " + location + ": " + e.getMessage());
+        }
+        if (nb.getBundleId() == bundleId) {
+            return refuse(u, location + " is the location of bundle " + bundleId + " itself: to replace a bundle in place use update " + bundleId + " [URL]");
+        }
+        u.newBundleId = nb.getBundleId();
+        u.newBundle = nb.getSymbolicName() + " " + nb.getVersion();
+        long wait = timeoutMillis > 0 ? timeoutMillis : DEFAULT_WAIT_MILLIS;
+        // On trial until its entries have moved: its services trigger nothing (no front move, adoption or auto upgrade)
+        // and no other swap picks it, so an upgrade that is refused or a dry run leaves nothing behind.
+        platform.staging().add(nb.getBundleId());
+        try {
+            nb.start();
+            String missing = await(nb, names, wait);
+            if (missing != null) {
+                return undo(u, nb, SwapOutcome.REFUSED, "bundle " + u.newBundle + " (" + nb.getBundleId() + ") did not register " + missing + " within " + wait
+                        + " ms (swap:impls shows what it registered; see the log for activation errors)");
+            }
+        } catch (BundleException | RuntimeException e) {
+            return undo(u, nb, SwapOutcome.REFUSED, "cannot start " + u.newBundle + ": " + e.getMessage());
+        }
+        List<EntryImpl<?>> entries = entriesOf(old);
+        String target = "(" + Constants.SERVICE_BUNDLEID + "=" + nb.getBundleId() + ")";
+        String reason = "side-by-side upgrade: bundle " + old.getSymbolicName() + " " + old.getVersion() + " (" + bundleId + ") -> " + nb.getVersion() + " ("
+                + nb.getBundleId() + ")";
+        if (dryRun) {
+            List<Long> ids = new ArrayList<>();
+            for (EntryImpl<?> e : entries) {
+                ids.add(e.id());
+            }
+            BatchResult r = engine.dryRun(ids, target, "dry run: " + reason);
+            u.moves = r.results;
+            boolean all = r.outcome == SwapOutcome.COMPLETED;
+            return undo(u, nb, all ? SwapOutcome.COMPLETED : SwapOutcome.REFUSED, all ? null : "some entries could not move (see their reasons)");
+        }
+        if (!entries.isEmpty()) {
+            List<Long> ids = new ArrayList<>();
+            for (EntryImpl<?> e : entries) {
+                ids.add(e.id());
+            }
+            BatchResult r = engine.swap(Batch.of(ids).to(target).atomic().timeout(timeoutMillis).reason(reason)).toCompletableFuture().join();
+            u.moves = r.results;
+            if (r.outcome != SwapOutcome.COMPLETED) {
+                return undo(u, nb, r.outcome == SwapOutcome.REFUSED ? SwapOutcome.REFUSED : SwapOutcome.ROLLED_BACK,
+                        "every entry stays on bundle " + bundleId + ": " + r.reason);
+            }
+        }
+        platform.unstage(nb.getBundleId()); // the entries moved: swappable services' fronts follow, orphans are adopted
+        try {
+            old.uninstall();
+            u.oldUninstalled = true;
+            u.outcome = SwapOutcome.COMPLETED;
+        } catch (BundleException | RuntimeException e) {
+            u.outcome = SwapOutcome.COMPLETED;
+            u.reason = "the entries moved, but the old bundle could not be uninstalled: " + e.getMessage();
+        }
+        return u;
+    }
+
+    private static UpgradeResult refuse(UpgradeResult u, String why) {
+        u.outcome = SwapOutcome.REFUSED;
+        u.reason = why;
+        return u;
+    }
+
+    private UpgradeResult undo(UpgradeResult u, Bundle nb, SwapOutcome outcome, String why) {
+        try {
+            nb.uninstall();
+            u.newUninstalled = true;
+        } catch (BundleException | RuntimeException e) {
+            why = (why == null ? "" : why + "; ") + "the new bundle could not be uninstalled: " + e.getMessage();
+        } finally {
+            platform.staging().remove(nb.getBundleId());
+        }
+        u.outcome = outcome;
+        u.reason = why;
+        return u;
+    }
+
+    /** @return interface -> the implementation name {@code b} registers for it ({@code null} value: several), or {@code null} if none */
+    private static Map<String, String> names(Bundle b) {
+        ServiceReference<?>[] refs = b.getRegisteredServices();
+        Map<String, Set<String>> m = new LinkedHashMap<>();
+        if (refs != null) {
+            for (ServiceReference<?> r : refs) {
+                Object n = r.getProperty(SwapConstants.IMPL_NAME);
+                if (n == null) {
+                    continue;
+                }
+                for (String c : (String[]) r.getProperty(Constants.OBJECTCLASS)) {
+                    m.computeIfAbsent(c, k -> new LinkedHashSet<>()).add(n.toString());
+                }
+            }
+        }
+        if (m.isEmpty()) {
+            return null;
+        }
+        Map<String, String> one = new LinkedHashMap<>();
+        m.forEach((c, s) -> one.put(c, s.size() == 1 ? s.iterator().next() : null));
+        return one;
+    }
+
+    /** Waits until {@code nb} registers, for each interface, the name {@code names} gives. @return what is missing at the deadline, or {@code null} */
+    private static String await(Bundle nb, Map<String, String> names, long waitMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
+        while (true) {
+            Map<String, String> got = names(nb);
+            List<String> missing = new ArrayList<>();
+            names.forEach((c, n) -> {
+                if (got == null || !n.equals(got.get(c))) {
+                    missing.add(n + " (" + c + ")");
+                }
+            });
+            if (missing.isEmpty()) {
+                return null;
+            }
+            if (System.nanoTime() > deadline) {
+                return String.join(", ", missing);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return String.join(", ", missing) + " (interrupted)";
+            }
+        }
+    }
+
+    /** The live entries whose instance comes from a service of {@code b}, by id. */
+    private List<EntryImpl<?>> entriesOf(Bundle b) {
+        List<EntryImpl<?>> l = new ArrayList<>();
+        for (EntryImpl<?> e : engine.table().entries()) {
+            Object origin = e.implementation().origin();
+            if (!EntryImpl.RELEASED.equals(e.state()) && origin instanceof ServiceReference && ((ServiceReference<?>) origin).getBundle() == b) {
+                l.add(e);
+            }
+        }
+        l.sort((x, y) -> Long.compare(x.id(), y.id()));
+        return l;
+    }
+}

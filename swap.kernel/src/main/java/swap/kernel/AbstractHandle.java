@@ -1,0 +1,60 @@
+package swap.kernel;
+
+/**
+ * The base class of every generated handle class. One handle class is generated per component
+ * interface ({@link HandleFactory}); each of its methods reads {@link #target} once, casts it to
+ * the interface and calls the same method on it: no lock, no atomic read-modify-write, no
+ * allocation and no ThreadLocal on that path. On Java 21+ each method first asks whether the caller
+ * is a virtual thread, and only then takes the counted path ({@link #enter()}, {@link #exit(int)},
+ * {@link VirtualCalls}).
+ *
+ * <p>Happens-before: {@link #target} is volatile. A swap writes the new target only after the new
+ * instance imported its state, so every call that reads the new target sees the imported state.
+ * The volatile read also keeps the JIT from hoisting the read out of a caller's loop, so a thread
+ * that is between calls always picks up a newly published mediator.
+ *
+ * <p>{@code equals}, {@code hashCode} and {@code toString} are final here and never forwarded:
+ * a handle equals only itself (it stays put in hash sets across swaps) and prints the entry.
+ */
+public abstract class AbstractHandle {
+
+    /** The current target: the implementation, a mediator proxy or an interposer chain proxy. Written only by {@link EntryImpl}. */
+    public volatile Object target;
+
+    /** Set once, right after construction. */
+    EntryImpl<?> entry;
+
+    protected AbstractHandle() {
+    }
+
+    /**
+     * The counted path's entry, called by generated code on a virtual thread only (Java 21+) before
+     * it reads {@link #target}; see {@link VirtualCalls}.
+     *
+     * @return the counter cell to pass to {@link #exit(int)}
+     */
+    protected final int enter() {
+        return entry.virtualCalls().enter();
+    }
+
+    /** The counted path's exit, called by generated code when the call returned or threw. */
+    protected final void exit(int cell) {
+        entry.virtualCalls().exit(cell);
+    }
+
+    @Override
+    public final boolean equals(Object o) {
+        return this == o;
+    }
+
+    @Override
+    public final int hashCode() {
+        return System.identityHashCode(this);
+    }
+
+    @Override
+    public final String toString() {
+        EntryImpl<?> e = entry;
+        return e == null ? "handle (unbound)" : "handle of entry " + e.id() + " (" + e.type().getName() + " -> " + e.implementationLabel() + ")";
+    }
+}

@@ -1,0 +1,201 @@
+package swap.kernel;
+
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The mediator K42 interposes on an entry for the length of one swap.
+ *
+ * <p>Phases: {@link Phase#FORWARD}: calls are counted and forwarded to the old instance while the
+ * swap waits for calls that began before the mediator was interposed (see {@link Quiescence}).
+ * {@link Phase#BLOCKED}: new calls wait, except calls from a thread already inside (recursion,
+ * callbacks), until the counted calls have drained: the old instance is quiescent.
+ * {@link Phase#ENDED}: the swap completed or rolled back; the entry points at the instance to keep
+ * and every call that still reaches this mediator (waiting ones included) goes back through the
+ * entry's inner handle, so it is seen by whatever comes next.
+ *
+ * <p>Every call this mediator sends straight to an instance is counted in {@link #inFlight()} for
+ * its whole duration. The entry keeps an ended mediator with calls in flight as <em>retired</em>,
+ * and the next swap waits for them.
+ *
+ * <p>Concurrency: a call increments {@code inFlight} and then reads the volatile {@code phase};
+ * the swapping thread writes {@code phase} and then reads {@code inFlight} (a Dekker pair: both
+ * sequentially consistent), so either the call sees BLOCKED and backs off, or the swapping thread
+ * sees the call and waits for it. Nothing on the forward path takes a lock; waiting and waking use
+ * {@link #lock}. {@link #invoke} may be called by any thread; {@link #block}, {@link #awaitDrained}
+ * and {@link #end} only by the swapping thread. Happens-before: {@link #end} is called after the
+ * entry's final target was published, so a released waiter re-reads that target.
+ */
+public final class Mediator implements InvocationHandler {
+
+    enum Phase { FORWARD, BLOCKED, ENDED }
+
+    private final EntryImpl<?> entry;
+    private final Object target;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final ConcurrentHashMap<Thread, int[]> depth = new ConcurrentHashMap<>();
+    private final AtomicLong waited = new AtomicLong();
+    private final AtomicLong firstWaitStart = new AtomicLong(Long.MAX_VALUE);
+    private volatile long endedAt;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private volatile Phase phase = Phase.FORWARD;
+
+    Mediator(EntryImpl<?> entry, Object oldInstance) {
+        this.entry = entry;
+        this.target = oldInstance;
+    }
+
+    @Override
+    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+        Thread self = Thread.currentThread();
+        int[] mine = depth.get(self); // non-null only while this thread is inside: only it changes its own entry
+        inFlight.incrementAndGet();
+        Phase p = phase;
+        if (p == Phase.FORWARD || (p == Phase.BLOCKED && mine != null)) {
+            if (p == Phase.FORWARD && mine == null) {
+                // Give the CPU to the swapping thread (and the VM thread that takes its stack
+                // snapshot) if they are waiting for one: on a busy machine they otherwise wait for
+                // a scheduling quantum while callers run through the mediator.
+                Thread.yield();
+            }
+            return direct(self, mine, method, args);
+        }
+        leave();
+        if (p == Phase.BLOCKED) {
+            waitForEnd();
+        }
+        return call(entry.inner(), method, args); // ENDED: through the entry's current target
+    }
+
+    private Object direct(Thread self, int[] mine, Method method, Object[] args) throws Throwable {
+        if (mine == null) {
+            mine = new int[1];
+            depth.put(self, mine);
+        }
+        mine[0]++;
+        try {
+            return call(target, method, args);
+        } finally {
+            if (--mine[0] == 0) {
+                depth.remove(self);
+            }
+            leave();
+        }
+    }
+
+    private void leave() {
+        if (inFlight.decrementAndGet() == 0 && phase != Phase.FORWARD) {
+            lock.lock();
+            try {
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private void waitForEnd() {
+        waited.incrementAndGet();
+        firstWaitStart.accumulateAndGet(System.nanoTime(), Math::min);
+        lock.lock();
+        try {
+            while (phase != Phase.ENDED) {
+                changed.awaitUninterruptibly();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public static Object call(Object target, Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    /** Swapping thread: FORWARD to BLOCKED. */
+    void block() {
+        phase = Phase.BLOCKED;
+    }
+
+    /**
+     * Swapping thread, in BLOCKED: waits until no counted call is in flight.
+     *
+     * @return whether it drained before the deadline
+     */
+    boolean awaitDrained(long deadlineNanos) {
+        for (int spins = 0; spins < 100; spins++) {
+            if (inFlight.get() == 0) {
+                return true;
+            }
+            Thread.onSpinWait();
+        }
+        lock.lock();
+        try {
+            while (inFlight.get() > 0) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                changed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(1)));
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Swapping thread: the entry's target is final; waiting calls go back through the entry. */
+    void end() {
+        endedAt = System.nanoTime();
+        lock.lock();
+        try {
+            phase = Phase.ENDED;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return how many calls this mediator is running on an instance right now (a racy snapshot once ENDED) */
+    int inFlight() {
+        return inFlight.get();
+    }
+
+    /** @return the threads inside with a counted call, for timeout messages */
+    String insideThreads() {
+        StringBuilder b = new StringBuilder();
+        for (Thread t : depth.keySet()) {
+            b.append(b.length() == 0 ? "" : ", ").append(t.getName());
+        }
+        return b.toString();
+    }
+
+    /** @return the longest time a call was held in BLOCKED until the phase ended, in nanoseconds; valid after {@link #end} */
+    long longestWait() {
+        long first = firstWaitStart.get();
+        return first == Long.MAX_VALUE ? 0 : Math.max(0, endedAt - first);
+    }
+
+    Phase phase() {
+        return phase;
+    }
+
+    /** @return how many calls waited in BLOCKED */
+    long waited() {
+        return waited.get();
+    }
+}
