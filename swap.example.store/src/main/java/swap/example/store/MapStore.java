@@ -1,9 +1,11 @@
 package swap.example.store;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.osgi.framework.Bundle;
 import org.osgi.framework.FrameworkUtil;
 
 import swap.api.StateFormat;
@@ -17,6 +19,14 @@ import swap.example.store.api.SessionStore;
  * reference (its type is the JDK's, so a new bundle revision sees the same class), or copied.
  * Nothing else in it knows about the platform; the components below only add
  * {@code swap.swappable=true} to their service properties.
+ *
+ * <p>For tests of format negotiation across versions, a build of the bundle may list other formats
+ * in two optional manifest headers, {@value #EXPORT_FORMATS} and {@value #IMPORT_FORMATS}: format
+ * names, most preferred first, comma-separated. {@code swap.example.store.map} is {@link #MAP};
+ * any other name is a canonical copy of every key and value (a {@code Map}), e.g.
+ * {@code session.entries.v1}. Without the headers (the normal build) the store exports and imports
+ * {@link #MAP} and {@link #COPY}. The integration tests make such builds by rewriting the manifest
+ * of this bundle's jar.
  */
 public abstract class MapStore implements SessionStore, StatefulComponent {
 
@@ -25,7 +35,31 @@ public abstract class MapStore implements SessionStore, StatefulComponent {
     /** A copy of every key and value. */
     static final StateFormat<Map> COPY = StateFormat.canonical("swap.example.store.copy", Map.class);
 
+    /** Manifest header: the formats this build exports, by name, most preferred first (optional). */
+    static final String EXPORT_FORMATS = "Store-Export-Formats";
+    /** Manifest header: the formats this build imports, by name, most preferred first (optional). */
+    static final String IMPORT_FORMATS = "Store-Import-Formats";
+
     private volatile ConcurrentHashMap<String, Long> map = new ConcurrentHashMap<>();
+    private final List<StateFormat<?>> exports = formats(EXPORT_FORMATS);
+    private final List<StateFormat<?>> imports = formats(IMPORT_FORMATS);
+
+    /** The formats the manifest header {@code header} of this class's bundle names, else {@link #MAP} and {@link #COPY}. */
+    private List<StateFormat<?>> formats(String header) {
+        Bundle b = FrameworkUtil.getBundle(getClass());
+        String names = b == null ? null : b.getHeaders("").get(header);
+        if (names == null || names.isBlank()) {
+            return List.of(MAP, COPY);
+        }
+        List<StateFormat<?>> l = new ArrayList<>();
+        for (String n : names.split(",")) {
+            String name = n.trim();
+            if (!name.isEmpty()) {
+                l.add(name.equals(MAP.name()) ? MAP : name.equals(COPY.name()) ? COPY : StateFormat.canonical(name, Map.class));
+            }
+        }
+        return List.copyOf(l);
+    }
 
     @Override
     public void put(String key, long value) {
@@ -55,12 +89,12 @@ public abstract class MapStore implements SessionStore, StatefulComponent {
 
     @Override
     public List<StateFormat<?>> exportFormats() {
-        return List.of(MAP, COPY);
+        return exports;
     }
 
     @Override
     public List<StateFormat<?>> importFormats() {
-        return List.of(MAP, COPY);
+        return imports;
     }
 
     @Override
