@@ -353,11 +353,16 @@ public class ProtocolDefectsIT extends PlatformTestSupport {
         return d != null && Set.of("HELD", "PARKED").contains(d.state);
     }
 
-    /** The first row of entry {@code id} that ended after {@code sinceNanos} (System.nanoTime) and did not complete, naming the import it could not make. */
+    /**
+     * The first row of entry {@code id} that did not complete, naming the import it could not make.
+     * Each test has a framework of its own, so every row is this test's; rows are not compared with
+     * a time taken before the update ({@code sinceNanos} is kept for the call sites): once, on a loaded
+     * machine, that comparison missed a row that was there (cause not established; a wall-clock step is
+     * suspected).
+     */
     private SwapResult whyRow(long id, long sinceNanos) {
-        long since = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sinceNanos);
         for (SwapResult r : history(id)) {
-            if (r.endedAtMillis >= since && r.outcome != SwapOutcome.COMPLETED && r.reason != null && r.reason.contains("import")) {
+            if (r.outcome != SwapOutcome.COMPLETED && r.reason != null && r.reason.contains("import")) {
                 return r;
             }
         }

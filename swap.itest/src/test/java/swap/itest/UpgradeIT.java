@@ -304,11 +304,12 @@ public class UpgradeIT extends PlatformTestSupport {
             }
             for (Entry<Counter> e : es) {
                 await("entry " + e.id() + " stays parked after the wait", () -> history(e.id()).stream().anyMatch(
-                        r -> r.outcome == SwapOutcome.ROLLED_BACK && r.reason.contains("stays parked with its state")));
+                        r -> r.outcome == SwapOutcome.ROLLED_BACK && r.reason.contains("brought no usable") && r.reason.contains("stays parked with its state")));
                 EntryDTO dto = e.describe();
                 assertEquals("parked, with its state", "PARKED", dto.state);
                 assertTrue(dto.stateReason, dto.stateReason.contains("state kept in") && dto.stateReason.contains("refuse imports"));
-                SwapResult stays = history(e.id()).stream().filter(r -> r.outcome == SwapOutcome.ROLLED_BACK).findFirst().orElseThrow();
+                SwapResult stays = history(e.id()).stream().filter(r -> r.outcome == SwapOutcome.ROLLED_BACK && r.reason.contains("brought no usable"))
+                        .findFirst().orElseThrow();
                 assertTrue(stays.reason, stays.reason.startsWith("the new revision of bundle swap.example.simple (" + simple.getBundleId()
                         + ") brought no usable implementation counter.simple within"));
                 assertTrue(stays.reason, stays.reason.contains("refuse imports"));

@@ -600,8 +600,9 @@ public class Engine implements SwapManager {
      * against every format the park kept, import, journal), in the order given (best first). If none
      * can, the entry stays parked with its state and the result says why each could not.
      *
-     * @return the last attempt's result: {@code COMPLETED} when the entry runs on a candidate; {@code REFUSED} with every
-     *         candidate's reason otherwise (also when the entry is not parked, or there is no candidate)
+     * @return the last attempt's result: {@code COMPLETED} when the entry runs on a candidate; else {@code ROLLED_BACK}
+     *         (recorded in the history) with every candidate's reason when candidates were tried and the entry stays
+     *         parked, {@code REFUSED} when the entry is not parked or there was no candidate
      */
     public SwapResult resume(long id, List<Implementation> candidates, String reason) {
         EntryImpl<?> e = require(id);
@@ -622,7 +623,13 @@ public class Engine implements SwapManager {
         }
         String why = candidates.isEmpty() ? "no implementation of " + e.type().getName() + " is available" : String.join("; ", problems);
         p.problem(why);
-        return refused(e, "entry " + e.id() + " stays parked with its state: " + why);
+        SwapResult r = refused(e, (reason == null ? "" : reason + ": ") + "entry " + e.id() + " stays parked with its state (it resumes on an implementation of its name that can take the state;"
+                + " swap:swap moves it, swap:release drops it): " + why);
+        if (!candidates.isEmpty() && Parked.of(e.instance()) == p) {
+            r.outcome = SwapOutcome.ROLLED_BACK; // tried and given up: shown in the history (and the health check), not only journaled
+            history.record(e, r, 0);
+        }
+        return r;
     }
 
     private static SwapResult refused(EntryImpl<?> e, String why) {

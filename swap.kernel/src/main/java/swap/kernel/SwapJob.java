@@ -11,7 +11,7 @@ import swap.api.SwapResult;
 import swap.api.TransferContext;
 
 /**
- * One entry's swap, phase by phase (the steps of {@code DESIGN.md}). {@link SwapProtocol} drives
+ * One entry's swap, phase by phase (the steps of docs/design.md, "The protocol in short"). {@link SwapProtocol} drives
  * the jobs of a request through the phases together, so a single swap is a batch of one.
  *
  * <p>Used by the swapping thread only. The job holds the entry's {@link EntryImpl#swapping} claim

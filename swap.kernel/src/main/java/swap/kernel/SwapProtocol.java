@@ -16,7 +16,7 @@ import swap.api.SwapResult;
 import swap.api.TransferContext;
 
 /**
- * The swap protocol of {@code DESIGN.md}, run over the jobs of one request: a single swap is a batch
+ * The swap protocol of docs/design.md, run over the jobs of one request: a single swap is a batch
  * of one. Every job is prepared (instantiate, negotiate), every mediator published, then one
  * quiescence pass ({@link Quiescence}) serves them all; then each job is blocked, drained,
  * transferred and completed or rolled back.

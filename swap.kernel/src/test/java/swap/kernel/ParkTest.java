@@ -196,7 +196,8 @@ public class ParkTest {
         Entry<Counter> e = counted("(swap.impl.version=2.0.0)", 3);
         park(e, List.of(V2, V1), 0);
         SwapResult r = engine.resume(e.id(), source.candidates(Counter.class, "text", null), "try");
-        assertEquals(SwapOutcome.REFUSED, r.outcome);
+        assertEquals("tried and given up", SwapOutcome.ROLLED_BACK, r.outcome);
+        assertEquals("shown in the history", r, engine.history(1).get(0));
         assertTrue(r.reason, r.reason.contains("stays parked with its state") && r.reason.contains("text 1.0.0"));
         assertTrue(engine.isParked(e.id()));
         assertTrue(e.describe().stateReason, e.describe().stateReason.contains("not resumed: text 1.0.0"));
@@ -263,7 +264,7 @@ public class ParkTest {
 
         park(e, List.of(V2, V1, TEXT), 60_000);
         SwapResult resume = engine.resume(e.id(), source.candidates(Counter.class, "text", null), "resume");
-        assertEquals(SwapOutcome.REFUSED, resume.outcome);
+        assertEquals(SwapOutcome.ROLLED_BACK, resume.outcome);
         assertTrue(resume.reason, resume.reason.contains("refused by the trust policy"));
         assertTrue("still parked", engine.isParked(e.id()));
 

@@ -12,7 +12,6 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
-import swap.api.SwapManager;
 
 /**
  * Hands the safe-swap defaults (configuration PID {@code swap.core.safe}) to the swap manager. A

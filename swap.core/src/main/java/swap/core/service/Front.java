@@ -16,8 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -31,13 +29,11 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 
 import swap.api.StateFormat;
-import swap.api.StatefulComponent;
 import swap.api.SwapConstants;
 import swap.api.SwapException;
 import swap.api.SwapOutcome;
 import swap.api.SwapResult;
 import swap.api.SwappableServiceDTO;
-import swap.api.TransferContext;
 
 /**
  * One swappable service: the front registration that stands for a hidden original, and the

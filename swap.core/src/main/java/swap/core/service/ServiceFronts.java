@@ -44,7 +44,6 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import swap.api.SwapConstants;
-import swap.api.SwapManager;
 import swap.api.SwappableServiceDTO;
 import swap.api.SwappableServices;
 

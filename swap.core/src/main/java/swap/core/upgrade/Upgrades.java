@@ -52,7 +52,7 @@ import swap.api.UpgradeManager;
 
 /**
  * What the swap manager does when implementation services come and go with their bundles
- * ({@code DESIGN.md}, "Upgrades and bundle life cycle").
+ * (docs/design.md, "Upgrades and bundle life cycle").
  *
  * <p><b>In place</b> ({@code update}, {@code refresh}, a jar overwritten in FileInstall's folder).
  * The framework stops the bundle <em>transiently</em>: it stays persistently started and comes back
@@ -336,18 +336,8 @@ public final class Upgrades {
             }
         }
         String late = "the new revision of bundle " + w.bsn + " (" + w.bundleId + ") brought no usable implementation " + w.name + " within " + holdMillis + " ms";
-        SwapResult r = engine.resume(e.id(), candidates, late + ": moved to another implementation");
         waiting.remove(e);
-        if (r.outcome != SwapOutcome.COMPLETED && engine.isParked(e.id())) {
-            SwapResult stays = new SwapResult();
-            stays.entryId = e.id();
-            stays.from = e.implementationLabel();
-            stays.outcome = SwapOutcome.ROLLED_BACK;
-            stays.reason = late + "; " + r.reason + "; it resumes on the next implementation named " + w.name
-                    + " that can take its state, or swap:release drops it";
-            stays.endedAtMillis = System.currentTimeMillis();
-            engine.history().record(e, stays, 0);
-        }
+        engine.resume(e.id(), candidates, late); // none can take it: the entry stays parked, and the history says why
     }
 
     private void done(EntryImpl<?> e, Waiting w) {
