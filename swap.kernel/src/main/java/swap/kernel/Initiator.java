@@ -18,7 +18,9 @@ import java.util.function.Supplier;
  * <li>bundle {@code swap.shell} or a Gogo bundle (the shell's own {@code update}, {@code stop}, {@code refresh}): {@code shell};</li>
  * <li>Felix SCR, which only delivers a bundle's life cycle to its components, is passed over;</li>
  * <li>any other bundle: {@code bundle BSN [ID]};</li>
- * <li>an implementation going away (its service unregistering): {@code platform (bundle life cycle)};</li>
+ * <li>an implementation going away (its service unregistering): {@code platform (bundle life cycle, caused by shell)}
+ * or {@code ... caused by bundle BSN [ID]} (who stopped, uninstalled or updated its bundle), {@code platform (bundle life cycle)}
+ * if nobody on the stack did;</li>
  * <li>none (a service event of the framework, a worker of the platform): {@code platform}.</li>
  * </ul>
  * A swap that the engine runs on a worker thread (the caller was inside the entry) carries the

@@ -40,10 +40,11 @@ final class OsgiInitiator {
             Bundle caller = null;
             boolean handle = false;
             boolean policy = false;
+            boolean lifecycle = false;
             for (StackWalker.StackFrame f : (Iterable<StackWalker.StackFrame>) frames::iterator) {
                 Class<?> c = f.getDeclaringClass();
                 if (c == Engine.class && f.getMethodName().equals("evacuate")) {
-                    return Initiator.PLATFORM + " (bundle life cycle)"; // an implementation's service is going away
+                    lifecycle = true; // an implementation's service is going away: who made it go is further out
                 }
                 if (AbstractHandle.class.isAssignableFrom(c)) {
                     handle = true;
@@ -64,14 +65,22 @@ final class OsgiInitiator {
                 return m != null && m.find() ? "policy " + m.group(1) : "policy";
             }
             if (caller == null) {
-                return Initiator.PLATFORM;
+                return lifecycle ? Initiator.PLATFORM + " (bundle life cycle)" : Initiator.PLATFORM;
             }
             String who = caller.getSymbolicName() + " [" + caller.getBundleId() + "]";
+            if (lifecycle) {
+                String bsn = caller.getSymbolicName();
+                return Initiator.PLATFORM + " (bundle life cycle, caused by " + (isShell(bsn) ? "shell" : "bundle " + who) + ")";
+            }
             if (handle) {
                 return "object trigger (" + who + ")";
             }
-            String bsn = caller.getSymbolicName();
-            return "swap.shell".equals(bsn) || bsn != null && bsn.startsWith("org.apache.felix.gogo.") ? "shell" : "bundle " + who;
+            return isShell(caller.getSymbolicName()) ? "shell" : "bundle " + who;
         });
+    }
+
+    /** The operator's shell: swap.shell's commands or Gogo's own ({@code update}, {@code stop}, {@code uninstall}, {@code refresh}). */
+    private static boolean isShell(String bsn) {
+        return "swap.shell".equals(bsn) || bsn != null && bsn.startsWith("org.apache.felix.gogo.");
     }
 }
