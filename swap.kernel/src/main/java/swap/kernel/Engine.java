@@ -265,7 +265,7 @@ public class Engine implements SwapManager {
         for (EntryImpl<?> e : table.entries()) {
             Implementation impl = e.implementation();
             if (name.equals(impl.name()) && gone.test(impl.origin()) && !EntryImpl.RELEASED.equals(e.state())) {
-                workers.execute(() -> execute(e, () -> source.resolve(e.type(), target, null), null, why, 0));
+                workers.execute(Initiator.carry(() -> execute(e, () -> source.resolve(e.type(), target, null), null, why, 0)));
             }
         }
     }
