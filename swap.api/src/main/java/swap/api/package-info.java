@@ -21,9 +21,10 @@
  * {@link swap.api.SwapConstants#SWAPPABLE} property, listed.</li>
  * <li>{@link swap.api.SwapConstants}: service-property keys and event topics.</li>
  * <li>{@link swap.api.SwapJournal} and {@link swap.api.JournalRecordDTO}: the durable journal of every
- * change, with its initiator (since 1.2).</li>
+ * change, with its initiator (since 1.2); side-by-side upgrades journaled step by step, so a
+ * crash between intent and outcome is finished or undone at the next start (since 1.4).</li>
  * </ul>
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package swap.api;

@@ -170,6 +170,27 @@ final class Console implements AutoCloseable {
         return String.join("\n", lines);
     }
 
+    /**
+     * Types {@code command} without waiting for it to end (it may never end: a fault point blocks it),
+     * then waits until the console prints a line that contains {@code line}; fails after
+     * {@link #COMMAND_TIMEOUT_SECONDS} or if the platform ends first.
+     */
+    void typeAndAwait(String command, String line) throws IOException, InterruptedException {
+        stdin.write((command + "\n").getBytes(StandardCharsets.UTF_8));
+        stdin.flush();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(COMMAND_TIMEOUT_SECONDS);
+        synchronized (out) {
+            while (out.indexOf(line, consumed) < 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !process.isAlive() && !pump.isAlive()) {
+                    fail("no '" + line + "' after '" + command + "' within " + COMMAND_TIMEOUT_SECONDS + " s (or the platform ended); output so far:\n" + out);
+                }
+                out.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+            consumed = out.length();
+        }
+    }
+
     /** Everything the console printed so far. */
     String transcript() {
         synchronized (out) {

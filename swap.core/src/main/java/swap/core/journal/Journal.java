@@ -18,7 +18,9 @@ import swap.api.JournalRecordDTO;
 
 /**
  * An append-only journal file: one line per record, {@code CRC32 TAB seq TAB time TAB kind TAB initiator
- * TAB entry TAB key TAB from TAB to TAB format TAB outcome TAB reason LF}, fields escaped ({@code \t},
+ * TAB entry TAB key TAB from TAB to TAB format TAB outcome TAB reason TAB implementation TAB bundle-id TAB
+ * bundle TAB new-bundle-id TAB location LF} (lines of older versions end after reason or implementation
+ * and are still read), fields escaped ({@code \t},
  * {@code \n}, {@code \\}); the checksum covers everything after its tab. A line whose checksum does not
  * match or that has no final newline (a write torn by a crash) is skipped when read, and counted; when
  * the file is opened after a crash that left a torn tail, a newline is appended first so the next
@@ -91,6 +93,13 @@ public final class Journal implements AutoCloseable {
             seq = Math.max(seq, r.seq);
         }
         open();
+    }
+
+    /** @return the seq of the newest record appended or read (0 for an empty journal) */
+    public long lastSeq() {
+        synchronized (lock) {
+            return seq;
+        }
     }
 
     /** Sets what runs right after a rotation (with the write turn held): e.g. appending a checkpoint. */
@@ -318,7 +327,8 @@ public final class Journal implements AutoCloseable {
     static byte[] encode(JournalRecordDTO r) {
         StringBuilder b = new StringBuilder(160);
         b.append(r.seq).append('\t').append(r.timeMillis);
-        for (Object f : new Object[] {r.kind, r.initiator, r.entryId < 0 ? null : r.entryId, r.key, r.from, r.to, r.format, r.outcome, r.reason, r.implementation}) {
+        for (Object f : new Object[] {r.kind, r.initiator, r.entryId < 0 ? null : r.entryId, r.key, r.from, r.to, r.format, r.outcome, r.reason, r.implementation,
+                r.bundleId < 0 ? null : r.bundleId, r.bundle, r.newBundleId < 0 ? null : r.newBundleId, r.location}) {
             b.append('\t');
             if (f == null) {
                 b.append('-');
@@ -356,7 +366,7 @@ public final class Journal implements AutoCloseable {
             return null;
         }
         String[] f = payload.split("\t", -1);
-        if (f.length != 11 && f.length != 12) { // 11: records written before the implementation column
+        if (f.length != 11 && f.length != 12 && f.length != 16) { // 11: before the implementation column; 12: before the bundle columns
             return null;
         }
         try {
@@ -374,6 +384,16 @@ public final class Journal implements AutoCloseable {
             r.outcome = unescape(f[9]);
             r.reason = unescape(f[10]);
             r.implementation = f.length > 11 ? unescape(f[11]) : null;
+            r.bundleId = -1;
+            r.newBundleId = -1;
+            if (f.length > 12) {
+                String b = unescape(f[12]);
+                r.bundleId = b == null ? -1 : Long.parseLong(b);
+                r.bundle = unescape(f[13]);
+                String nb = unescape(f[14]);
+                r.newBundleId = nb == null ? -1 : Long.parseLong(nb);
+                r.location = unescape(f[15]);
+            }
             return r;
         } catch (NumberFormatException e) {
             return null;

@@ -1,5 +1,6 @@
 package swap.core.upgrade;
 
+import swap.core.journal.JournalService;
 import swap.core.osgi.Platform;
 import swap.kernel.Engine;
 import swap.kernel.EntryImpl;
@@ -23,6 +24,7 @@ import org.osgi.service.component.annotations.Reference;
 
 import swap.api.Batch;
 import swap.api.BatchResult;
+import swap.api.JournalRecordDTO;
 import swap.api.SwapConstants;
 import swap.api.SwapManager;
 import swap.api.SwapOutcome;
@@ -37,6 +39,18 @@ import swap.api.UpgradeResult;
  * one is. The group's target is the new bundle ({@code service.bundleid}), which must provide,
  * for each interface, the one implementation name the old bundle provides for it.
  *
+ * <p>Journaled as intent and outcome ({@link JournalService#upgrade}, kind {@code upgrade}, the
+ * records of one upgrade sharing the key {@code upgrade:N}): {@code STARTED} right before the new
+ * bundle is installed, {@code INSTALLED} once it is, {@code MOVED} once every entry is on it, then
+ * the outcome {@code COMPLETED}, {@code ROLLED_BACK} or {@code REFUSED} with the reason (a request
+ * refused before anything is installed is one {@code REFUSED} record). A crash
+ * between intent and outcome is finished or undone at the next start by {@link UpgradeRecovery},
+ * which this component waits for. The new location must not be installed yet (else the upgrade is
+ * refused), so the bundle at that location is known to be the upgrade's own.
+ *
+ * <p>Fault points for the crash tests ({@link Faults}): {@code upgrade.installing},
+ * {@code upgrade.installed}, {@code upgrade.moved}, {@code upgrade.before-uninstall-old}.
+ *
  * <p>Thread-safe: upgrades may run concurrently on different bundles; each blocks its caller.
  */
 @Component(service = UpgradeManager.class)
@@ -48,12 +62,66 @@ public class SideBySide implements UpgradeManager {
     private final BundleContext context;
     private final Engine engine;
     private final Platform platform;
+    private final JournalService journal;
+    private final Faults faults;
+    /** Held from the check that a location is not installed to its install, so two upgrades cannot share one. */
+    private final Object installing = new Object();
 
+    /** @param recovered the recovery of upgrades a crash interrupted, done before any new upgrade starts */
     @Activate
-    public SideBySide(BundleContext context, @Reference Platform platform) {
+    public SideBySide(BundleContext context, @Reference Platform platform, @Reference JournalService journal, @Reference UpgradeRecovery recovered) {
         this.context = context;
         this.platform = platform;
         this.engine = platform.engine();
+        this.journal = journal;
+        this.faults = Faults.of(context);
+    }
+
+    /** One upgrade's journal records: its key and what is known so far of its bundles. */
+    private final class Steps {
+        final String key = journal.newUpgradeKey();
+        final long oldId;
+        final String location;
+        final String prefix;
+        String oldBundle;
+        long newId = -1;
+        String newBundle;
+
+        Steps(long oldId, String location, boolean dryRun) {
+            this.oldId = oldId;
+            this.location = location;
+            this.prefix = dryRun ? "dry run: " : "";
+        }
+
+        void old(Bundle b) {
+            oldBundle = b.getSymbolicName() + " " + b.getVersion();
+        }
+
+        void installed(Bundle b) {
+            newId = b.getBundleId();
+            newBundle = b.getSymbolicName() + " " + b.getVersion();
+        }
+
+        void append(String step, String reason) {
+            JournalRecordDTO r = new JournalRecordDTO();
+            r.entryId = -1;
+            r.key = key;
+            r.bundleId = oldId;
+            r.bundle = oldBundle;
+            r.newBundleId = newId;
+            r.location = location;
+            r.from = oldBundle == null ? "bundle " + oldId : oldBundle + " (" + oldId + ")";
+            r.to = newBundle == null ? location : newBundle + " (" + newId + ")";
+            r.outcome = step;
+            r.reason = prefix + reason;
+            journal.upgrade(r);
+        }
+
+        /** Journals {@code u}'s outcome; @return {@code u} */
+        UpgradeResult outcome(UpgradeResult u, String what) {
+            append(String.valueOf(u.outcome), what + (u.reason != null ? ": " + u.reason : ""));
+            return u;
+        }
     }
 
     @Override
@@ -66,30 +134,49 @@ public class SideBySide implements UpgradeManager {
         UpgradeResult u = new UpgradeResult();
         u.oldBundleId = bundleId;
         u.dryRun = dryRun;
+        Steps steps = new Steps(bundleId, location, dryRun);
         Bundle old = context.getBundle(bundleId);
+        if (old != null) {
+            steps.old(old);
+        }
+        // A refusal before anything is installed is one record (REFUSED): intent and outcome at once.
         if (old == null || old.getState() == Bundle.UNINSTALLED) {
-            return refuse(u, "no bundle " + bundleId + "; lb lists the bundles");
+            return steps.outcome(refuse(u, "no bundle " + bundleId + "; lb lists the bundles"), "refused, nothing changed");
         }
         u.oldBundle = old.getSymbolicName() + " " + old.getVersion();
         Map<String, String> names = names(old); // interface -> implementation name
         if (names == null) {
-            return refuse(u, "bundle " + bundleId + " provides no running implementation (swap:impls lists them)");
+            return steps.outcome(refuse(u, "bundle " + bundleId + " provides no running implementation (swap:impls lists them)"), "refused, nothing changed");
         }
         if (names.containsValue(null)) {
-            return refuse(u, "bundle " + bundleId + " provides several implementations of one interface (" + names.keySet()
-                    + "); swap:upgrade moves a bundle's entries to the one implementation of their interface in the new bundle: move them with swap:swap");
+            return steps.outcome(refuse(u, "bundle " + bundleId + " provides several implementations of one interface (" + names.keySet()
+                    + "); swap:upgrade moves a bundle's entries to the one implementation of their interface in the new bundle: move them with swap:swap"),
+                    "refused, nothing changed");
         }
         Bundle nb;
-        try {
-            nb = context.installBundle(location);
-        } catch (BundleException | RuntimeException e) {
-            return refuse(u, "cannot install " + location + ": " + e.getMessage());
+        synchronized (installing) {
+            Bundle there = context.getBundle(location);
+            if (there != null) {
+                return steps.outcome(refuse(u, there.getBundleId() == bundleId
+                        ? location + " is the location of bundle " + bundleId + " itself: to replace a bundle in place use update " + bundleId + " [URL]"
+                        : location + " is installed already, as bundle " + there.getBundleId() + " (" + there.getSymbolicName() + " " + there.getVersion()
+                                + "): swap:upgrade installs the new version from a location not installed yet; to move the entries to an installed bundle use swap:swap"),
+                        "refused, nothing changed");
+            }
+            // the intent, once the location is known to be free: a bundle found there after a crash is this upgrade's
+            steps.append("STARTED", "side-by-side upgrade of bundle " + steps.oldBundle + " (" + bundleId + ") to " + location);
+            try {
+                nb = context.installBundle(location);
+            } catch (BundleException | RuntimeException e) {
+                return steps.outcome(refuse(u, "cannot install " + location + ": " + e.getMessage()), "refused, nothing changed");
+            }
         }
-        if (nb.getBundleId() == bundleId) {
-            return refuse(u, location + " is the location of bundle " + bundleId + " itself: to replace a bundle in place use update " + bundleId + " [URL]");
-        }
+        faults.reach(Faults.UPGRADE_INSTALLING);
         u.newBundleId = nb.getBundleId();
         u.newBundle = nb.getSymbolicName() + " " + nb.getVersion();
+        steps.installed(nb);
+        steps.append("INSTALLED", "installed bundle " + u.newBundle + " (" + nb.getBundleId() + ") from " + location + ", on trial until the entries have moved");
+        faults.reach(Faults.UPGRADE_INSTALLED);
         long wait = timeoutMillis > 0 ? timeoutMillis : DEFAULT_WAIT_MILLIS;
         // On trial until its entries have moved: its services trigger nothing (no front move, adoption or auto upgrade)
         // and no other swap picks it, so an upgrade that is refused or a dry run leaves nothing behind.
@@ -98,39 +185,39 @@ public class SideBySide implements UpgradeManager {
             nb.start();
             String missing = await(nb, names, wait);
             if (missing != null) {
-                return undo(u, nb, SwapOutcome.REFUSED, "bundle " + u.newBundle + " (" + nb.getBundleId() + ") did not register " + missing + " within " + wait
+                return undo(steps, u, nb, SwapOutcome.REFUSED, "bundle " + u.newBundle + " (" + nb.getBundleId() + ") did not register " + missing + " within " + wait
                         + " ms (swap:impls shows what it registered; see the log for activation errors)");
             }
         } catch (BundleException | RuntimeException e) {
-            return undo(u, nb, SwapOutcome.REFUSED, "cannot start " + u.newBundle + ": " + e.getMessage());
+            return undo(steps, u, nb, SwapOutcome.REFUSED, "cannot start " + u.newBundle + ": " + e.getMessage());
         }
         List<EntryImpl<?>> entries = entriesOf(old);
         String target = "(" + Constants.SERVICE_BUNDLEID + "=" + nb.getBundleId() + ")";
         String reason = "side-by-side upgrade: bundle " + old.getSymbolicName() + " " + old.getVersion() + " (" + bundleId + ") -> " + nb.getVersion() + " ("
                 + nb.getBundleId() + ")";
+        List<Long> ids = new ArrayList<>();
+        for (EntryImpl<?> e : entries) {
+            ids.add(e.id());
+        }
         if (dryRun) {
-            List<Long> ids = new ArrayList<>();
-            for (EntryImpl<?> e : entries) {
-                ids.add(e.id());
-            }
             BatchResult r = engine.dryRun(ids, target, "dry run: " + reason);
             u.moves = r.results;
             boolean all = r.outcome == SwapOutcome.COMPLETED;
-            return undo(u, nb, all ? SwapOutcome.COMPLETED : SwapOutcome.REFUSED, all ? null : "some entries could not move (see their reasons)");
+            return undo(steps, u, nb, all ? SwapOutcome.COMPLETED : SwapOutcome.REFUSED, all ? null : "some entries could not move (see their reasons)");
         }
         if (!entries.isEmpty()) {
-            List<Long> ids = new ArrayList<>();
-            for (EntryImpl<?> e : entries) {
-                ids.add(e.id());
-            }
             BatchResult r = engine.swap(Batch.of(ids).to(target).atomic().timeout(timeoutMillis).reason(reason)).toCompletableFuture().join();
             u.moves = r.results;
             if (r.outcome != SwapOutcome.COMPLETED) {
-                return undo(u, nb, r.outcome == SwapOutcome.REFUSED ? SwapOutcome.REFUSED : SwapOutcome.ROLLED_BACK,
+                return undo(steps, u, nb, r.outcome == SwapOutcome.REFUSED ? SwapOutcome.REFUSED : SwapOutcome.ROLLED_BACK,
                         "every entry stays on bundle " + bundleId + ": " + r.reason);
             }
         }
+        steps.append("MOVED", (ids.isEmpty() ? "no entry to move" : "entries " + ids + " moved to bundle " + nb.getBundleId() + " as one atomic batch")
+                + "; the old bundle " + bundleId + " is uninstalled next");
+        faults.reach(Faults.UPGRADE_MOVED);
         platform.unstage(nb.getBundleId()); // the entries moved: swappable services' fronts follow, orphans are adopted
+        faults.reach(Faults.UPGRADE_BEFORE_UNINSTALL_OLD);
         try {
             old.uninstall();
             u.oldUninstalled = true;
@@ -139,7 +226,7 @@ public class SideBySide implements UpgradeManager {
             u.outcome = SwapOutcome.COMPLETED;
             u.reason = "the entries moved, but the old bundle could not be uninstalled: " + e.getMessage();
         }
-        return u;
+        return steps.outcome(u, u.oldUninstalled ? "uninstalled the old bundle " + u.oldBundle + " (" + bundleId + ")" : "completed");
     }
 
     private static UpgradeResult refuse(UpgradeResult u, String why) {
@@ -148,7 +235,7 @@ public class SideBySide implements UpgradeManager {
         return u;
     }
 
-    private UpgradeResult undo(UpgradeResult u, Bundle nb, SwapOutcome outcome, String why) {
+    private UpgradeResult undo(Steps steps, UpgradeResult u, Bundle nb, SwapOutcome outcome, String why) {
         try {
             nb.uninstall();
             u.newUninstalled = true;
@@ -159,7 +246,9 @@ public class SideBySide implements UpgradeManager {
         }
         u.outcome = outcome;
         u.reason = why;
-        return u;
+        String what = u.newUninstalled ? "uninstalled the new bundle " + u.newBundle + " (" + nb.getBundleId() + ") again" : "the new bundle stays installed";
+        return steps.outcome(u, u.dryRun ? "nothing changed (" + (outcome == SwapOutcome.COMPLETED ? "every entry could move" : "not every entry could move")
+                + "); " + what : what);
     }
 
     /** @return interface -> the implementation name {@code b} registers for it ({@code null} value: several), or {@code null} if none */

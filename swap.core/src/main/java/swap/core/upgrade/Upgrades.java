@@ -82,6 +82,11 @@ import swap.api.UpgradeManager;
  * entries only through the engine's protocol and operations ({@link Engine#park},
  * {@link Engine#resume}, {@link Engine#evacuate}, {@link Engine#adopt}, batches).
  *
+ * <p>Fault point for the crash tests ({@link Faults}): {@code update.parked}, right after an entry
+ * is parked (and journaled). A crash there leaves the bundle's old revision installed (the framework
+ * writes the new one after the bundle has stopped); entries with a stable key come back from what is
+ * on disk, and the journal says what the park kept only in memory ({@code Restore}).
+ *
  * <p>Thread-safety: {@link #unregistering} and {@link #registered} are called by the framework's
  * event delivery (any thread); the rest runs on this class's own thread.
  */
@@ -100,6 +105,7 @@ public final class Upgrades {
     private final ScheduledExecutorService thread;
     private final ServiceListener implementations;
     private final Runnable stopUnstaged;
+    private final Faults faults;
     private volatile long holdMillis;
 
     @Activate
@@ -108,6 +114,7 @@ public final class Upgrades {
         this.context = context;
         this.source = platform.source();
         this.holdMillis = config.upgrade_hold_millis();
+        this.faults = Faults.of(context);
         AtomicInteger n = new AtomicInteger();
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
             Thread th = new Thread(r, "swap-upgrades-" + n.incrementAndGet());
@@ -305,6 +312,7 @@ public final class Upgrades {
         java.util.concurrent.ScheduledFuture<?>[] expiry = new java.util.concurrent.ScheduledFuture<?>[1];
         waiting.put(e, new Waiting(b.getBundleId(), b.getSymbolicName(), name, ref, expiry));
         expiry[0] = thread.schedule(Initiator.carry(() -> expire(e)), hold, TimeUnit.MILLISECONDS);
+        faults.reach(Faults.UPDATE_PARKED); // the crash tests: killed here, with the park journaled
     }
 
     /** The new revision registered {@code impl}: the parked entry resumes on it (trust gate, negotiation, import: the engine's protocol). */
