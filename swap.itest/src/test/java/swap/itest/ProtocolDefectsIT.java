@@ -391,7 +391,10 @@ public class ProtocolDefectsIT extends PlatformTestSupport {
         }
         poll(HOLD_MILLIS + MARGIN_MILLIS, () -> {
             EntryDTO d = e.describe();
-            return "ACTIVE".equals(d.state) && d.revision != null && d.revision.startsWith("1.0.0") && !d.revision.contains("stale");
+            List<SwapResult> rows = history(e.id());
+            // the entry points at its new instance a moment before the protocol records the row: wait for both
+            return "ACTIVE".equals(d.state) && d.revision != null && d.revision.startsWith("1.0.0") && !d.revision.contains("stale")
+                    && !rows.isEmpty() && rows.get(rows.size() - 1).to != null && rows.get(rows.size() - 1).to.contains("1.0.0");
         });
         EntryDTO d = e.describe();
         List<SwapResult> h = history(e.id());
