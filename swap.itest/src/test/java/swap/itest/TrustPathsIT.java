@@ -179,15 +179,17 @@ public class TrustPathsIT extends PlatformTestSupport {
                 ImplementationDTO refused = awaitImplementation(COUNTER, "counter.striped", b, d -> d.refused != null);
                 assertNotNull("the unsigned build's counter.striped is refused by the trust policy", refused.refused);
                 // The new revision is refused when it registers, and again when the hold ends: the entry stays parked with its state.
-                assertTrue("entry " + e.id() + " stays parked after the hold: " + describe(e.describe()) + "; history " + history(e.id()),
-                        poll(HOLD_MILLIS + MARGIN_MILLIS, () -> history(e.id()).stream().anyMatch(r -> r.outcome == SwapOutcome.ROLLED_BACK
-                                && r.reason != null && r.reason.contains("stays parked"))));
+                Predicate<SwapResult> toRefused = r -> r.reason != null && r.reason.contains("9.9.9.unsigned");
+                boolean settled = poll(HOLD_MILLIS + MARGIN_MILLIS, () -> history(e.id()).stream().anyMatch(r -> r.outcome == SwapOutcome.ROLLED_BACK
+                        && r.reason != null && r.reason.contains("stays parked") || r.outcome == SwapOutcome.COMPLETED && toRefused.test(r)));
                 seen = s.violations();
+                assertEquals("entry " + e.id() + " ran on the refused revision 9.9.9.unsigned; journal " + journal(e.id()), List.of(), seen);
+                assertNoCompletedMove(e.id(), toRefused, "to the refused revision 9.9.9.unsigned");
+                assertTrue("entry " + e.id() + " stays parked after the hold: " + describe(e.describe()) + "; history " + history(e.id())
+                        + "; journal " + journal(e.id()), settled);
             }
-            assertEquals("entry " + e.id() + " ran on the refused revision 9.9.9.unsigned", List.of(), seen);
             EntryDTO d = e.describe();
             assertEquals("parked with its state, not " + describe(d), "PARKED", d.state);
-            assertNoCompletedMove(e.id(), r -> r.reason != null && r.reason.contains("9.9.9.unsigned"), "to the refused revision 9.9.9.unsigned");
             awaitTrustRefusal(e.id(), "the resume on the refused revision");
 
             // A signed build in the folder: the entry resumes there, with its count.
@@ -299,13 +301,12 @@ public class TrustPathsIT extends PlatformTestSupport {
         ImplementationDTO refused = awaitImplementation(COUNTER, "counter.simple", evil, d -> d.refused != null);
         assertTrue(refused.refused, refused.refused.contains("bundle untrusted.simple is not allowed to provide " + COUNTER));
         // The adoption is attempted when the implementation registers, and refused.
-        awaitTrustRefusal(e.id(), "the adoption by " + evil.getSymbolicName());
+        awaitRefusedNotMoved(e.id(), r -> true, "the adoption by " + evil.getSymbolicName());
         EntryDTO d = e.describe();
         assertEquals("still ORPHANED, not adopted by the refused implementation: " + describe(d), "ORPHANED", d.state);
         assertEquals(describe(d), simple.getBundleId(), d.bundleId);
         assertNotEquals(describe(d), evil.getBundleId(), d.bundleId);
         assertEquals("the orphan runs on its last instance, with its count", 501, e.handle().increment());
-        assertNoCompletedMove(e.id(), r -> true, "while only the refused implementation was there");
 
         Bundle again = installAndStart(testBundleUrl("example.simple"));
         assertTrue("entry " + e.id() + " adopted by the allowed counter.simple of bundle " + again.getBundleId() + ": " + describe(e.describe())
@@ -426,7 +427,7 @@ public class TrustPathsIT extends PlatformTestSupport {
 
         Bundle refused = installAndStart("trust-test:store-1.1.0-unsigned.jar", newer);
 
-        awaitTrustRefusal(f.entryId, "the front's move to " + refused.getSymbolicName() + " " + refused.getVersion());
+        awaitRefusedNotMoved(f.entryId, r -> String.valueOf(r.to).contains(" 1.1.0"), "the front's move to " + refused.getSymbolicName() + " " + refused.getVersion());
         SwappableServiceDTO d = frontDto(f.serviceId);
         assertNotNull("the front is still registered: " + services(), d);
         assertEquals("the front stays ACTIVE on its provider: " + describe(d), "ACTIVE", d.state);
@@ -438,7 +439,6 @@ public class TrustPathsIT extends PlatformTestSupport {
         assertEquals("the front's entry runs on 1.0.0: " + describe(e), "1.0.0", e.version);
         assertEquals("calls are served by 1.0.0", "1.0.0", f.store.version());
         assertEquals("the same front service", f.serviceId, serviceId(only("main")));
-        assertNoCompletedMove(f.entryId, r -> String.valueOf(r.to).contains(" 1.1.0"), "to the refused store 1.1.0");
         f.assertKeys("after the refused move");
     }
 
@@ -465,16 +465,19 @@ public class TrustPathsIT extends PlatformTestSupport {
             try (InputStream in = Files.newInputStream(unsigned)) {
                 store.update(in);
             }
-            awaitTrustRefusal(f.entryId, "the resume on the refused revision 1.0.1");
+            boolean refusedOrMoved = poll(MARGIN_MILLIS, () -> trustRefusal(f.entryId) != null || history(f.entryId).stream().anyMatch(
+                    r -> r.outcome == SwapOutcome.COMPLETED && String.valueOf(r.to).contains(" 1.0.1")));
             seen = s.violations();
+            assertTrue("neither refused nor moved in time", refusedOrMoved);
         }
         assertEquals("the front's entry ran on the refused 1.0.1", List.of(), seen);
+        assertNoCompletedMove(f.entryId, r -> String.valueOf(r.to).contains(" 1.0.1"), "to the refused store 1.0.1");
+        awaitTrustRefusal(f.entryId, "the resume on the refused revision 1.0.1");
         EntryDTO e = manager.entry(f.entryId).orElseThrow().describe();
         assertEquals("the front's entry stays parked with its state: " + describe(e), "PARKED", e.state);
         SwappableServiceDTO d = frontDto(f.serviceId);
         assertNotNull("the front is still registered: " + services(), d);
         assertTrue("the front holds its state: " + describe(d), List.of("HELD", "PARKED").contains(d.state));
-        assertNoCompletedMove(f.entryId, r -> String.valueOf(r.to).contains(" 1.0.1"), "to the refused store 1.0.1");
 
         try (InputStream in = Files.newInputStream(signed)) {
             store.update(in);
@@ -583,24 +586,52 @@ public class TrustPathsIT extends PlatformTestSupport {
     }
 
     /**
-     * Waits for the journal's record of a move of entry {@code id} that the trust gate refused (the
-     * history keeps no refusals; the journal does). @return the record
+     * The journal's record of a move of entry {@code id} that the trust gate refused (the history
+     * keeps no refusals; the journal does), or {@code null}.
      */
-    private JournalRecordDTO awaitTrustRefusal(long id, String what) throws InterruptedException {
-        SwapJournal j = (SwapJournal) awaitService(SwapJournal.class.getName(), 10_000);
-        JournalRecordDTO[] found = new JournalRecordDTO[1];
-        poll(MARGIN_MILLIS, () -> {
+    private JournalRecordDTO trustRefusal(long id) {
+        try {
+            SwapJournal j = (SwapJournal) awaitService(SwapJournal.class.getName(), 10_000);
             for (JournalRecordDTO r : j.records(200, id)) {
                 if ("REFUSED".equals(r.outcome) && r.reason != null && r.reason.contains("refused by the trust policy")) {
-                    found[0] = r;
-                    return true;
+                    return r;
                 }
             }
-            return false;
-        });
-        assertNotNull(what + ": no journal record of entry " + id + " REFUSED by the trust policy in " + j.records(20, id).stream()
-                .map(r -> r.seq + " " + r.kind + " " + r.from + " -> " + r.to + " " + r.outcome + " " + r.reason).collect(Collectors.toList()), found[0]);
-        return found[0];
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return null;
+    }
+
+    /** Waits for {@link #trustRefusal}; fails the test if it does not come. @return the record */
+    private JournalRecordDTO awaitTrustRefusal(long id, String what) throws InterruptedException {
+        poll(MARGIN_MILLIS, () -> trustRefusal(id) != null);
+        JournalRecordDTO r = trustRefusal(id);
+        assertNotNull(what + ": no journal record of entry " + id + " REFUSED by the trust policy in " + journal(id), r);
+        return r;
+    }
+
+    /**
+     * Waits until entry {@code id}'s move is refused by the trust gate (journal) or a COMPLETED move
+     * matching {@code wrong} shows in its history, whichever comes first; then asserts that no such
+     * move completed, and that the refusal is journaled.
+     */
+    private void awaitRefusedNotMoved(long id, Predicate<SwapResult> wrong, String what) throws InterruptedException {
+        poll(MARGIN_MILLIS, () -> trustRefusal(id) != null || history(id).stream().anyMatch(r -> r.outcome == SwapOutcome.COMPLETED && wrong.test(r)));
+        assertNoCompletedMove(id, wrong, "(" + what + ")");
+        awaitTrustRefusal(id, what);
+    }
+
+    /** Entry {@code id}'s journal records, newest first, one line each, for failure messages. */
+    private List<String> journal(long id) {
+        try {
+            SwapJournal j = (SwapJournal) awaitService(SwapJournal.class.getName(), 10_000);
+            return j.records(50, id).stream().map(r -> r.seq + " " + r.kind + " " + r.from + " -> " + r.to + " " + r.outcome + " (" + r.initiator + ") " + r.reason)
+                    .collect(Collectors.toList());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        }
     }
 
     private JournalRecordDTO awaitJournal(String kind, String text) throws InterruptedException {
