@@ -109,6 +109,11 @@ public final class OsgiImplementationSource implements ImplementationSource {
         return impl.provenance() instanceof ServiceReference<?> ref ? trust.refusal(ref, type.getName()) : null;
     }
 
+    /** @return why the trust policy refuses the code behind {@code ref} as an implementation of {@code iface}, or {@code null} */
+    public String refusal(ServiceReference<?> ref, String iface) {
+        return trust.refusal(ref, iface);
+    }
+
     /** The services {@code target} matches that can serve {@code type} and pass the trust policy, best first; what was left out and why in {@code skipped}. */
     private List<ServiceReference<?>> usable(Class<?> type, String target, Object exclude, List<String> skipped) {
         String filter = toFilter(target);

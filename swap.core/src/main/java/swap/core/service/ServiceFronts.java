@@ -268,6 +268,11 @@ public class ServiceFronts implements SwappableServices {
                 return false;
             }
             String why = refusal(ref, provider);
+            if (why == null) {
+                // the trust gate, as for every later move: a refused provider gets no front and no entry runs on it
+                String refused = platform.source().refusal(ref, ((String[]) ref.getProperty(Constants.OBJECTCLASS))[0]);
+                why = refused == null ? null : "the trust policy refuses it: " + refused;
+            }
             if (why != null) {
                 log.warn("swappable service " + k + " of " + provider.getSymbolicName() + " " + provider.getVersion()
                         + " is left alone (no front): " + why);

@@ -46,6 +46,12 @@ final class ServiceImplementation extends Implementation.Named {
         return origin;
     }
 
+    @Override
+    public long bundleId() {
+        org.osgi.framework.Bundle b = ref.getBundle();
+        return b == null ? -1 : b.getBundleId();
+    }
+
     /** The provider's service: what the trust gate judges (a front moves only to a provider the trust policy allows). */
     @Override
     public Object provenance() {
