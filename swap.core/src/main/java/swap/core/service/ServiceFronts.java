@@ -268,8 +268,10 @@ public class ServiceFronts implements SwappableServices {
                 return false;
             }
             String why = refusal(ref, provider);
-            if (why == null) {
-                // the trust gate, as for every later move: a refused provider gets no front and no entry runs on it
+            if (why == null && !hasFront(ref)) {
+                // The trust gate for a new swappable service: a refused provider gets no front, so no entry ever runs on it
+                // (its service is left as it is). A later provider of an existing front is hidden as usual and the gate
+                // refuses the front's move to it: the front keeps its entries where they are.
                 String refused = platform.source().refusal(ref, ((String[]) ref.getProperty(Constants.OBJECTCLASS))[0]);
                 why = refused == null ? null : "the trust policy refuses it: " + refused;
             }
@@ -288,6 +290,17 @@ public class ServiceFronts implements SwappableServices {
             earlierUsers.put(k, users);
             return true;
         });
+    }
+
+    /** @return whether a front already stands for the service {@code ref} provides (an update or a newer version of its provider) */
+    private boolean hasFront(ServiceReference<?> ref) {
+        String k = key(ref);
+        for (Front f : fronts) {
+            if (f.key.equals(k)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return why {@code ref} cannot have a front, or {@code null} */
