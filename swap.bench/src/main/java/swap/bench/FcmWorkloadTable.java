@@ -14,7 +14,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
- * Runs {@link FcmWorkloadBenchmark} for the README's rows (workload and threads) with the three
+ * Runs {@link FcmWorkloadBenchmark} for the rows of docs/file-cache.md (workload and threads) with the three
  * implementations {@code shared}, {@code distributed} and {@code auto}, and prints the table: per
  * cell the median of every measured iteration of every fork (operations per second) and the spread
  * ((max - min) / median over those iterations), the ratios shared / distributed,

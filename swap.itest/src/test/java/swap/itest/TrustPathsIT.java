@@ -493,20 +493,14 @@ public class TrustPathsIT extends PlatformTestSupport {
     }
 
     /**
-     * <b>DEFECT (fails on main 0f23f5b; left failing on purpose).</b> The only provider of a
-     * swappable service is a bundle the trust policy refuses for its interface (the store, unsigned,
-     * under {@code SessionStore=swap.example.store;signed}). Every later move of a front's entry asks
-     * the trust gate (as the two tests above show), but the front's <em>first</em> entry does not:
-     * {@code Front.open} (and {@code Front.consumerGet} for bundle and prototype scope) makes it with
-     * {@code Engine.entry(type, impl, Engine.instantiate(type, impl))}, which is not gated, whereas
-     * {@code Engine.create} refuses the same provider. So an entry of the platform runs on a refused
-     * implementation; and once that provider is updated, the front would park its state and never
-     * resume, since the gate refuses every unsigned revision (as the test above shows; not run here). Asserted here: no entry of the platform runs on the
-     * refused provider, and a (store=main) service stays reachable (the original left alone, as
-     * {@code ServiceFronts.decide} does for a service that cannot have a front).
+     * A new swappable service whose only provider the trust policy refuses for its interface (the
+     * store, unsigned, under {@code SessionStore=swap.example.store;signed}) gets no front and no
+     * entry: no entry of the platform runs on the refused provider, and the (store=main) service stays
+     * reachable, left alone as {@code ServiceFronts.decide} leaves a service that cannot have a front.
+     * (Found as a defect on main 0f23f5b: the front's first entry was made without asking the gate.)
      */
     @Test
-    public void defect_aSwappableServiceOfARefusedBundleGetsNoEntryOnIt() throws Exception {
+    public void aSwappableServiceOfARefusedBundleGetsNoFrontAndNoEntry() throws Exception {
         Path release = keys();
         trust(release.resolveSibling("trust.p12"), STORE + "=swap.example.store;signed");
         Bundle store = installAndStart("trust-test:store-unsigned.jar", testBundlePath("example.store"));

@@ -154,7 +154,7 @@ public final class Quiescence {
      * thread alone; a thread started after the listing started after the publication, so it can
      * reach an old instance only through a mediator.
      */
-    /** Above this many live threads, the snapshot is one global safepoint again (measured: see the README). */
+    /** Above this many live threads, the snapshot is one global safepoint again (measured: see docs/design.md). */
     static final int HANDSHAKE_LIMIT = Integer.getInteger("swap.quiescence.handshakeLimit", 64);
 
     static Map<Thread, StackTraceElement[]> snapshot() {

@@ -237,7 +237,7 @@ public class TrustPolicy {
         journal.policy(line);
         if (!s.set || s.invalid != null) {
             // the one-line notice at start: visible on the console, and in the log
-            System.out.println("swap: " + line + "; see README \"Trust and the journal\"");
+            System.out.println("swap: " + line + "; see docs/trust-and-journal.md");
         }
         Logger l = log;
         if (l != null) {

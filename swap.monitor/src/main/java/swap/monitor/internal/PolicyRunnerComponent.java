@@ -35,7 +35,7 @@ public class PolicyRunnerComponent implements PolicyRunner {
         String[] policies() default {ConcurrencyPolicy.NAME};
 
         @AttributeDefinition(name = "Turned on", description = "The policies that start turned on (swap:policy NAME on turns one on later). "
-                + "None by default: the file cache managers' own contention trigger costs less than the policy's interposed sensors (README, FCM workloads).")
+                + "None by default: the file cache managers' own contention trigger costs less than the policy's interposed sensors (docs/operators.md, monitors and policies).")
         String[] enabled() default {};
 
         @AttributeDefinition(name = "Period (ms)", description = "How often the policies are evaluated (once per contention-sensor window).", min = "10")
