@@ -10,7 +10,6 @@ import static org.junit.Assert.fail;
 import static org.ops4j.pax.exam.CoreOptions.bundle;
 
 import java.io.InputStream;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -27,7 +26,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 import org.apache.felix.hc.api.HealthCheck;
@@ -97,7 +95,7 @@ import swap.example.store.api.SessionStore;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerMethod.class)
-public class ProtocolDefectsIT extends PlatformTestSupport {
+public class ProtocolDefectsIT extends StoreTestSupport {
 
     /** The default hold of an in-place upgrade (PID swap.core.manager, upgrade.hold.millis). */
     private static final long HOLD_MILLIS = 5_000;
@@ -109,7 +107,6 @@ public class ProtocolDefectsIT extends PlatformTestSupport {
     private static final String SESSION_V1 = "session.entries.v1";
     private static final String SESSION_V2 = "session.entries.v2";
 
-    private SwapManager manager;
     private ServiceReference<ConfigurationAdmin> caRef;
     private ConfigurationAdmin ca;
     private Path dir;
@@ -533,52 +530,9 @@ public class ProtocolDefectsIT extends PlatformTestSupport {
 
     // ================================================================== fronts and the store
 
-    /** The front of (store=main) as this test's bundle sees it, with 100 keys {@code kept-i = i} put through it. */
-    private final class Front {
-        static final int KEYS = 100;
-        final long serviceId;
-        final long entryId;
-        final SessionStore store;
 
-        Front(ServiceReference<SessionStore> ref) {
-            serviceId = serviceId(ref);
-            Object id = ref.getProperty(SwapConstants.FRONT_ENTRY_ID);
-            assertNotNull("a singleton front names its entry", id);
-            entryId = ((Number) id).longValue();
-            store = context.getService(ref);
-            for (int i = 0; i < KEYS; i++) {
-                store.put("kept-" + i, i);
-            }
-        }
 
-        void assertKeys(String when) {
-            for (int i = 0; i < KEYS; i++) {
-                assertEquals(when + ": key kept-" + i, i, store.get("kept-" + i));
-            }
-        }
-    }
 
-    private Front front() throws Exception {
-        assertTrue("a front of (store=main) registered by swap.core", poll(20_000, () -> {
-            try {
-                return "swap.core".equals(only("main").getBundle().getSymbolicName());
-            } catch (AssertionError | Exception notYet) {
-                return false;
-            }
-        }));
-        return new Front(only("main"));
-    }
-
-    /** The only (store=NAME) service this test's bundle sees. */
-    private ServiceReference<SessionStore> only(String name) throws Exception {
-        Collection<ServiceReference<SessionStore>> refs = context.getServiceReferences(SessionStore.class, "(store=" + name + ")");
-        assertEquals("services (store=" + name + ") visible to the test bundle: " + refs, 1, refs.size());
-        return refs.iterator().next();
-    }
-
-    private static long serviceId(ServiceReference<?> ref) {
-        return (Long) ref.getProperty("service.id");
-    }
 
     private List<SwappableServiceDTO> services() throws InterruptedException {
         return ((SwappableServices) awaitService(SwappableServices.class.getName(), 10_000)).list();
@@ -638,24 +592,8 @@ public class ProtocolDefectsIT extends PlatformTestSupport {
 
     // ================================================================== bundles
 
-    private static Path testBundlePath(String name) throws Exception {
-        return Paths.get(new URI(testBundleUrl(name)));
-    }
 
-    private Bundle installAndStart(String location) throws Exception {
-        Bundle b = context.installBundle(location);
-        b.start();
-        return b;
-    }
 
-    private Bundle installAndStart(String location, Path jar) throws Exception {
-        Bundle b;
-        try (InputStream in = Files.newInputStream(jar)) {
-            b = context.installBundle(location, in);
-        }
-        b.start();
-        return b;
-    }
 
     private void refresh(Bundle b) throws InterruptedException {
         CountDownLatch done = new CountDownLatch(1);
@@ -684,12 +622,6 @@ public class ProtocolDefectsIT extends PlatformTestSupport {
         return found[0];
     }
 
-    /** Entry {@code id}'s history, oldest first. */
-    private List<SwapResult> history(long id) {
-        List<SwapResult> l = manager.history(10_000).stream().filter(r -> r.entryId == id).collect(Collectors.toList());
-        Collections.reverse(l);
-        return l;
-    }
 
     private JournalRecordDTO awaitJournal(String kind, String text) throws InterruptedException {
         SwapJournal j = (SwapJournal) awaitService(SwapJournal.class.getName(), 10_000);
@@ -735,22 +667,7 @@ public class ProtocolDefectsIT extends PlatformTestSupport {
 
     // ================================================================== waiting and describing
 
-    /** Polls {@code condition} every 20 ms until it holds or {@code millis} passed. @return whether it held */
-    private static boolean poll(long millis, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(20);
-        }
-        return true;
-    }
 
-    private static String describe(EntryDTO d) {
-        return "entry " + d.id + " " + d.state + (d.stateReason == null ? "" : " (" + d.stateReason + ")") + " on " + d.implementation + " " + d.version
-                + " of bundle " + d.bundle + " [" + d.bundleId + "] revision " + d.revision;
-    }
 
     private static String describe(SwappableServiceDTO d) {
         return "front " + d.frontServiceId + " " + d.interfaces + " " + d.state + " on " + d.providerBundle + " " + d.providerVersion + " [" + d.providerBundleId + "], entries "

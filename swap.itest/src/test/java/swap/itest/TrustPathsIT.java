@@ -9,14 +9,11 @@ import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.bundle;
 
 import java.io.InputStream;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Collections;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
@@ -26,7 +23,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -89,7 +85,7 @@ import swap.example.store.api.SessionStore;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerMethod.class)
-public class TrustPathsIT extends PlatformTestSupport {
+public class TrustPathsIT extends StoreTestSupport {
 
     private static final String COUNTER = Counter.class.getName();
     private static final String STORE = SessionStore.class.getName();
@@ -99,7 +95,6 @@ public class TrustPathsIT extends PlatformTestSupport {
     private static final long MARGIN_MILLIS = 20_000;
     private static final String HOLD_PROPERTY = "swap.example.bad.hold";
 
-    private SwapManager manager;
     private ServiceReference<ConfigurationAdmin> caRef;
     private ConfigurationAdmin ca;
     private Path dir;
@@ -538,52 +533,9 @@ public class TrustPathsIT extends PlatformTestSupport {
         return false;
     }
 
-    /** The front of (store=main) as this test's bundle sees it, with 100 keys {@code kept-i = i} put through it. */
-    private final class Front {
-        static final int KEYS = 100;
-        final long serviceId;
-        final long entryId;
-        final SessionStore store;
 
-        Front(ServiceReference<SessionStore> ref) {
-            serviceId = serviceId(ref);
-            Object id = ref.getProperty(SwapConstants.FRONT_ENTRY_ID);
-            assertNotNull("a singleton front names its entry", id);
-            entryId = ((Number) id).longValue();
-            store = context.getService(ref);
-            for (int i = 0; i < KEYS; i++) {
-                store.put("kept-" + i, i);
-            }
-        }
 
-        void assertKeys(String when) {
-            for (int i = 0; i < KEYS; i++) {
-                assertEquals(when + ": key kept-" + i, i, store.get("kept-" + i));
-            }
-        }
-    }
 
-    private Front front() throws Exception {
-        assertTrue("a front of (store=main) registered by swap.core", poll(20_000, () -> {
-            try {
-                return "swap.core".equals(only("main").getBundle().getSymbolicName());
-            } catch (AssertionError | Exception notYet) {
-                return false;
-            }
-        }));
-        return new Front(only("main"));
-    }
-
-    /** The only (store=NAME) service this test's bundle sees. */
-    private ServiceReference<SessionStore> only(String name) throws Exception {
-        Collection<ServiceReference<SessionStore>> refs = context.getServiceReferences(SessionStore.class, "(store=" + name + ")");
-        assertEquals("services (store=" + name + ") visible to the test bundle: " + refs, 1, refs.size());
-        return refs.iterator().next();
-    }
-
-    private static long serviceId(ServiceReference<?> ref) {
-        return (Long) ref.getProperty("service.id");
-    }
 
     private String services() throws InterruptedException {
         List<SwappableServiceDTO> l = ((SwappableServices) awaitService(SwappableServices.class.getName(), 10_000)).list();
@@ -737,12 +689,6 @@ public class TrustPathsIT extends PlatformTestSupport {
         return found[0];
     }
 
-    /** Entry {@code id}'s history, oldest first. */
-    private List<SwapResult> history(long id) {
-        List<SwapResult> l = manager.history(10_000).stream().filter(r -> r.entryId == id).collect(Collectors.toList());
-        Collections.reverse(l);
-        return l;
-    }
 
     /** No COMPLETED row of entry {@code id} matches {@code move}. */
     private void assertNoCompletedMove(long id, Predicate<SwapResult> move, String what) {
@@ -759,38 +705,11 @@ public class TrustPathsIT extends PlatformTestSupport {
         return null;
     }
 
-    private static Path testBundlePath(String name) throws Exception {
-        return Paths.get(new URI(testBundleUrl(name)));
-    }
 
-    private Bundle installAndStart(String location) throws Exception {
-        Bundle b = context.installBundle(location);
-        b.start();
-        return b;
-    }
 
-    private Bundle installAndStart(String location, Path jar) throws Exception {
-        Bundle b;
-        try (InputStream in = Files.newInputStream(jar)) {
-            b = context.installBundle(location, in);
-        }
-        b.start();
-        return b;
-    }
 
     // ================================================================== waiting and describing
 
-    /** Polls {@code condition} every 20 ms until it holds or {@code millis} passed. @return whether it held */
-    private static boolean poll(long millis, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(20);
-        }
-        return true;
-    }
 
     /** Watches a condition on its own thread (every millisecond) until closed; collects what it saw go wrong. */
     private static final class Sampler implements AutoCloseable {
@@ -834,10 +753,6 @@ public class TrustPathsIT extends PlatformTestSupport {
         }
     }
 
-    private static String describe(EntryDTO d) {
-        return "entry " + d.id + " " + d.state + (d.stateReason == null ? "" : " (" + d.stateReason + ")") + " on " + d.implementation + " " + d.version
-                + " of bundle " + d.bundle + " [" + d.bundleId + "] revision " + d.revision;
-    }
 
     private static String describe(SwappableServiceDTO d) {
         return d == null ? "no front" : "front " + d.frontServiceId + " " + d.interfaces + " " + d.state + " on " + d.providerBundle + " " + d.providerVersion
