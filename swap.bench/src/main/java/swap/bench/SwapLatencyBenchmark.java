@@ -23,7 +23,9 @@ import swap.kernel.StandaloneSource;
 
 /**
  * Swapping an idle entry with small state (a counter carried in a canonical format) back and
- * forth between two implementations, with {@code idleThreads} parked platform threads in the JVM;
+ * forth between two implementations, with {@code idleThreads} parked platform threads in the JVM
+ * and {@code hotThreads} platform threads calling <em>another</em> entry of the same implementation
+ * class in a tight loop (a look-alike: its frames name the same classes as the swapped entry's);
  * sample mode gives p50 and p99 of one complete swap.
  */
 @State(Scope.Benchmark)
@@ -39,8 +41,14 @@ public class SwapLatencyBenchmark {
     @Param({"20", "200", "2000"})
     public int idleThreads;
 
+    /** Platform threads calling a look-alike entry (same interface, same implementation class) as fast as they can. */
+    @Param({"0", "2", "8"})
+    public int hotThreads;
+
     private Engine engine;
     private IdleThreads idle;
+    private volatile boolean running;
+    private final java.util.List<Thread> hot = new java.util.ArrayList<>();
     private long id;
     private int i;
     private static final String[] TARGETS = {"b", "a"};
@@ -55,10 +63,27 @@ public class SwapLatencyBenchmark {
         e.handle().get(1);
         id = e.id();
         idle = new IdleThreads(idleThreads);
+        Cache lookAlike = engine.create(Cache.class, "a").handle();
+        running = true;
+        for (int t = 0; t < hotThreads; t++) {
+            Thread th = new Thread(() -> {
+                long sink = 0;
+                while (running) {
+                    sink += lookAlike.get(sink);
+                }
+            }, "hot-" + t);
+            th.setDaemon(true);
+            hot.add(th);
+            th.start();
+        }
     }
 
     @TearDown
-    public void tearDown() {
+    public void tearDown() throws InterruptedException {
+        running = false;
+        for (Thread t : hot) {
+            t.join();
+        }
         idle.close();
         engine.shutdown();
     }

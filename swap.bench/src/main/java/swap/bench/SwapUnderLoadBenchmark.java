@@ -27,7 +27,7 @@ import swap.kernel.Engine;
 import swap.kernel.StandaloneSource;
 
 /**
- * Swapping an entry while 4 caller threads call it as fast as they can. JMH's sample mode gives
+ * Swapping an entry while {@code callers} threads (4 or 32) call it as fast as they can. JMH's sample mode gives
  * the time to complete a swap (p50, p99); the longest time any caller was held by the mediator in
  * each swap is recorded in an HdrHistogram over the measurement iterations and printed at the end
  * of each fork as a {@code caller-wait} line with p50, p99 and max.
@@ -41,13 +41,15 @@ import swap.kernel.StandaloneSource;
 @Threads(1)
 public class SwapUnderLoadBenchmark {
 
-    static final int CALLERS = 4;
+    /** Caller threads on the swapped entry. */
+    @org.openjdk.jmh.annotations.Param({"4", "32"})
+    public int callers;
 
     private Engine engine;
     private long id;
     private int i;
     private volatile boolean running;
-    private final List<Thread> callers = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
     private final Histogram callerWait = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
     private long rolledBack;
     private static final String[] TARGETS = {"b", "a"};
@@ -62,7 +64,7 @@ public class SwapUnderLoadBenchmark {
         id = e.id();
         Cache h = e.handle();
         running = true;
-        for (int t = 0; t < CALLERS; t++) {
+        for (int t = 0; t < callers; t++) {
             Thread th = new Thread(() -> {
                 long sink = 0;
                 while (running) {
@@ -70,7 +72,7 @@ public class SwapUnderLoadBenchmark {
                 }
             }, "caller-" + t);
             th.setDaemon(true);
-            callers.add(th);
+            threads.add(th);
             th.start();
         }
     }
@@ -88,7 +90,7 @@ public class SwapUnderLoadBenchmark {
                 callerWait.getValueAtPercentile(50) / 1e3, callerWait.getValueAtPercentile(99) / 1e3, callerWait.getMaxValue() / 1e3,
                 callerWait.getTotalCount(), rolledBack);
         running = false;
-        for (Thread t : callers) {
+        for (Thread t : threads) {
             t.join();
         }
         engine.shutdown();

@@ -34,6 +34,7 @@ public abstract class AbstractHandle {
      * @return the counter cell to pass to {@link #exit(int)}
      */
     protected final int enter() {
+        Counting.report(getClass());
         return entry.virtualCalls().enter();
     }
 

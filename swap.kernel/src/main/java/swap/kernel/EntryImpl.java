@@ -140,6 +140,11 @@ public final class EntryImpl<T> implements Entry<T> {
         return virtualCalls;
     }
 
+    /** @return the generated class of this entry's handles (shared by every entry of the interface) */
+    Class<?> handleClass() {
+        return outer.getClass();
+    }
+
     String handleClassName() {
         return handleClassName;
     }

@@ -50,6 +50,11 @@ public final class HandleFactory {
     }
     private static final String BASE = Type.getInternalName(AbstractHandle.class);
 
+    /** The generated handle class's static flag that sends every caller through the counted path (see {@link Counting}). */
+    static final String COUNTING_FIELD = "swap$counting";
+    /** The name prefix of the generated counted methods; a stack frame of one is a counted call (see {@link Quiescence}). */
+    static final String COUNTED_PREFIX = "swap$counted$";
+
     private static final ClassValue<Constructor<?>> CLASSES = new ClassValue<>() {
         @Override
         protected Constructor<?> computeValue(Class<?> iface) {
@@ -131,6 +136,9 @@ public final class HandleFactory {
         init.visitMaxs(0, 0);
         init.visitEnd();
 
+        // public static boolean swap$counting: set while a swap of an entry of this interface runs (Counting)
+        cw.visitField(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, COUNTING_FIELD, "Z", null, null).visitEnd();
+
         int n = 0;
         for (Method m : forwardedMethods(iface).values()) {
             String desc = Type.getMethodDescriptor(m);
@@ -139,29 +147,34 @@ public final class HandleFactory {
                 exceptions[i] = Type.getInternalName(m.getExceptionTypes()[i]);
             }
             String owner = Type.getInternalName(m.getDeclaringClass());
-            String counted = "swap$virtual$" + (n++);
+            String countedName = COUNTED_PREFIX + (n++);
             MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL, m.getName(), desc, null, exceptions);
             mv.visitCode();
             Label platform = new Label();
+            Label counted = new Label();
+            // if (swap$counting) return this.swap$counted$n(args);   a plain static load; see Counting
+            mv.visitFieldInsn(Opcodes.GETSTATIC, internal, COUNTING_FIELD, "Z");
+            mv.visitJumpInsn(Opcodes.IFNE, counted);
             if (VIRTUAL_THREADS) {
-                // if (Thread.currentThread().isVirtual()) return this.swap$virtual$n(args);
+                // if (Thread.currentThread().isVirtual()) return this.swap$counted$n(args);
                 mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/Thread", "currentThread", "()Ljava/lang/Thread;", false);
                 mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/Thread", "isVirtual", "()Z", false);
                 mv.visitJumpInsn(Opcodes.IFEQ, platform);
-                mv.visitVarInsn(Opcodes.ALOAD, 0);
-                loadArguments(mv, desc);
-                mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, internal, counted, desc, false);
-                mv.visitInsn(Type.getReturnType(desc).getOpcode(Opcodes.IRETURN));
-                mv.visitLabel(platform);
+            } else {
+                mv.visitJumpInsn(Opcodes.GOTO, platform);
             }
+            mv.visitLabel(counted);
+            mv.visitVarInsn(Opcodes.ALOAD, 0);
+            loadArguments(mv, desc);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, internal, countedName, desc, false);
+            mv.visitInsn(Type.getReturnType(desc).getOpcode(Opcodes.IRETURN));
+            mv.visitLabel(platform);
             // return ((I) this.target).m(args);
             forward(mv, owner, m.getName(), desc);
             mv.visitInsn(Type.getReturnType(desc).getOpcode(Opcodes.IRETURN));
             mv.visitMaxs(0, 0);
             mv.visitEnd();
-            if (VIRTUAL_THREADS) {
-                countedPath(cw, counted, owner, m.getName(), desc, exceptions);
-            }
+            countedPath(cw, countedName, owner, m.getName(), desc, exceptions);
         }
         cw.visitEnd();
         byte[] bytes = cw.toByteArray();

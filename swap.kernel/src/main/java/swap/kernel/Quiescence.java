@@ -75,6 +75,10 @@ public final class Quiescence {
             this.callees = callees;
         }
 
+        Class<?> handleClass() {
+            return jobs.get(0).entry.handleClass();
+        }
+
         boolean pending(StackTraceElement[] stack) {
             return isPending(stack, handleClass, proxyClass, callees);
         }
@@ -98,7 +102,13 @@ public final class Quiescence {
             groupOf.put(j, g);
         }
         Thread self = Thread.currentThread();
-        for (Map.Entry<Thread, StackTraceElement[]> e : snapshot().entrySet()) {
+        List<Class<?>> handleClasses = new ArrayList<>();
+        for (SwapJob j : jobs) {
+            if (!handleClasses.contains(j.entry.handleClass())) {
+                handleClasses.add(j.entry.handleClass());
+            }
+        }
+        for (Map.Entry<Thread, StackTraceElement[]> e : snapshot(handleClasses, deadlineNanos).entrySet()) {
             if (e.getKey() == self) {
                 continue;
             }
@@ -111,9 +121,11 @@ public final class Quiescence {
         List<SwapJob> waiting = new ArrayList<>(jobs);
         long pause = 1_000; // ns, doubled up to 1 ms
         boolean first = true;
+        boolean rechecked = false;
         while (true) {
             if (!first) {
                 recheck(groups.values());
+                rechecked = true;
             }
             first = false;
             waiting.removeIf(j -> groupOf.get(j).pending.isEmpty() && j.entry.retiredInFlight() == 0 && j.virtualDrained());
@@ -121,6 +133,10 @@ public final class Quiescence {
                 return Map.of();
             }
             if (System.nanoTime() - deadlineNanos >= 0) {
+                if (!rechecked) {
+                    rechecked = true; // the snapshot itself outlasted the deadline: look once more before giving up
+                    continue;
+                }
                 Map<SwapJob, String> late = new IdentityHashMap<>();
                 for (SwapJob j : waiting) {
                     late.put(j, describe(j, groupOf.get(j)));
@@ -157,19 +173,25 @@ public final class Quiescence {
     /** Above this many live threads, the snapshot is one global safepoint again (measured: see docs/design.md). */
     static final int HANDSHAKE_LIMIT = Integer.getInteger("swap.quiescence.handshakeLimit", 64);
 
-    static Map<Thread, StackTraceElement[]> snapshot() {
+    static Map<Thread, StackTraceElement[]> snapshot(List<Class<?>> handleClasses, long deadlineNanos) {
+        // Threads that reported themselves clean in the current counting epoch need no stack (Counting).
+        Thread self = Thread.currentThread();
+        List<Thread> unknown = new ArrayList<>();
+        for (Thread t : liveThreads()) {
+            if (t != self && !Counting.clean(t, handleClasses) && !Counting.timerThread(t)) {
+                unknown.add(t);
+            }
+        }
+        java.util.function.Function<List<Thread>, Map<Thread, StackTraceElement[]>> ran = threads -> {
+            // Of the threads that ran, those that call these handles report themselves at their next call.
+            List<Thread> left = Counting.awaitReports(threads, handleClasses, deadlineNanos);
+            return left.isEmpty() ? Map.of() : fresh(left);
+        };
         if (SeenStacks.ENABLED) {
             // Threads that have not run since their stack was last taken keep it; the others are taken fresh.
-            return SeenStacks.stacks(liveThreads(), Quiescence::fresh);
+            return SeenStacks.stacks(unknown.toArray(new Thread[0]), ran);
         }
-        if (!HANDSHAKES) {
-            return Thread.getAllStackTraces();
-        }
-        Thread[] threads = liveThreads();
-        if (threads.length > HANDSHAKE_LIMIT) {
-            return Thread.getAllStackTraces(); // many threads: one safepoint costs less than a handshake each
-        }
-        return fresh(java.util.Arrays.asList(threads));
+        return ran.apply(unknown);
     }
 
     /**
@@ -178,7 +200,7 @@ public final class Quiescence {
      */
     private static Map<Thread, StackTraceElement[]> fresh(List<Thread> threads) {
         if (HANDSHAKES ? threads.size() > HANDSHAKE_LIMIT : threads.size() > RESNAPSHOT) {
-            return Thread.getAllStackTraces();
+            return Thread.getAllStackTraces(); // many threads: one safepoint costs less than a handshake (or a safepoint) each
         }
         Map<Thread, StackTraceElement[]> m = new HashMap<>();
         Thread self = Thread.currentThread();
@@ -212,7 +234,7 @@ public final class Quiescence {
         Map<Thread, StackTraceElement[]> stacks = !HANDSHAKES && pending.size() > RESNAPSHOT ? Thread.getAllStackTraces() : new HashMap<>();
         for (Group g : groups) {
             g.pending.removeIf(t -> {
-                if (!t.isAlive()) {
+                if (!t.isAlive() || Counting.clean(t, List.of(g.handleClass()))) {
                     return true;
                 }
                 StackTraceElement[] stack = stacks.computeIfAbsent(t, Thread::getStackTrace);
@@ -285,10 +307,16 @@ public final class Quiescence {
             if (!stack[i].getClassName().equals(handleClass)) {
                 continue;
             }
+            if (stack[i].getMethodName().startsWith(HandleFactory.COUNTED_PREFIX)) {
+                continue; // a counted call: its own entry's drain waits for it (VirtualCalls), not the stack check
+            }
             if (i == 0) {
                 return true; // inside the handle itself: it may have read the old target
             }
             String callee = stack[i - 1].getClassName();
+            if (callee.equals(handleClass) && stack[i - 1].getMethodName().startsWith(HandleFactory.COUNTED_PREFIX)) {
+                continue; // the handle method that chose the counted path: decided by that frame
+            }
             if (callee.equals(proxyClass)) {
                 if (i == 1) {
                     return true; // entering a proxy: which one is not known yet

@@ -63,7 +63,7 @@ public final class SeenStacks {
     }
 
     /** The CPU times of {@code threads} (-1 where unknown), in one call where the JDK allows it. */
-    private static long[] cpuTimes(Thread[] threads) {
+    static long[] cpuTimes(Thread[] threads) {
         long[] ids = new long[threads.length];
         for (int i = 0; i < threads.length; i++) {
             ids[i] = threads[i].getId();

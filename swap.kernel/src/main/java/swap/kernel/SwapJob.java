@@ -30,6 +30,7 @@ public final class SwapJob {
     private Mediator mediator;
     private VirtualCalls.Drain virtualDrain;
     private boolean claimed;
+    private boolean counting;
     private boolean ended;
 
     public SwapJob(EntryImpl<?> entry, String reason, long start) {
@@ -52,6 +53,10 @@ public final class SwapJob {
             return end(SwapOutcome.REFUSED, "entry " + entry.id() + " is mid-swap; retry when the running swap has ended");
         }
         claimed = true;
+        // From now until the job ends, calls through every handle of the entry's interface are counted
+        // on their own entries, so the stack check only waits for calls that began before (Counting).
+        Counting.on(entry.handleClass());
+        counting = true;
         if (EntryImpl.RELEASED.equals(entry.state())) {
             return end(SwapOutcome.REFUSED, "entry " + entry.id() + " was released");
         }
@@ -121,7 +126,7 @@ public final class SwapJob {
     /** @return what still runs on virtual threads, for a timeout message ({@code ""} if nothing) */
     String virtualRunning() {
         long n = virtualDrain == null ? 0 : virtualDrain.running();
-        return n == 0 ? "" : n + " call(s) on virtual threads that began before the swap still run";
+        return n == 0 ? "" : n + " counted call(s) (of virtual threads, or of any thread while a swap of the interface runs) that began before the swap still run";
     }
 
     /** @return the old instance, for the stack check */
@@ -247,11 +252,19 @@ public final class SwapJob {
 
     private SwapOutcome end(SwapOutcome outcome, String why) {
         ended = true;
+        stopCounting();
         result.outcome = outcome;
         result.reason = why;
         result.totalNanos = System.nanoTime() - start;
         result.endedAtMillis = System.currentTimeMillis();
         return outcome;
+    }
+
+    private void stopCounting() {
+        if (counting) {
+            counting = false;
+            Counting.off(entry.handleClass());
+        }
     }
 
     boolean ended() {
@@ -260,6 +273,7 @@ public final class SwapJob {
 
     /** Releases the entry's swap claim; called once, last. */
     public void unclaim() {
+        stopCounting();
         if (claimed) {
             claimed = false;
             entry.swapping.set(false);

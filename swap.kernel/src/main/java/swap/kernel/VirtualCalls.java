@@ -73,9 +73,15 @@ public final class VirtualCalls {
         return true;
     }
 
-    /** Called by the swapping thread right after it published the mediator. */
+    /**
+     * Called by the swapping thread right after it published the mediator. Flips the epoch at once
+     * unless stragglers of an earlier swap hold the other one, so calls that begin after the
+     * publication (and reach the mediator, which counts them itself) are not waited for here.
+     */
     Drain drain() {
-        return new Drain();
+        Drain d = new Drain();
+        d.poll();
+        return d;
     }
 
     /** One swap's wait for the virtual-thread calls that may have read the old target. Used by one thread. */
