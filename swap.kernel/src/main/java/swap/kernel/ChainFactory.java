@@ -6,6 +6,8 @@ import java.lang.reflect.Method;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
@@ -28,9 +30,10 @@ import swap.api.SwapException;
  * // Call$m.proceed():
  * if (proceeded) throw twice; proceeded = true;
  * if (index < interposers.length) return interposers[index].invoke(new Call$m(chain, index + 1, arguments, a, b));
- * return box(arguments == null ? end.m(a, b) : end.m((A) arguments[0], (B) arguments[1]));
+ * return box(arguments == null ? end.swap$end$m(a, b) : end.swap$end$m((A) arguments[0], (B) arguments[1]));
  * }</pre>
- * where {@code end} is the entry's inner handle, called directly through the interface. The
+ * where {@code end} is the entry's inner handle, called directly (no reflection) through the copy
+ * of its method {@code m} that {@link #withEndMethods} adds to every handle class. The
  * arguments are boxed into an array only when an interposer asks for {@code arguments()}; the array
  * then travels down the chain (as before: an interposer further in sees the changes of one further
  * out) and the end call takes its values from it. A primitive result is boxed only for
@@ -60,6 +63,8 @@ public final class ChainFactory {
     public static final String PREFIX = "swap.generated.Chain$";
 
     private static final String CALL_PREFIX = "swap.generated.ChainCall$";
+    /** The prefix of the handle class's copies of its methods that a chain's end calls ({@link #withEndMethods}). */
+    static final String END = "swap$end$";
     private static final AtomicLong COUNTER = new AtomicLong();
     private static final String BASE = Type.getInternalName(GeneratedChain.class);
     private static final String INTERPOSER = Type.getInternalName(Interposer.class);
@@ -119,14 +124,16 @@ public final class ChainFactory {
         String chain = chainName.replace('.', '/');
         String ifaceInternal = Type.getInternalName(iface);
         Method[] methods = HandleFactory.forwardedMethods(iface).values().toArray(new Method[0]);
-        ChainLoader loader = new ChainLoader(iface.getClassLoader());
+        Class<?> handleClass = HandleFactory.newHandle(iface).getClass();
+        String handle = Type.getInternalName(handleClass);
+        ChainLoader loader = new ChainLoader(iface.getClassLoader(), handleClass);
         String[] calls = new String[methods.length];
         for (int k = 0; k < methods.length; k++) {
             String callName = CALL_PREFIX + iface.getSimpleName() + "$" + n + "$" + k;
             calls[k] = callName.replace('.', '/');
-            loader.define(callName, callClass(calls[k], chain, ifaceInternal, k, methods[k]));
+            loader.define(callName, callClass(calls[k], chain, handle, k, methods[k]));
         }
-        Class<?> c = loader.define(chainName, chainClass(chain, ifaceInternal, methods, calls));
+        Class<?> c = loader.define(chainName, chainClass(chain, ifaceInternal, handle, methods, calls));
         return new Template(c.getConstructor(long.class, Interposer[].class, Method[].class, Object.class), methods);
     }
 
@@ -147,12 +154,67 @@ public final class ChainFactory {
         return b.append(")V").toString();
     }
 
+    /**
+     * Adds to a generated handle class a copy of each of its instance methods, named
+     * {@value #END}{@code <name>}, whose calls of the class's own copied methods go to the copies: a
+     * chain's end calls the inner handle through these. They run exactly the code of the originals
+     * (whatever {@link HandleFactory} generates), in frames of the same class, so the quiescence
+     * check sees the inner handle's frame as before. They exist for the JIT: outer and inner handles
+     * share one class, and through the original methods the inner handle's call site would see the
+     * chain too (the outer handle's callee), so the JIT would inline the chain into itself and give
+     * up on inlining (and on removing the invocation objects) sooner.
+     */
+    static byte[] withEndMethods(byte[] handleClass) {
+        ClassReader reader = new ClassReader(handleClass);
+        ClassWriter out = new ClassWriter(reader, 0);
+        java.util.Set<String> copied = new java.util.HashSet<>();
+        String[] owner = new String[1];
+        reader.accept(new ClassVisitor(Opcodes.ASM9, out) {
+            @Override
+            public void visit(int version, int access, String name, String signature, String superName, String[] interfaces) {
+                owner[0] = name;
+                super.visit(version, access, name, signature, superName, interfaces);
+            }
+
+            @Override
+            public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
+                if ((access & Opcodes.ACC_STATIC) == 0 && !name.startsWith("<")) {
+                    copied.add(name + descriptor);
+                }
+                return super.visitMethod(access, name, descriptor, signature, exceptions);
+            }
+
+            @Override
+            public void visitEnd() {
+                // the copies follow below
+            }
+        }, 0);
+        reader.accept(new ClassVisitor(Opcodes.ASM9) {
+            @Override
+            public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
+                if (!copied.contains(name + descriptor)) {
+                    return null;
+                }
+                MethodVisitor copy = out.visitMethod(access, END + name, descriptor, signature, exceptions);
+                return new MethodVisitor(Opcodes.ASM9, copy) {
+                    @Override
+                    public void visitMethodInsn(int opcode, String o, String n, String d, boolean itf) {
+                        boolean own = o.equals(owner[0]) && copied.contains(n + d);
+                        super.visitMethodInsn(opcode, o, own ? END + n : n, d, itf);
+                    }
+                };
+            }
+        }, 0);
+        out.visitEnd();
+        return out.toByteArray();
+    }
+
     // ------------------------------------------------------------------ the chain class
 
-    private static byte[] chainClass(String chain, String iface, Method[] methods, String[] calls) {
+    private static byte[] chainClass(String chain, String iface, String handle, Method[] methods, String[] calls) {
         ClassWriter cw = writer();
         cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, chain, null, BASE, new String[] {iface});
-        cw.visitField(Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL, "end", "L" + iface + ";", null, null).visitEnd();
+        cw.visitField(Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL, "end", "L" + handle + ";", null, null).visitEnd();
 
         MethodVisitor init = cw.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "(J[L" + INTERPOSER + ";[Ljava/lang/reflect/Method;Ljava/lang/Object;)V", null, null);
         init.visitCode();
@@ -163,8 +225,8 @@ public final class ChainFactory {
         init.visitMethodInsn(Opcodes.INVOKESPECIAL, BASE, "<init>", "(J[L" + INTERPOSER + ";[Ljava/lang/reflect/Method;)V", false);
         init.visitVarInsn(Opcodes.ALOAD, 0);
         init.visitVarInsn(Opcodes.ALOAD, 5);
-        init.visitTypeInsn(Opcodes.CHECKCAST, iface);
-        init.visitFieldInsn(Opcodes.PUTFIELD, chain, "end", "L" + iface + ";");
+        init.visitTypeInsn(Opcodes.CHECKCAST, handle);
+        init.visitFieldInsn(Opcodes.PUTFIELD, chain, "end", "L" + handle + ";");
         init.visitInsn(Opcodes.RETURN);
         init.visitMaxs(0, 0);
         init.visitEnd();
@@ -275,9 +337,8 @@ public final class ChainFactory {
 
     // ------------------------------------------------------------------ the invocation class of one method
 
-    private static byte[] callClass(String call, String chain, String iface, int k, Method m) {
+    private static byte[] callClass(String call, String chain, String handle, int k, Method m) {
         String desc = Type.getMethodDescriptor(m);
-        String owner = Type.getInternalName(m.getDeclaringClass());
         Type[] args = Type.getArgumentTypes(desc);
         Type returns = Type.getReturnType(desc);
         String chainDesc = "L" + chain + ";";
@@ -430,12 +491,12 @@ public final class ChainFactory {
         }
         mv.visitVarInsn(Opcodes.ALOAD, 0);
         mv.visitFieldInsn(Opcodes.GETFIELD, call, "chain", chainDesc);
-        mv.visitFieldInsn(Opcodes.GETFIELD, chain, "end", "L" + iface + ";");
+        mv.visitFieldInsn(Opcodes.GETFIELD, chain, "end", "L" + handle + ";");
         for (int i = 0; i < args.length; i++) {
             mv.visitVarInsn(Opcodes.ALOAD, 0);
             mv.visitFieldInsn(Opcodes.GETFIELD, call, "a" + i, args[i].getDescriptor());
         }
-        mv.visitMethodInsn(Opcodes.INVOKEINTERFACE, owner, m.getName(), desc, true);
+        mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, handle, END + m.getName(), desc, false);
         box(mv, returns);
         mv.visitInsn(Opcodes.ARETURN);
         if (args.length > 0) {
@@ -445,14 +506,14 @@ public final class ChainFactory {
             mv.visitVarInsn(Opcodes.ASTORE, 1);
             mv.visitVarInsn(Opcodes.ALOAD, 0);
             mv.visitFieldInsn(Opcodes.GETFIELD, call, "chain", chainDesc);
-            mv.visitFieldInsn(Opcodes.GETFIELD, chain, "end", "L" + iface + ";");
+            mv.visitFieldInsn(Opcodes.GETFIELD, chain, "end", "L" + handle + ";");
             for (int i = 0; i < args.length; i++) {
                 mv.visitVarInsn(Opcodes.ALOAD, 1);
                 mv.visitLdcInsn(i);
                 mv.visitInsn(Opcodes.AALOAD);
                 unpack(mv, args[i], i);
             }
-            mv.visitMethodInsn(Opcodes.INVOKEINTERFACE, owner, m.getName(), desc, true);
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, handle, END + m.getName(), desc, false);
             box(mv, returns);
             mv.visitInsn(Opcodes.ARETURN);
         }
@@ -485,8 +546,11 @@ public final class ChainFactory {
             registerAsParallelCapable();
         }
 
-        ChainLoader(ClassLoader parent) {
+        private final Class<?> handleClass;
+
+        ChainLoader(ClassLoader parent, Class<?> handleClass) {
             super("swap-chains", parent);
+            this.handleClass = handleClass;
         }
 
         Class<?> define(String name, byte[] bytes) {
@@ -495,6 +559,9 @@ public final class ChainFactory {
 
         @Override
         protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            if (name.equals(handleClass.getName())) {
+                return handleClass;
+            }
             if (name.equals(GeneratedChain.class.getName())) {
                 return GeneratedChain.class;
             }

@@ -164,7 +164,7 @@ public final class HandleFactory {
             }
         }
         cw.visitEnd();
-        byte[] bytes = cw.toByteArray();
+        byte[] bytes = ChainFactory.withEndMethods(cw.toByteArray()); // copies of the methods for interposer chains' ends
         return new HandleLoader(iface.getClassLoader()).define(name, bytes);
     }
 

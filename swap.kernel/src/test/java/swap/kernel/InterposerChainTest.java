@@ -161,6 +161,19 @@ public class InterposerChainTest {
     }
 
     @Test
+    public void everyHandleClassHasAnEndCopyOfEachForwardedMethod() throws Exception {
+        Entry<Probe> e = engine.create(Probe.class, "plain");
+        Class<?> handleClass = e.handle().getClass();
+        for (java.lang.reflect.Method m : HandleFactory.forwardedMethods(Probe.class).values()) {
+            java.lang.reflect.Method copy = handleClass.getMethod(ChainFactory.END + m.getName(), m.getParameterTypes());
+            assertEquals(m.getReturnType(), copy.getReturnType());
+            assertTrue(java.lang.reflect.Modifier.isFinal(copy.getModifiers()));
+        }
+        assertEquals("the copies call the copies: the same answers through them", 42,
+                handleClass.getMethod(ChainFactory.END + "twice", int.class).invoke(e.handle(), 21));
+    }
+
+    @Test
     public void primitiveReferenceArrayAndVoidValuesPassUnchanged() throws Throwable {
         Entry<Probe> e = engine.create(Probe.class, "plain");
         List<Object> results = new ArrayList<>();
@@ -552,6 +565,12 @@ public class InterposerChainTest {
             stack = t.getStackTrace();
             assertTrue("in the instance, through the inner handle " + java.util.Arrays.toString(stack),
                     Quiescence.isPending(stack, entry.handleClassName(), entry.proxyClassName(), callees));
+            int park = 0;
+            while (!(stack[park].getClassName().equals(ProbeImpl.class.getName()) && stack[park].getMethodName().equals("park"))) {
+                park++;
+            }
+            assertEquals("the chain's end runs in a frame of the handle class", entry.handleClassName(), stack[park + 1].getClassName());
+            assertEquals(ChainFactory.END + "park", stack[park + 1].getMethodName());
         } finally {
             letGo.countDown();
             release.countDown();
