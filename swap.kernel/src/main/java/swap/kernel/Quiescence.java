@@ -25,9 +25,9 @@ import java.util.concurrent.locks.LockSupport;
  * safepoint or handshake, which orders the publications before everything the thread does after
  * it; on Java 19+ each thread's stack is taken by a handshake with that thread alone, see
  * {@link #snapshot()}). A thread whose snapshot shows a handle frame whose callee is not the mediator or an
- * interposer chain (a generated class, {@link ChainFactory#isChainClass}, that ends at the entry's inner
- * handle, so the inner handle's own frame decides) is <em>pending</em> for the entries of that handle and callee class: it either
- * runs a call on an old instance or has read the target and is about to call it. Pending threads
+ * interposer chain (a generated class, {@link ChainFactory#isChainClass}, that ends at the entry's
+ * inner handle, so the inner handle's own frame decides) is <em>pending</em> for the entries of that
+ * handle and callee class: it either runs a call on an old instance or has read the target and is about to call it. Pending threads
  * are re-checked ({@link Thread#getStackTrace()}) until that frame is gone; a thread that was not
  * pending cannot call an old instance except through a mediator, because its next read of the
  * volatile target follows the snapshot. One snapshot serves the whole batch: its cost does not
@@ -275,8 +275,8 @@ public final class Quiescence {
      * @return whether {@code stack} (top frame first) shows a call through a handle of class
      *         {@code handleClass} that runs on the old instance, or is about to: a handle frame at the
      *         top, or one whose callee is neither a mediator nor a generated interposer chain
-     *         ({@link ChainFactory#isChainClass}) nor a class another instance's call would show. Another entry whose instance is of the same class looks
-     *         alike and is waited for too.
+     *         ({@link ChainFactory#isChainClass}) nor a class another instance's call would show.
+     *         Another entry whose instance is of the same class looks alike and is waited for too.
      */
     static boolean isPending(StackTraceElement[] stack, String handleClass, String proxyClass, Set<String> callees) {
         if (stack.length >= TRUNCATED_DEPTH) {
