@@ -18,7 +18,7 @@ package swap.kernel;
  */
 public abstract class AbstractHandle {
 
-    /** The current target: the implementation, a mediator proxy or an interposer chain proxy. Written only by {@link EntryImpl}. */
+    /** The current target: the implementation, a mediator proxy or a generated interposer chain ({@link ChainFactory}). Written only by {@link EntryImpl}. */
     public volatile Object target;
 
     /** Set once, right after construction. */

@@ -244,7 +244,7 @@ final class Counting {
             boolean[] calleeCounted = {false};
             return frames.anyMatch(f -> {
                 boolean handle = f.getClassName().equals(name);
-                boolean counted = handle && f.getMethodName().startsWith(HandleFactory.COUNTED_PREFIX);
+                boolean counted = handle && HandleFactory.isCounted(f.getMethodName());
                 boolean found = handle && !counted && !calleeCounted[0];
                 calleeCounted[0] = counted;
                 return found;
@@ -297,8 +297,9 @@ final class Counting {
      * epoch or an earlier one) a chance to report themselves clean at their next call, without being
      * stopped. A thread is waited for while it is runnable and either has not been on a CPU since
      * the wait began (a stack trace or handshake would wait for it to be scheduled too) or has run
-     * for less than {@link #RAN_NANOS}; a thread that blocks, or runs longer without a report (it is
-     * busy elsewhere), has its stack taken. The wait ends at {@link #REPORT_WAIT_NANOS} or the
+     * for less than {@link #RAN_NANOS}; a thread that parks or waits, or runs longer without a report
+     * (it is busy elsewhere), has its stack taken. (A thread blocked on a monitor is waited for: that
+     * is brief on a caller's path.) The wait ends at {@link #REPORT_WAIT_NANOS} or the
      * swap's deadline.
      *
      * @return the threads that are not clean, whose stacks must be taken
@@ -333,7 +334,9 @@ final class Counting {
                     continue;
                 }
                 boolean ranElsewhere = cpuClock && (cpu[i] < 0 || cpu0[i] < 0 || cpu[i] - cpu0[i] > RAN_NANOS);
-                if (clean(t, handleClasses) || t.getState() != Thread.State.RUNNABLE || ranElsewhere) {
+                Thread.State state = t.getState();
+                boolean parked = state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING || state == Thread.State.TERMINATED;
+                if (clean(t, handleClasses) || parked || ranElsewhere) {
                     done[i] = true;
                 } else {
                     waiting = true;

@@ -40,7 +40,7 @@ public final class EntryImpl<T> implements Entry<T> {
     private final String handleClassName;
     private final String proxyClassName;
     private final Object released;
-    /** The constructor of this interface's proxy class (mediators and interposer chains), or {@code null} if not accessible. */
+    /** The constructor of this interface's proxy class (mediators), or {@code null} if not accessible. */
     private final java.lang.reflect.Constructor<?> proxyConstructor;
 
     final AtomicBoolean swapping = new AtomicBoolean();
@@ -212,7 +212,7 @@ public final class EntryImpl<T> implements Entry<T> {
             return;
         }
         interposers = List.copyOf(list);
-        outer.target = interposers.isEmpty() ? inner.target : proxy(new InterposerChain(id, interposers, inner));
+        outer.target = interposers.isEmpty() ? inner.target : ChainFactory.newChain(type, id, interposers, inner);
     }
 
     synchronized List<InterposerChain.Named> interposers() {

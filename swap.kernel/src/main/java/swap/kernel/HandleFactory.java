@@ -55,6 +55,14 @@ public final class HandleFactory {
     /** The name prefix of the generated counted methods; a stack frame of one is a counted call (see {@link Quiescence}). */
     static final String COUNTED_PREFIX = "swap$counted$";
 
+    /**
+     * @return whether a frame of a generated handle class with this method name is a counted call:
+     *         a counted method, or its copy that an interposer chain's end calls ({@code swap$end$swap$counted$n})
+     */
+    static boolean isCounted(String methodName) {
+        return methodName.startsWith(COUNTED_PREFIX) || methodName.startsWith(ChainFactory.END + COUNTED_PREFIX);
+    }
+
     private static final ClassValue<Constructor<?>> CLASSES = new ClassValue<>() {
         @Override
         protected Constructor<?> computeValue(Class<?> iface) {
@@ -177,7 +185,7 @@ public final class HandleFactory {
             countedPath(cw, countedName, owner, m.getName(), desc, exceptions);
         }
         cw.visitEnd();
-        byte[] bytes = cw.toByteArray();
+        byte[] bytes = ChainFactory.withEndMethods(cw.toByteArray()); // copies of the methods for interposer chains' ends
         return new HandleLoader(iface.getClassLoader()).define(name, bytes);
     }
 

@@ -25,8 +25,9 @@ import java.util.concurrent.locks.LockSupport;
  * safepoint or handshake, which orders the publications before everything the thread does after
  * it; on Java 19+ each thread's stack is taken by a handshake with that thread alone, see
  * {@link #snapshot()}). A thread whose snapshot shows a handle frame whose callee is not the mediator or an
- * interposer chain is <em>pending</em> for the entries of that handle and callee class: it either
- * runs a call on an old instance or has read the target and is about to call it. Pending threads
+ * interposer chain (a generated class, {@link ChainFactory#isChainClass}, that ends at the entry's
+ * inner handle, so the inner handle's own frame decides) is <em>pending</em> for the entries of that
+ * handle and callee class: it either runs a call on an old instance or has read the target and is about to call it. Pending threads
  * are re-checked ({@link Thread#getStackTrace()}) until that frame is gone; a thread that was not
  * pending cannot call an old instance except through a mediator, because its next read of the
  * volatile target follows the snapshot. One snapshot serves the whole batch: its cost does not
@@ -295,9 +296,9 @@ public final class Quiescence {
      * @param callees the classes a direct call on the old instance can run first ({@code null}: any)
      * @return whether {@code stack} (top frame first) shows a call through a handle of class
      *         {@code handleClass} that runs on the old instance, or is about to: a handle frame at the
-     *         top, or one whose callee is neither a mediator or interposer chain nor a class another
-     *         instance's call would show. Another entry whose instance is of the same class looks
-     *         alike and is waited for too.
+     *         top, or one whose callee is neither a mediator nor a generated interposer chain
+     *         ({@link ChainFactory#isChainClass}) nor a class another instance's call would show.
+     *         Another entry whose instance is of the same class looks alike and is waited for too.
      */
     static boolean isPending(StackTraceElement[] stack, String handleClass, String proxyClass, Set<String> callees) {
         if (stack.length >= TRUNCATED_DEPTH) {
@@ -307,23 +308,26 @@ public final class Quiescence {
             if (!stack[i].getClassName().equals(handleClass)) {
                 continue;
             }
-            if (stack[i].getMethodName().startsWith(HandleFactory.COUNTED_PREFIX)) {
+            if (HandleFactory.isCounted(stack[i].getMethodName())) {
                 continue; // a counted call: its own entry's drain waits for it (VirtualCalls), not the stack check
             }
             if (i == 0) {
                 return true; // inside the handle itself: it may have read the old target
             }
             String callee = stack[i - 1].getClassName();
-            if (callee.equals(handleClass) && stack[i - 1].getMethodName().startsWith(HandleFactory.COUNTED_PREFIX)) {
+            if (callee.equals(handleClass) && HandleFactory.isCounted(stack[i - 1].getMethodName())) {
                 continue; // the handle method that chose the counted path: decided by that frame
+            }
+            if (ChainFactory.isChainClass(callee)) {
+                continue; // an interposer chain: it ends at the inner handle, whose own frame decides
             }
             if (callee.equals(proxyClass)) {
                 if (i == 1) {
                     return true; // entering a proxy: which one is not known yet
                 }
                 String handler = stack[i - 2].getClassName();
-                if (handler.equals(Mediator.class.getName()) || handler.equals(InterposerChain.class.getName())) {
-                    continue; // counted by a mediator, or the inner handle's own frame decides
+                if (handler.equals(Mediator.class.getName())) {
+                    continue; // counted by the mediator
                 }
             }
             if (callees == null || Objects.requireNonNull(callees).contains(callee)) {

@@ -21,7 +21,8 @@ import swap.api.SwapResult;
 /**
  * Look-alike callers (issue 22): three entries whose instances are all of one class. An idle entry
  * is swapped every 10 ms between two implementations of that class while 8 platform threads hammer
- * a second entry and {@code others} callers (virtual threads on Java 21+) call a third. Every entry
+ * a second entry and {@code others} callers (virtual threads on Java 21+) call a third, through an
+ * interposer. Every entry
  * must end with exactly the number of calls that returned, no call may run on an instance after its
  * export, and no swap may roll back: calls into look-alike instances are no reason to wait.
  */
@@ -45,6 +46,8 @@ final class LookAlikeStress {
             Entry<Counter> idle = engine.create(Counter.class, "a");
             Entry<Counter> hammered = engine.create(Counter.class, "a");
             Entry<Counter> third = engine.create(Counter.class, "a");
+            // The third entry's calls pass an interposer chain, whose end calls copies of the handle's methods.
+            engine.interpose(third.id(), "pass", swap.api.Invocation::proceed);
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             AtomicLong madeIdle = new AtomicLong();
             AtomicLong madeHammered = new AtomicLong();
