@@ -4,9 +4,10 @@ package swap.kernel;
  * The base class of every generated handle class. One handle class is generated per component
  * interface ({@link HandleFactory}); each of its methods reads {@link #target} once, casts it to
  * the interface and calls the same method on it: no lock, no atomic read-modify-write, no
- * allocation and no ThreadLocal on that path. On Java 21+ each method first asks whether the caller
- * is a virtual thread, and only then takes the counted path ({@link #enter()}, {@link #exit(int)},
- * {@link VirtualCalls}).
+ * allocation and no ThreadLocal on that path. Each method first tests its class's counting flag
+ * (set while a swap of the interface runs, see {@link Counting}) and, on Java 21+, whether the caller
+ * is a virtual thread; either sends the call through the counted path ({@link #enter()},
+ * {@link #exit(int)}, {@link VirtualCalls}).
  *
  * <p>Happens-before: {@link #target} is volatile. A swap writes the new target only after the new
  * instance imported its state, so every call that reads the new target sees the imported state.

@@ -19,9 +19,11 @@ import swap.api.SwapException;
  * Generates one forwarding class per component interface and makes handles of it.
  *
  * <p>Each generated method is {@code return ((I) this.target).m(args)}: one volatile read and one
- * interface call. On Java 21+ it is preceded by {@code if (Thread.currentThread().isVirtual())},
- * which sends virtual-thread callers through a counted copy of the method (see {@link VirtualCalls});
- * platform threads pay only that test.
+ * interface call. It is preceded by {@code if (swap$counting)} (a plain load of the class's static
+ * flag, set while a swap of the interface runs: see {@link Counting}) and, on Java 21+, by
+ * {@code if (Thread.currentThread().isVirtual())}; either sends the call through a counted copy of
+ * the method, {@code swap$counted$n} (see {@link VirtualCalls}). While no swap runs, platform threads
+ * pay only those tests.
  * The class is defined by a small class loader whose parent is the interface's class loader (so it
  * sees the interface and everything its signatures name) and which delegates only
  * {@link AbstractHandle} to this bundle. The generated class is cached per interface with a

@@ -3,8 +3,9 @@ package swap.kernel;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * The counted call path for threads that no stack snapshot can see: virtual threads (Java 21+).
- * K42's generation counts, paid only by those threads.
+ * The counted call path for threads that no stack snapshot can see, virtual threads (Java 21+), and
+ * for every thread while a swap of the entry's interface runs ({@link Counting}): K42's generation
+ * counts, paid only then.
  *
  * <p>A platform thread's call through a handle records nothing; the swap finds it on its stack
  * ({@link Quiescence}). A virtual thread that is parked (or mounted) inside a call is in no
