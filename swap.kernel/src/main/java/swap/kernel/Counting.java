@@ -5,9 +5,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -150,13 +148,11 @@ final class Counting {
         int skip;
     }
 
-    private static final Map<Class<?>, Mode> MODES = new HashMap<>();
+    /** One mode per handle class, kept with the class (so it goes away with the interface's class loader). */
     private static final ClassValue<Mode> MODE = new ClassValue<>() {
         @Override
         protected Mode computeValue(Class<?> c) {
-            synchronized (MODES) {
-                return MODES.computeIfAbsent(c, Mode::new);
-            }
+            return new Mode(c); // if two threads race, ClassValue keeps one and both get it
         }
     };
 
