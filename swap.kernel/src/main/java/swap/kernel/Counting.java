@@ -99,6 +99,7 @@ final class Counting {
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
             Thread th = new Thread(r, "swap-counting");
             th.setDaemon(true);
+            th.setContextClassLoader(null); // holds no bundle's class loader
             synchronized (TIMER_THREADS) {
                 TIMER_THREADS.add(th);
             }
