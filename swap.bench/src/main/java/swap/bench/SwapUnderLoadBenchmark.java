@@ -27,7 +27,7 @@ import swap.kernel.Engine;
 import swap.kernel.StandaloneSource;
 
 /**
- * Swapping an entry while {@code callers} threads (4 or 32) call it as fast as they can. JMH's sample mode gives
+ * Swapping an entry while {@code callers} threads (1, 4 or 32) call it as fast as they can. JMH's sample mode gives
  * the time to complete a swap (p50, p99); the longest time any caller was held by the mediator in
  * each swap is recorded in an HdrHistogram over the measurement iterations and printed at the end
  * of each fork as a {@code caller-wait} line with p50, p99 and max.
@@ -42,7 +42,7 @@ import swap.kernel.StandaloneSource;
 public class SwapUnderLoadBenchmark {
 
     /** Caller threads on the swapped entry. */
-    @org.openjdk.jmh.annotations.Param({"4", "32"})
+    @org.openjdk.jmh.annotations.Param({"1", "4", "32"})
     public int callers;
 
     private Engine engine;
