@@ -24,8 +24,10 @@ import java.util.List;
  * rounds of {@link StateCopy#exportDelta()} handed to {@link #importDelta}, while
  * {@link StateCopy#pending()} is large.</li>
  * <li><em>Blocked</em>: once no call runs on the old instance and none can start (the quiescence
- * of {@link StatefulComponent}), one last {@link StateCopy#exportDelta()}, handed to
- * {@link #importDelta}; then the entry switches to the new instance.</li>
+ * of {@link StatefulComponent}), one last delta, {@link StateCopy#exportLastDelta()} (by default
+ * {@code exportDelta()}; it may hand the changes over by reference, for the new instance to pull
+ * after the switch), handed to {@link #importDelta}; then the entry switches to the new
+ * instance.</li>
  * <li>{@link StateCopy#close()} once, when the swap ends (completed, rolled back or failed).</li>
  * </ol>
  *
@@ -35,9 +37,11 @@ import java.util.List;
  * began is either seen by a part exported after the change, or recorded and returned by a later
  * {@code exportDelta} (returning it twice is harmless when a delta carries values, not
  * increments). A simple correct scheme for a map (the example store
- * {@code swap.example.store.CopyingSessionStore}): a call writes the map, then, while a copy is
- * open, adds the key to a concurrent dirty set; {@code exportDelta} removes each dirty key from the
- * set, then reads its current value (absent: removed). docs/design.md, "Pre-copy", gives the
+ * {@code swap.example.store.CopyingSessionStore}): keys fall into lock stripes; a call writes the
+ * map, then, under its key's stripe lock, adds the key to the stripe's set of changed keys if a copy
+ * is open; {@code beginCopy} opens every stripe's set under its lock before it reads the map, and
+ * {@code exportDelta} swaps every stripe's set out under its lock before it reads the current
+ * values of the keys it held (absent: removed). docs/design.md, "Pre-copy", gives the
  * argument why no write is lost.
  *
  * <p><b>Threading and happens-before.</b> {@code beginCopy}, {@code nextPart}, and the
@@ -45,7 +49,7 @@ import java.util.List;
  * old instance: they must be thread-safe against them, and must not block them for long.
  * {@code importPart} and {@code importDelta} run on the swapping thread on the new instance, which
  * no call reaches before the swap completes; everything they wrote happens-before the first call on
- * the new instance. The last {@code exportDelta} runs only once the old instance is quiescent:
+ * the new instance. {@code exportLastDelta} runs only once the old instance is quiescent:
  * everything its calls wrote happens-before it.
  *
  * <p><b>Rollback.</b> None of these methods may change the old instance's state: a failed or
@@ -88,7 +92,8 @@ public interface PreCopyComponent extends StatefulComponent {
     void importPart(StateFormat<?> format, Object part, TransferContext context) throws Exception;
 
     /**
-     * New instance: applies one delta ({@link StateCopy#exportDelta()}), of {@code format.type()},
+     * New instance: applies one delta ({@link StateCopy#exportDelta()} or
+     * {@link StateCopy#exportLastDelta()}), of {@code format.type()},
      * over the parts and earlier deltas; it replaces what it names (for a map: keys with values are
      * set, keys the format marks as removed are removed).
      *

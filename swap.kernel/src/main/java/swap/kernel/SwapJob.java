@@ -220,7 +220,7 @@ public final class SwapJob {
     private String delta(PreCopyComponent in, TransferContext context, boolean last) {
         Object delta;
         try {
-            delta = copy.exportDelta();
+            delta = last ? copy.exportLastDelta() : copy.exportDelta();
             format.cast(delta);
         } catch (Exception | LinkageError ex) {
             return (last ? "the last delta" : "a delta") + " in format '" + format + "' failed to export, the old instance stays with its state: " + ex;

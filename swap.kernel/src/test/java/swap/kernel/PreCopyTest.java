@@ -388,6 +388,49 @@ public class PreCopyTest {
         }
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    public void theExampleStoresLastDeltaIsHandedOverByReferenceAndPulledOnFirstUse() throws Exception {
+        CopyingSessionStore a = new CopyingSessionStore(10, "a");
+        for (int i = 0; i < 100; i++) {
+            a.put(key(i), i);
+        }
+        swap.api.StateCopy copy = a.beginCopy(CopyingSessionStore.ENTRIES);
+        CopyingSessionStore b = new CopyingSessionStore(10, "b");
+        int parts = 0;
+        for (Object part = copy.nextPart(); part != null; part = copy.nextPart()) {
+            b.importPart(CopyingSessionStore.ENTRIES, part, null);
+            parts++;
+        }
+        assertEquals(10, parts);
+        assertEquals(100, copy.copied());
+        a.put(key(1), 999);
+        a.remove(key(2));
+        a.increment("new");
+        assertEquals(3, copy.pending());
+        Object last = copy.exportLastDelta();
+        copy.close();
+        assertEquals(0, copy.pending());
+        // as a plain Map (an importer of another class space): the values read from a's map
+        Map<String, Long> asMap = new HashMap<>((Map<String, Long>) last);
+        Map<String, Long> want = new HashMap<>();
+        want.put(key(1), 999L);
+        want.put(key(2), null);
+        want.put("new", 1L);
+        assertEquals(want, asMap);
+        b.importDelta(CopyingSessionStore.ENTRIES, last, null);
+        assertEquals(999, b.get(key(1)));
+        assertEquals(-1, b.get(key(2)));
+        assertEquals(1, b.get("new"));
+        assertEquals(3, b.get(key(3)));
+        assertEquals(100, b.size());
+        // a's writes after the copy closed are not recorded: a later copy starts from its map
+        a.put(key(5), 55);
+        swap.api.StateCopy again = a.beginCopy(CopyingSessionStore.ENTRIES);
+        assertEquals(0, again.pending());
+        again.close();
+    }
+
     private static void sleepPast(long millis) {
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         while (System.nanoTime() < until) {

@@ -1,5 +1,7 @@
 package swap.example.store;
 
+import java.util.AbstractMap;
+import java.util.AbstractSet;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -18,8 +20,10 @@ import swap.example.store.api.SessionStore;
 /**
  * A session store for a large state: a {@link ConcurrentHashMap} of many sessions that is copied
  * while the store serves its callers ({@link PreCopyComponent}); only the sessions written during
- * the copy are carried while calls are held. Plain Java (no OSGi): the kernel's tests and
- * {@code LargeStateSwapBenchmark} run it with an {@code Engine} and a {@code StandaloneSource}.
+ * the copy remain when calls are held, and even those are handed over by reference: the new store
+ * pulls each one from the old store's map when it is first used, or a background thread does
+ * (post-copy). Plain Java (no OSGi): the kernel's tests and {@code LargeStateSwapBenchmark} run it
+ * with an {@code Engine} and a {@code StandaloneSource}.
  *
  * <p>How it records changes (the argument in docs/design.md, "Pre-copy"): keys fall into
  * {@value #STRIPES} stripes, each with a lock and, while a copy is open, a set of the keys written
@@ -28,7 +32,10 @@ import swap.example.store.api.SessionStore;
  * the map; a delta swaps out every stripe's set (under each lock) before it reads the current values
  * of the keys it held. So each write is either ordered before the lock that opened or swapped out
  * its stripe's set (and then the read that follows sees it), or its key is in a set a later delta
- * swaps out.
+ * swaps out. The last delta ({@link StateCopy#exportLastDelta()}, the old store quiescent) swaps
+ * the sets out and hands them over with the old map, unread ({@link LastDelta}); the new store keeps
+ * each set as its stripe's <em>stale</em> keys, and a call on a stale key first pulls its value from
+ * the old map under the stripe's lock.
  *
  * <p>Format {@link #ENTRIES}: a part or a delta is a {@code Map<String, Long>}; in a delta a
  * {@code null} value marks a removed key. Thread-safe.
@@ -47,9 +54,17 @@ public class CopyingSessionStore implements SessionStore, PreCopyComponent {
     private final int partSize;
     private final String version;
 
-    /** One lock and, while a copy is open, the keys of the stripe written since they were last exported. */
+    /** Whether some stripe has stale keys (pulled from an old store's map on first use); cleared once all are pulled. */
+    private volatile boolean stale;
+
+    /**
+     * One lock; while a copy is open, the keys of the stripe written since they were last exported;
+     * after a swap to this store, the keys whose values are still in the old store's map.
+     */
     private static final class Stripe {
         Set<String> dirty; // guarded by this
+        Set<String> stale; // guarded by this
+        Map<String, Long> source; // guarded by this: where the stale keys' values are
     }
 
     /** A store whose copy is made in parts of 65,536 sessions. */
@@ -86,20 +101,72 @@ public class CopyingSessionStore implements SessionStore, PreCopyComponent {
         }
     }
 
+    /** Before a call uses {@code key}: if its value is still in an old store's map, pulls it. */
+    private void pull(String key) {
+        if (stale) {
+            Stripe s = stripe(key);
+            synchronized (s) {
+                if (s.stale != null && s.stale.remove(key)) {
+                    apply(key, s.source.get(key));
+                }
+            }
+        }
+    }
+
+    private void apply(String key, Long value) {
+        if (value == null) {
+            map.remove(key);
+        } else {
+            map.put(key, value);
+        }
+    }
+
+    /** Pulls every stale key, a few at a time under each stripe's lock. */
+    private void pullAll() {
+        if (!stale) {
+            return;
+        }
+        for (Stripe s : stripes) {
+            boolean more = true;
+            while (more) {
+                synchronized (s) {
+                    if (s.stale == null) {
+                        break;
+                    }
+                    Iterator<String> it = s.stale.iterator();
+                    for (int n = 0; n < 256 && it.hasNext(); n++) {
+                        String k = it.next();
+                        it.remove();
+                        apply(k, s.source.get(k));
+                    }
+                    more = it.hasNext();
+                    if (!more) {
+                        s.stale = null;
+                        s.source = null;
+                    }
+                }
+            }
+        }
+        stale = false;
+    }
+
     @Override
     public void put(String key, long value) {
+        pull(key);
         map.put(key, value);
         changed(key);
     }
 
     @Override
     public long get(String key) {
+        pull(key);
         Long v = map.get(key);
         return v == null ? -1 : v;
     }
 
     @Override
     public long increment(String key) {
+        pull(key);
         long v = map.merge(key, 1L, Long::sum);
         changed(key);
         return v;
@@ -107,6 +174,7 @@ public class CopyingSessionStore implements SessionStore, PreCopyComponent {
 
     /** Removes {@code key}'s session. @return whether it had one */
     public boolean remove(String key) {
+        pull(key);
         boolean had = map.remove(key) != null;
         changed(key);
         return had;
@@ -114,6 +182,7 @@ public class CopyingSessionStore implements SessionStore, PreCopyComponent {
 
     @Override
     public int size() {
+        pullAll();
         return map.size();
     }
 
@@ -142,6 +211,7 @@ public class CopyingSessionStore implements SessionStore, PreCopyComponent {
     /** The whole map while calls are held (a store that swaps with one that cannot pre-copy, or a canary's copy). */
     @Override
     public Object exportState(StateFormat<?> format) {
+        pullAll();
         return new HashMap<>(map);
     }
 
@@ -153,6 +223,7 @@ public class CopyingSessionStore implements SessionStore, PreCopyComponent {
 
     @Override
     public StateCopy beginCopy(StateFormat<?> format) {
+        pullAll(); // a copy reads the map: every value must be in it
         for (Stripe s : stripes) {
             synchronized (s) {
                 s.dirty = new HashSet<>();
@@ -170,12 +241,66 @@ public class CopyingSessionStore implements SessionStore, PreCopyComponent {
     @Override
     @SuppressWarnings("unchecked")
     public void importDelta(StateFormat<?> format, Object delta, TransferContext context) {
-        for (Map.Entry<String, Long> e : ((Map<String, Long>) delta).entrySet()) {
-            if (e.getValue() == null) {
-                map.remove(e.getKey());
-            } else {
-                map.put(e.getKey(), e.getValue());
+        if (delta instanceof LastDelta) { // by reference: pulled on first use, and by a background thread
+            LastDelta last = (LastDelta) delta;
+            for (int i = 0; i < STRIPES; i++) {
+                Set<String> keys = last.keys.get(i);
+                if (keys != null && !keys.isEmpty()) {
+                    synchronized (stripes[i]) {
+                        stripes[i].stale = keys;
+                        stripes[i].source = last.source;
+                    }
+                    stale = true;
+                }
             }
+            if (stale) {
+                Thread t = new Thread(this::pullAll, "session-store-pull");
+                t.setDaemon(true);
+                t.start();
+            }
+            return;
+        }
+        for (Map.Entry<String, Long> e : ((Map<String, Long>) delta).entrySet()) {
+            apply(e.getKey(), e.getValue());
+        }
+    }
+
+    /**
+     * The last delta, by reference: per stripe, the keys written since the last delta, and the old
+     * store's map, which holds their values (it runs no call again once the swap completes). As a
+     * {@code Map} (for an importer of another class space, which does not know this class) it reads
+     * those values.
+     */
+    static final class LastDelta extends AbstractMap<String, Long> {
+        final List<Set<String>> keys; // by stripe
+        final Map<String, Long> source;
+
+        LastDelta(List<Set<String>> keys, Map<String, Long> source) {
+            this.keys = keys;
+            this.source = source;
+        }
+
+        @Override
+        public Set<Map.Entry<String, Long>> entrySet() {
+            Map<String, Long> values = new HashMap<>();
+            for (Set<String> ks : keys) {
+                if (ks != null) {
+                    for (String k : ks) {
+                        values.put(k, source.get(k));
+                    }
+                }
+            }
+            return new AbstractSet<>() {
+                @Override
+                public Iterator<Map.Entry<String, Long>> iterator() {
+                    return values.entrySet().iterator();
+                }
+
+                @Override
+                public int size() {
+                    return values.size();
+                }
+            };
         }
     }
 
@@ -224,24 +349,39 @@ public class CopyingSessionStore implements SessionStore, PreCopyComponent {
             return n;
         }
 
-        @Override
-        public Object exportDelta() {
+        /** Every stripe's set of changed keys, swapped out for an empty one under the stripe's lock (index: stripe). */
+        private List<Set<String>> take() {
             List<Set<String>> taken = new ArrayList<>(STRIPES);
             for (Stripe s : stripes) {
                 synchronized (s) {
                     if (s.dirty != null && !s.dirty.isEmpty()) {
-                        taken.add(s.dirty);
+                        taken.add(s.dirty); // from now on only this thread reads it
                         s.dirty = new HashSet<>();
+                    } else {
+                        taken.add(null);
                     }
                 }
             }
+            return taken;
+        }
+
+        @Override
+        public Object exportDelta() {
             Map<String, Long> delta = new HashMap<>();
-            for (Set<String> keys : taken) {
-                for (String k : keys) {
-                    delta.put(k, map.get(k)); // null: removed
+            for (Set<String> keys : take()) {
+                if (keys != null) {
+                    for (String k : keys) {
+                        delta.put(k, map.get(k)); // null: removed
+                    }
                 }
             }
             return delta;
+        }
+
+        /** Constant time: the changed keys and this store's map, by reference (this store is quiescent and runs no call again once the swap completes). */
+        @Override
+        public Object exportLastDelta() {
+            return new LastDelta(take(), map);
         }
 
         @Override
