@@ -440,6 +440,28 @@ public class PreCopyTest {
         again.close();
     }
 
+    /** docs/implementations.md, "A large state: pre-copy", as written there (with its own engine). */
+    @Test
+    public void theDocsSnippetRuns() {
+        StandaloneSource source = new StandaloneSource();
+        source.add(SessionStore.class, "store.a", "1.0.0", () -> new CopyingSessionStore(65_536, "a"));
+        source.add(SessionStore.class, "store.b", "1.0.0", () -> new CopyingSessionStore(65_536, "b"));
+        Engine engine = new Engine(source);
+        engine.events((topic, p) -> {                      // swap/entry/TRANSFER_PROGRESS: begin, part..., delta..., last
+            if (topic.equals(SwapConstants.TOPIC_TRANSFER_PROGRESS)) {
+                System.out.println(p.get(SwapConstants.EVENT_TRANSFER_COPIED) + " of " + p.get(SwapConstants.EVENT_TRANSFER_SIZE));
+            }
+        });
+        Entry<SessionStore> e = engine.create(SessionStore.class, "store.a");
+        SwapResult r = engine.swap(e.id(), "store.b", "upgrade", SwapOptions.plain().transferTimeout(30_000))
+                .toCompletableFuture().join();             // past 30 s: ROLLED_BACK, the old store serving with its state
+        System.out.println(r.outcome + ": " + r.copiedUnits + " sessions copied while serving in " + r.copyNanos / 1_000_000 + " ms, "
+                + r.deltaRounds + " delta round(s)");
+        engine.shutdown();
+        assertEquals(SwapOutcome.COMPLETED, r.outcome);
+        assertEquals("b", e.handle().version());
+    }
+
     private static void sleepPast(long millis) {
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         while (System.nanoTime() < until) {
