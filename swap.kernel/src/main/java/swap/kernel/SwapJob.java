@@ -46,7 +46,7 @@ public final class SwapJob {
 
     /** Delta rounds while the old instance serves, at most. */
     static final int MAX_DELTA_ROUNDS = 8;
-    /** A delta round runs while more than this many changes are pending (and fewer remain after each round). */
+    /** A delta round runs while more than this many changes are pending (and each round at least halved them). */
     static final long SMALL_DELTA = 1024;
 
     public SwapJob(EntryImpl<?> entry, String reason, long start) {
@@ -185,8 +185,8 @@ public final class SwapJob {
                 result.deltaRounds++;
                 report("delta");
                 long now = pending();
-                if (now >= pending) {
-                    break; // the calls change it as fast as it is carried: the rest goes in the Blocked phase
+                if (now > pending / 2) {
+                    break; // the calls change it nearly as fast as it is carried: another round would not pay; the rest goes in the Blocked phase
                 }
                 pending = now;
             }
