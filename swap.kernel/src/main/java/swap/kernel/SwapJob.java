@@ -1,6 +1,7 @@
 package swap.kernel;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -209,11 +210,17 @@ public final class SwapJob {
         transferLimitMillis = millis;
     }
 
-    /** Whether this job copies while the old instance serves. */
+    /** Whether this job copies while the old instance serves (if a side's {@code preCopyFormats()} throws: no, the plain transfer runs). */
     private boolean preCopies() {
-        return old instanceof PreCopyComponent && fresh instanceof PreCopyComponent && format != null && !format.isByReference()
-                && Parked.of(old) == null && Parked.of(fresh) == null
-                && ((PreCopyComponent) old).preCopyFormats().contains(format) && ((PreCopyComponent) fresh).preCopyFormats().contains(format);
+        if (!(old instanceof PreCopyComponent && fresh instanceof PreCopyComponent) || format == null || format.isByReference()
+                || Parked.of(old) != null || Parked.of(fresh) != null) {
+            return false;
+        }
+        try {
+            return ((PreCopyComponent) old).preCopyFormats().contains(format) && ((PreCopyComponent) fresh).preCopyFormats().contains(format);
+        } catch (RuntimeException | LinkageError ex) {
+            return false;
+        }
     }
 
     /** One delta, exported from the copy and imported into the new instance. @return {@code null} or why it failed */
@@ -252,7 +259,7 @@ public final class SwapJob {
 
     private String copied() {
         try {
-            return String.format("%,d", copy.copied());
+            return String.format(Locale.ROOT, "%,d", copy.copied());
         } catch (RuntimeException ex) {
             return "?";
         }
@@ -261,7 +268,7 @@ public final class SwapJob {
     private String size() {
         try {
             long n = copy.size();
-            return n < 0 ? "?" : String.format("%,d", n);
+            return n < 0 ? "?" : String.format(Locale.ROOT, "%,d", n);
         } catch (RuntimeException ex) {
             return "?";
         }
@@ -280,7 +287,7 @@ public final class SwapJob {
         }
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - transferStart);
         result.copiedUnits = copied;
-        entry.transfer = phase + ": " + String.format("%,d", copied) + (size < 0 ? "" : String.format(" of %,d", size)) + " units copied in " + parts
+        entry.transfer = phase + ": " + String.format(Locale.ROOT, "%,d", copied) + (size < 0 ? "" : String.format(Locale.ROOT, " of %,d", size)) + " units copied in " + parts
                 + " part(s), " + result.deltaRounds + " delta(s), " + ms + " ms of " + transferLimitMillis + " ms (format " + format + ")";
         if (progress != null) {
             progress.transfer(entry, result, batchId, phase, copied, size, parts, result.deltaRounds + ("last".equals(phase) ? 1 : 0), ms, transferLimitMillis);

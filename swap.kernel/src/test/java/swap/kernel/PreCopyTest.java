@@ -58,6 +58,17 @@ public class PreCopyTest {
         source.add(SessionStore.class, "store.a", "1.0.0", () -> new CopyingSessionStore(1_000, "a"));
         source.add(SessionStore.class, "store.b", "1.0.0", () -> new CopyingSessionStore(1_000, "b"));
         source.add(SessionStore.class, "store.plain", "1.0.0", PlainStore::new);
+        source.add(SessionStore.class, "store.failing", "1.0.0", () -> new CopyingSessionStore(1_000, "failing") {
+            private int parts;
+
+            @Override
+            public void importPart(StateFormat<?> format, Object part, TransferContext context) {
+                if (++parts == 3) {
+                    throw new IllegalStateException("no room for part 3");
+                }
+                super.importPart(format, part, context);
+            }
+        });
         source.add(SessionStore.class, "docs.a", "1.0.0", SessionMap::new);
         source.add(SessionStore.class, "docs.b", "1.0.0", SessionMap::new);
         engine = new Engine(source);
@@ -281,6 +292,55 @@ public class PreCopyTest {
         assertEquals(again.toString(), SwapOutcome.COMPLETED, again.outcome);
         assertEquals("b", h.version());
         assertModel(h, w.expected());
+    }
+
+    @Test
+    public void aFailedCopyRollsBackWithTheStateIntactAndTheOldInstanceServing() throws Exception {
+        Entry<SessionStore> e = preload(engine.create(SessionStore.class, "store.a"));
+        SessionStore h = e.handle();
+        Writers w = new Writers(h, 2).start();
+        onProgress = p -> {
+            if ("part".equals(p.get(SwapConstants.EVENT_TRANSFER_PHASE))) {
+                w.await(w.counts(), 100);
+            }
+        };
+        SwapResult r = engine.swap(e.id(), "store.failing", "fails").toCompletableFuture().get();
+        assertEquals(r.toString(), SwapOutcome.ROLLED_BACK, r.outcome);
+        assertEquals("pre-copy import in format 'swap.example.store.entries' failed, the old instance stays with its state: "
+                + "java.lang.IllegalStateException: no room for part 3", r.reason);
+        assertEquals("a", h.version());
+        assertEquals(1, e.describe().rollbacks);
+        assertNull(e.describe().transfer);
+        w.await(w.counts(), 1_000); // the old instance serves on
+        w.stopAndJoin();
+        assertWriters(w);
+        assertModel(h, w.expected());
+        assertEquals("begin, then parts 1 and 2", 3, events.size());
+        onProgress = p -> {
+        };
+        assertEquals(SwapOutcome.COMPLETED, engine.swap(e.id(), "store.b", "again").toCompletableFuture().get().outcome);
+        assertModel(h, w.expected());
+    }
+
+    @Test
+    public void aCopyWhoseSwappingThreadIsInterruptedIsCancelled() throws Exception {
+        Entry<SessionStore> e = preload(engine.create(SessionStore.class, "store.a"));
+        onProgress = p -> {
+            if ("part".equals(p.get(SwapConstants.EVENT_TRANSFER_PHASE)) && (Long) p.get(SwapConstants.EVENT_TRANSFER_PARTS) == 2) {
+                Thread.currentThread().interrupt(); // the sink runs on the swapping thread
+            }
+        };
+        SwapResult r;
+        try {
+            r = engine.swap(e.id(), "store.b", "cancel me").toCompletableFuture().get();
+        } finally {
+            Thread.interrupted();
+        }
+        assertEquals(r.toString(), SwapOutcome.ROLLED_BACK, r.outcome);
+        assertTrue(r.reason, r.reason.startsWith("the state transfer was cancelled (the swapping thread was interrupted) after "));
+        assertEquals("a", e.handle().version());
+        assertEquals(PRELOADED, e.handle().size());
+        assertEquals(3, events.size());
     }
 
     @Test
