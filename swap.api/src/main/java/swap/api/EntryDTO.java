@@ -63,4 +63,12 @@ public final class EntryDTO {
      * @since 1.2
      */
     public String safety;
+
+    /**
+     * The state transfer in progress on the entry, as one line (phase, units copied of the total,
+     * deltas, time so far and the limit), or {@code null} if none.
+     *
+     * @since 1.5
+     */
+    public String transfer;
 }

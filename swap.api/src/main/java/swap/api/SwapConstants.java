@@ -111,6 +111,37 @@ public final class SwapConstants {
      * @since 1.2
      */
     public static final String TOPIC_CANARY_FAILED = TOPIC_PREFIX + "CANARY_FAILED";
+    /**
+     * Progress of a state transfer that copies while the old instance serves
+     * ({@link PreCopyComponent}): posted when the copy begins, after each part, after each delta and
+     * when the last delta was imported. Properties: those of a swap ({@link #EVENT_ENTRY_ID},
+     * {@link #EVENT_FROM}, {@link #EVENT_TO}, {@link #EVENT_FORMAT}, {@link #EVENT_BATCH_ID} in a
+     * batch) plus {@link #EVENT_TRANSFER_PHASE}, {@link #EVENT_TRANSFER_COPIED},
+     * {@link #EVENT_TRANSFER_SIZE}, {@link #EVENT_TRANSFER_PARTS}, {@link #EVENT_TRANSFER_DELTAS},
+     * {@link #EVENT_TRANSFER_MILLIS} and {@link #EVENT_TRANSFER_LIMIT_MILLIS}. A transfer past its
+     * limit ends in {@link #TOPIC_ROLLED_BACK} with the reason.
+     *
+     * @since 1.5
+     */
+    public static final String TOPIC_TRANSFER_PROGRESS = TOPIC_PREFIX + "TRANSFER_PROGRESS";
+    /**
+     * Event property, {@code String}: the transfer's phase: {@code begin} (the copy began),
+     * {@code part} (a part was imported), {@code delta} (a delta was imported while calls ran),
+     * {@code last} (the last delta was imported while calls were held). @since 1.5
+     */
+    public static final String EVENT_TRANSFER_PHASE = "transfer.phase";
+    /** Event property, {@code Long}: units (e.g. map entries) copied so far. @since 1.5 */
+    public static final String EVENT_TRANSFER_COPIED = "transfer.copied";
+    /** Event property, {@code Long}: units the full copy holds, {@code -1} if unknown. @since 1.5 */
+    public static final String EVENT_TRANSFER_SIZE = "transfer.size";
+    /** Event property, {@code Long}: parts imported so far. @since 1.5 */
+    public static final String EVENT_TRANSFER_PARTS = "transfer.parts";
+    /** Event property, {@code Long}: deltas imported so far. @since 1.5 */
+    public static final String EVENT_TRANSFER_DELTAS = "transfer.deltas";
+    /** Event property, {@code Long}: milliseconds since the transfer began. @since 1.5 */
+    public static final String EVENT_TRANSFER_MILLIS = "transfer.millis";
+    /** Event property, {@code Long}: the transfer's limit in milliseconds. @since 1.5 */
+    public static final String EVENT_TRANSFER_LIMIT_MILLIS = "transfer.limit.millis";
     /** Event property, {@code Long}: a watch's window, in milliseconds. @since 1.2 */
     public static final String EVENT_WINDOW_MILLIS = "watch.window.millis";
     /** Event property, {@code Long}: calls a watch measured in its window so far. @since 1.2 */

@@ -41,8 +41,18 @@ public final class SwapOptions {
     private long canaryMillis;
     private boolean inline;
     private long timeoutMillis;
+    private long transferTimeoutMillis;
 
     private SwapOptions() {
+    }
+
+    /**
+     * Options with only a transfer limit (see {@link #transferTimeout(long)}), for a plain swap.
+     *
+     * @since 1.5
+     */
+    public static SwapOptions plain() {
+        return new SwapOptions();
     }
 
     /** A watch after the swap, for {@code windowMillis} (0: the configured window). */
@@ -106,6 +116,28 @@ public final class SwapOptions {
         return this;
     }
 
+    /**
+     * The limit of the state transfer, in ms (0: the platform's default, 60,000 ms): from the start of
+     * the copy made while the old instance serves ({@link PreCopyComponent}) to the end of the last
+     * import, or, for a plain transfer, of its export and import while calls are held. Checked
+     * after each part and each delta (a plain export or import is one call: checked when it returns);
+     * past the limit the swap rolls back, the old instance stays with its state and serves on.
+     *
+     * @since 1.5
+     */
+    public SwapOptions transferTimeout(long millis) {
+        if (millis < 0) {
+            throw new IllegalArgumentException("transfer timeout must be >= 0 ms (0: the default)");
+        }
+        this.transferTimeoutMillis = millis;
+        return this;
+    }
+
+    /** @return the transfer limit in ms (0: default) @since 1.5 */
+    public long transferTimeoutMillis() {
+        return transferTimeoutMillis;
+    }
+
     /** @return whether a watch is asked for */
     public boolean isWatch() {
         return watch;
@@ -160,6 +192,9 @@ public final class SwapOptions {
         }
         if (watch) {
             b.append(b.length() == 0 ? "" : ", ").append("watch ").append(windowMillis == 0 ? "default window" : windowMillis + " ms");
+        }
+        if (transferTimeoutMillis > 0) {
+            b.append(b.length() == 0 ? "" : ", ").append("transfer limit ").append(transferTimeoutMillis).append(" ms");
         }
         return b.length() == 0 ? "no options" : b.toString();
     }

@@ -32,8 +32,19 @@ public final class SwapResult {
     public long forwardNanos;
     /** Blocked phase: new calls held, waiting for tracked calls to drain. */
     public long blockedNanos;
-    /** State export and import. */
+    /** State export and import (with a pre-copy: the copy while calls ran plus the last delta while they were held). */
     public long transferNanos;
+    /**
+     * Of {@link #transferNanos}: the copy made while the old instance served its callers
+     * ({@link PreCopyComponent}); 0 without a pre-copy.
+     *
+     * @since 1.5
+     */
+    public long copyNanos;
+    /** Units (e.g. map entries) the pre-copy's parts held; 0 without a pre-copy. @since 1.5 */
+    public long copiedUnits;
+    /** Deltas carried while the old instance served (rounds), not counting the last one, carried while calls were held. @since 1.5 */
+    public int deltaRounds;
     /** From the request to the outcome. */
     public long totalNanos;
     /** How many calls were held in the Blocked phase and resumed afterwards. */

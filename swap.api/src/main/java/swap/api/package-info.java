@@ -23,8 +23,13 @@
  * <li>{@link swap.api.SwapJournal} and {@link swap.api.JournalRecordDTO}: the durable journal of every
  * change, with its initiator (since 1.2); side-by-side upgrades journaled step by step, so a
  * crash between intent and outcome is finished or undone at the next start (since 1.4).</li>
+ * <li>{@link swap.api.PreCopyComponent} and {@link swap.api.StateCopy}: an optional addition to the
+ * state-transfer SPI for a large state, copied while the old instance serves, with only what changed
+ * during the copy carried while calls are held; with progress events
+ * ({@link swap.api.SwapConstants#TOPIC_TRANSFER_PROGRESS}) and a limit
+ * ({@link swap.api.SwapOptions#transferTimeout(long)}) (since 1.5).</li>
  * </ul>
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.4.0")
+@org.osgi.annotation.versioning.Version("1.5.0")
 package swap.api;

@@ -64,6 +64,12 @@ public class Engine implements SwapManager {
     /** Default quiescence timeout: how long a swap may wait for calls to drain before it rolls back. */
     public static final long DEFAULT_TIMEOUT_MILLIS = 1000;
 
+    /**
+     * Default limit of a state transfer ({@link swap.api.SwapOptions#transferTimeout(long)}): one
+     * minute, from the start of a copy made while the old instance serves to the last import.
+     */
+    public static final long DEFAULT_TRANSFER_TIMEOUT_MILLIS = 60_000;
+
     private final ImplementationSource source;
     private final Table table = new Table();
     private final History history = new History();
@@ -123,6 +129,19 @@ public class Engine implements SwapManager {
         }
         defaultTimeoutMillis = timeoutMillis;
         history.size(historyLength);
+    }
+
+    /** Sets the default limit of a state transfer (milliseconds, &gt; 0; see {@link swap.api.SwapOptions#transferTimeout(long)}). */
+    public void transferTimeout(long millis) {
+        if (millis <= 0) {
+            throw new IllegalArgumentException("transfer timeout must be > 0 ms");
+        }
+        protocol.defaultTransferMillis = millis;
+    }
+
+    /** @return the default limit of a state transfer, in ms */
+    public long transferTimeoutMillis() {
+        return protocol.defaultTransferMillis;
     }
 
     /** Plugs in safe swaps (what runs a swap or batch that asks for a watch or canary); {@code null}: none. */
@@ -382,7 +401,9 @@ public class Engine implements SwapManager {
     @Override
     public CompletionStage<SwapResult> swap(long id, String target, String reason, swap.api.SwapOptions options) {
         if (options == null || !(options.isWatch() || options.isCanary())) {
-            return swap(id, target, reason, options == null ? 0 : options.timeoutMillis());
+            EntryImpl<?> e = require(id);
+            return run(e, () -> source.resolve(e.type(), target, null), null, reason, options == null ? 0 : options.timeoutMillis(),
+                    options == null ? 0 : options.transferTimeoutMillis());
         }
         return guard.swap(require(id), target, reason, options);
     }
@@ -448,7 +469,8 @@ public class Engine implements SwapManager {
                 };
             }
             return () -> impl;
-        }), null, batch.isAtomic(), timeoutOf(null, batch.timeoutMillis()), batchId);
+        }), null, batch.isAtomic(), timeoutOf(null, batch.timeoutMillis()), batchId,
+                batch.options() == null ? 0 : batch.options().transferTimeoutMillis());
         Supplier<BatchResult> work = () -> {
             history.batch(batchId, batch.isAtomic(), ids, batch.target(), batch.reason(), null);
             BatchResult r = protocol.run(q);
@@ -512,11 +534,16 @@ public class Engine implements SwapManager {
     }
 
     private CompletionStage<SwapResult> run(EntryImpl<?> e, Supplier<Implementation> target, StateFormat<?> forced, String reason, long timeoutMillis) {
+        return run(e, target, forced, reason, timeoutMillis, 0);
+    }
+
+    private CompletionStage<SwapResult> run(EntryImpl<?> e, Supplier<Implementation> target, StateFormat<?> forced, String reason, long timeoutMillis,
+            long transferMillis) {
         if (!insideAny(List.of(e))) {
-            return CompletableFuture.completedFuture(execute(e, target, forced, reason, timeoutMillis));
+            return CompletableFuture.completedFuture(execute(e, target, forced, reason, timeoutMillis, transferMillis));
         }
         CompletableFuture<SwapResult> f = new CompletableFuture<>();
-        workers.execute(Initiator.carry(() -> f.complete(execute(e, target, forced, reason, timeoutMillis))));
+        workers.execute(Initiator.carry(() -> f.complete(execute(e, target, forced, reason, timeoutMillis, transferMillis))));
         return f;
     }
 
@@ -549,8 +576,14 @@ public class Engine implements SwapManager {
 
     /** Runs one swap on the calling thread. Never throws. */
     public SwapResult execute(EntryImpl<?> e, Supplier<Implementation> target, StateFormat<?> forced, String reason, long timeoutMillis) {
+        return execute(e, target, forced, reason, timeoutMillis, 0);
+    }
+
+    /** Runs one swap on the calling thread, with a transfer limit ({@code transferMillis}, 0: the default). Never throws. */
+    public SwapResult execute(EntryImpl<?> e, Supplier<Implementation> target, StateFormat<?> forced, String reason, long timeoutMillis,
+            long transferMillis) {
         SwapJob job = new SwapJob(e, reason, System.nanoTime());
-        protocol.run(new SwapProtocol.Request(List.of(job), j -> target, forced, false, timeoutOf(e, timeoutMillis), 0));
+        protocol.run(new SwapProtocol.Request(List.of(job), j -> target, forced, false, timeoutOf(e, timeoutMillis), 0, transferMillis));
         return job.result;
     }
 

@@ -51,6 +51,8 @@ public final class EntryImpl<T> implements Entry<T> {
     volatile SwapResult last;
     /** A feature's line about this entry (e.g. the watch or canary in progress), for {@link EntryDTO#safety}, or {@code null}. */
     private volatile java.util.function.Supplier<String> status;
+    /** The state transfer in progress, as one line for {@link EntryDTO#transfer}, or {@code null}; set by the swapping thread. */
+    volatile String transfer;
     /** The mediator of the swap in progress, or {@code null}: for diagnostics and tests. */
     volatile Mediator mediator;
     private volatile String state = ACTIVE;
@@ -276,6 +278,7 @@ public final class EntryImpl<T> implements Entry<T> {
         d.lastSwap = last;
         java.util.function.Supplier<String> s = status;
         d.safety = s == null ? null : s.get();
+        d.transfer = transfer;
         return d;
     }
 

@@ -111,6 +111,22 @@ public final class History {
         send(topic, p);
     }
 
+    /** Posts a state transfer's progress ({@link SwapConstants#TOPIC_TRANSFER_PROGRESS}). */
+    void transfer(EntryImpl<?> e, SwapResult r, long batchId, String phase, long copied, long size, long parts, long deltas, long millis, long limitMillis) {
+        if (events == EventSink.NONE) {
+            return; // nobody listens (outside OSGi): do not build the properties
+        }
+        Map<String, Object> p = new HashMap<>();
+        p.put(SwapConstants.EVENT_TRANSFER_PHASE, phase);
+        p.put(SwapConstants.EVENT_TRANSFER_COPIED, copied);
+        p.put(SwapConstants.EVENT_TRANSFER_SIZE, size);
+        p.put(SwapConstants.EVENT_TRANSFER_PARTS, parts);
+        p.put(SwapConstants.EVENT_TRANSFER_DELTAS, deltas);
+        p.put(SwapConstants.EVENT_TRANSFER_MILLIS, millis);
+        p.put(SwapConstants.EVENT_TRANSFER_LIMIT_MILLIS, limitMillis);
+        post(SwapConstants.TOPIC_TRANSFER_PROGRESS, e, r, null, batchId, p);
+    }
+
     /** Posts a batch's start ({@code result == null}) or end. */
     void batch(long batchId, boolean atomic, long[] entries, String target, String reason, BatchResult result) {
         if (result != null) {

@@ -1,8 +1,12 @@
 package swap.kernel;
 
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import swap.api.PreCopyComponent;
+import swap.api.StateCopy;
 import swap.api.StateFormat;
 import swap.api.StatefulComponent;
 import swap.api.SwapException;
@@ -32,6 +36,20 @@ public final class SwapJob {
     private boolean claimed;
     private boolean counting;
     private boolean ended;
+    /** Whether the job reached the copy step (it then posted STARTED: undoing it is a rollback, not a failure). */
+    private boolean began;
+    /** The pre-copy in progress ({@link PreCopyComponent}), or {@code null}. */
+    private StateCopy copy;
+    private long transferStart;
+    private long transferLimitMillis;
+    private long parts;
+    private History progress;
+    private long batchId;
+
+    /** Delta rounds while the old instance serves, at most. */
+    static final int MAX_DELTA_ROUNDS = 8;
+    /** A delta round runs while more than this many changes are pending (and each round at least halved them). */
+    static final long SMALL_DELTA = 1024;
 
     public SwapJob(EntryImpl<?> entry, String reason, long start) {
         this.entry = entry;
@@ -108,6 +126,192 @@ public final class SwapJob {
         return Parked.of(old);
     }
 
+    /**
+     * Step 1b, the copy, while calls still run on the old instance: if both instances are
+     * {@link PreCopyComponent}s that list the negotiated (canonical) format in their
+     * {@link PreCopyComponent#preCopyFormats()}, begins a copy on the old instance, imports every part
+     * into the new one, then delta rounds while many changes are pending. With a pre-copy the transfer's limit starts
+     * here (without one, at the transfer in the Blocked phase). Progress goes to {@code progress}'s events
+     * and to the entry's {@link EntryImpl#transfer} line.
+     *
+     * @param limitMillis the transfer's limit (&gt; 0)
+     * @return {@code null} if copied (or nothing to copy now), else why not: the caller rolls the job back
+     */
+    String preCopy(long limitMillis, TransferContext context, History progress, long batchId) {
+        this.progress = progress;
+        this.batchId = batchId;
+        transferLimitMillis = limitMillis;
+        if (!preCopies()) {
+            return null; // the limit starts with the transfer in the Blocked phase
+        }
+        transferStart = System.nanoTime();
+        PreCopyComponent in = (PreCopyComponent) fresh;
+        try {
+            try {
+                copy = ((PreCopyComponent) old).beginCopy(format);
+                if (copy == null) {
+                    return "pre-copy in format '" + format + "' could not begin: " + from.label() + " returned no copy; the old instance stays with its state";
+                }
+            } catch (Exception | LinkageError ex) {
+                return "pre-copy in format '" + format + "' could not begin, the old instance stays with its state: " + ex;
+            }
+            report("begin");
+            while (true) {
+                String stop = stop();
+                if (stop != null) {
+                    return stop;
+                }
+                Object part;
+                try {
+                    part = copy.nextPart();
+                    if (part == null) {
+                        break;
+                    }
+                    format.cast(part);
+                } catch (Exception | LinkageError ex) {
+                    return "pre-copy export in format '" + format + "' failed, the old instance stays with its state: " + ex;
+                }
+                try {
+                    in.importPart(format, part, context);
+                } catch (Exception | LinkageError ex) {
+                    return "pre-copy import in format '" + format + "' failed, the old instance stays with its state: " + ex;
+                }
+                parts++;
+                report("part");
+            }
+            long pending = pending();
+            while (result.deltaRounds < MAX_DELTA_ROUNDS && pending > SMALL_DELTA) {
+                String stop = stop();
+                if (stop == null) {
+                    stop = delta(in, context, false);
+                }
+                if (stop != null) {
+                    return stop;
+                }
+                result.deltaRounds++;
+                report("delta");
+                long now = pending();
+                if (now > pending / 2) {
+                    break; // the calls change it nearly as fast as it is carried: another round would not pay; the rest goes in the Blocked phase
+                }
+                pending = now;
+            }
+            return null;
+        } catch (RuntimeException ex) { // size(), copied() or pending() of the plug-in threw
+            return "pre-copy in format '" + format + "' failed, the old instance stays with its state: " + ex;
+        } finally {
+            result.copyNanos = System.nanoTime() - transferStart;
+            result.transferNanos += result.copyNanos;
+        }
+    }
+
+    /** The swap began (its STARTED event was posted): from now on undoing it is a rollback. */
+    void begin() {
+        began = true;
+    }
+
+    /** Sets the transfer's limit for a job that has no copy step (a canary's copy). */
+    void limit(long millis) {
+        transferLimitMillis = millis;
+    }
+
+    /** Whether this job copies while the old instance serves (if a side's {@code preCopyFormats()} throws: no, the plain transfer runs). */
+    private boolean preCopies() {
+        if (!(old instanceof PreCopyComponent && fresh instanceof PreCopyComponent) || format == null || format.isByReference()
+                || Parked.of(old) != null || Parked.of(fresh) != null) {
+            return false;
+        }
+        try {
+            return ((PreCopyComponent) old).preCopyFormats().contains(format) && ((PreCopyComponent) fresh).preCopyFormats().contains(format);
+        } catch (RuntimeException | LinkageError ex) {
+            return false;
+        }
+    }
+
+    /** One delta, exported from the copy and imported into the new instance. @return {@code null} or why it failed */
+    private String delta(PreCopyComponent in, TransferContext context, boolean last) {
+        Object delta;
+        try {
+            delta = last ? copy.exportLastDelta() : copy.exportDelta();
+            format.cast(delta);
+        } catch (Exception | LinkageError ex) {
+            return (last ? "the last delta" : "a delta") + " in format '" + format + "' failed to export, the old instance stays with its state: " + ex;
+        }
+        try {
+            in.importDelta(format, delta, context);
+        } catch (Exception | LinkageError ex) {
+            return (last ? "the last delta" : "a delta") + " in format '" + format + "' failed to import, the old instance stays with its state: " + ex;
+        }
+        return null;
+    }
+
+    private long pending() {
+        return copy.pending();
+    }
+
+    /** @return why the transfer must stop now (past its limit, or the swapping thread was interrupted), or {@code null} */
+    private String stop() {
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - transferStart);
+        if (ms > transferLimitMillis) {
+            return "the state transfer passed its limit of " + transferLimitMillis + " ms (SwapOptions.transferTimeout) after " + ms + " ms"
+                    + (copy == null ? "" : ", " + copied() + " of " + size() + " units copied") + "; the old instance stays with its state and serves on";
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            return "the state transfer was cancelled (the swapping thread was interrupted) after " + ms + " ms; the old instance stays with its state and serves on";
+        }
+        return null;
+    }
+
+    private String copied() {
+        try {
+            return String.format(Locale.ROOT, "%,d", copy.copied());
+        } catch (RuntimeException ex) {
+            return "?";
+        }
+    }
+
+    private String size() {
+        try {
+            long n = copy.size();
+            return n < 0 ? "?" : String.format(Locale.ROOT, "%,d", n);
+        } catch (RuntimeException ex) {
+            return "?";
+        }
+    }
+
+    /** Posts one progress event and sets the entry's transfer line. */
+    private void report(String phase) {
+        long copied;
+        long size;
+        try {
+            copied = copy.copied();
+            size = copy.size();
+        } catch (RuntimeException ex) {
+            copied = -1;
+            size = -1;
+        }
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - transferStart);
+        result.copiedUnits = copied;
+        entry.transfer = phase + ": " + String.format(Locale.ROOT, "%,d", copied) + (size < 0 ? "" : String.format(Locale.ROOT, " of %,d", size)) + " units copied in " + parts
+                + " part(s), " + result.deltaRounds + " delta(s), " + ms + " ms of " + transferLimitMillis + " ms (format " + format + ")";
+        if (progress != null) {
+            progress.transfer(entry, result, batchId, phase, copied, size, parts, result.deltaRounds + ("last".equals(phase) ? 1 : 0), ms, transferLimitMillis);
+        }
+    }
+
+    /** Ends the copy, if one is open: the old instance stops recording changes. */
+    private void closeCopy() {
+        StateCopy c = copy;
+        copy = null;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (RuntimeException | LinkageError ignored) {
+                // close must not throw; if it does, the swap's outcome stands
+            }
+        }
+    }
+
     /** Step 2: interposes the mediator; from now on new calls reach it. Not for a parked entry, whose calls already wait. */
     void publish() {
         mediator = new Mediator(entry, old);
@@ -157,10 +361,27 @@ public final class SwapJob {
                 + (threads.isEmpty() ? "" : " on thread(s) " + threads);
     }
 
-    /** Step 5: export from the old instance, import into the new one; the old one stays intact. @return {@code null} or why it failed */
+    /**
+     * Step 5: export from the old instance, import into the new one; the old one stays intact. With a
+     * pre-copy ({@link #preCopy}) only the last delta. Past the transfer's limit the job fails.
+     *
+     * @return {@code null} or why it failed
+     */
     String transfer(TransferContext context) {
         long t = System.nanoTime();
+        if (transferStart == 0) { // no copy while serving: the limit starts here
+            transferStart = t;
+            transferLimitMillis = transferLimitMillis > 0 ? transferLimitMillis : Engine.DEFAULT_TRANSFER_TIMEOUT_MILLIS;
+        }
         try {
+            if (copy != null) {
+                String problem = delta((PreCopyComponent) fresh, context, true);
+                if (problem == null) {
+                    report("last");
+                }
+                closeCopy();
+                return problem != null ? problem : stop();
+            }
             Parked park = Parked.of(fresh);
             if (park != null) {
                 try {
@@ -188,7 +409,7 @@ public final class SwapJob {
                     return "import in format '" + format + "' failed, the old instance stays: " + ex;
                 }
             }
-            return null;
+            return stop();
         } finally {
             result.transferNanos += System.nanoTime() - t;
         }
@@ -208,6 +429,14 @@ public final class SwapJob {
 
     /** Undo: the old instance is intact; waiting calls resume on it; the replacement is released. */
     SwapOutcome rollback(String problem) {
+        if (mediator == null && began && parked() == null) {
+            // the swap began (and may have copied while the old instance served) but never published: calls ran on the old instance all along
+            closeCopy();
+            to.release(fresh);
+            fresh = null;
+            entry.rollbacks.incrementAndGet();
+            return end(SwapOutcome.ROLLED_BACK, problem);
+        }
         if (mediator == null) {
             // never published (or a parked entry, whose calls keep waiting in the park): nothing to undo but the replacement
             return abandon(SwapOutcome.FAILED, parked() == null ? problem : problem + "; the entry stays parked with its state");
@@ -251,6 +480,8 @@ public final class SwapJob {
     }
 
     private SwapOutcome end(SwapOutcome outcome, String why) {
+        closeCopy();
+        entry.transfer = null;
         ended = true;
         stopCounting();
         result.outcome = outcome;

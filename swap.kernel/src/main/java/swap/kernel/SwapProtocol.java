@@ -44,8 +44,17 @@ public final class SwapProtocol {
 
     /** One request: the jobs, their targets, and how to run them. */
     public record Request(List<SwapJob> jobs, Function<SwapJob, Supplier<Implementation>> target, StateFormat<?> forced, boolean atomic,
-            long timeoutMillis, long batchId) {
+            long timeoutMillis, long batchId, long transferTimeoutMillis) {
+
+        /** A request whose transfer has the default limit. */
+        public Request(List<SwapJob> jobs, Function<SwapJob, Supplier<Implementation>> target, StateFormat<?> forced, boolean atomic,
+                long timeoutMillis, long batchId) {
+            this(jobs, target, forced, atomic, timeoutMillis, batchId, 0);
+        }
     }
+
+    /** The transfer limit of a request that sets none, in ms (&gt; 0). */
+    volatile long defaultTransferMillis = Engine.DEFAULT_TRANSFER_TIMEOUT_MILLIS;
 
     /** Runs a request. Never throws; every job's result is filled in and recorded. */
     BatchResult run(Request q) {
@@ -108,10 +117,36 @@ public final class SwapProtocol {
         return b;
     }
 
-    private void swap(List<SwapJob> jobs, Request q, BatchResult b) {
+    private void swap(List<SwapJob> all, Request q, BatchResult b) {
+        if (all.isEmpty()) {
+            return;
+        }
+        // 2a. Copy: while calls still run on the old instances (PreCopyComponent); the transfer's limit starts here.
+        long limit = q.transferTimeoutMillis > 0 ? q.transferTimeoutMillis : defaultTransferMillis;
+        List<SwapJob> jobs = new ArrayList<>(all.size());
+        for (SwapJob j : all) {
+            j.begin();
+            history.started(j.entry, j.result, q.batchId);
+        }
+        for (SwapJob j : all) {
+            String problem = j.preCopy(limit, new Context(j.entry.id()), history, q.batchId);
+            if (problem == null) {
+                jobs.add(j);
+            } else if (q.atomic) {
+                // all or nothing: nothing was published yet, every job's old instance still serves
+                String why = "atomic group rolled back: entry " + j.entry.id() + ": " + problem;
+                for (SwapJob k : all) {
+                    k.rollback(k == j ? problem : why);
+                }
+                return;
+            } else {
+                j.rollback(problem);
+            }
+        }
         if (jobs.isEmpty()) {
             return;
         }
+        // 2b. Publish: the quiescence timeout counts from here, after the copy.
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(q.timeoutMillis);
         List<SwapJob> live = new ArrayList<>(jobs.size());
         for (SwapJob j : jobs) {
@@ -119,7 +154,6 @@ public final class SwapProtocol {
                 j.publish();
                 live.add(j);
             }
-            history.started(j.entry, j.result, q.batchId);
         }
         // 3. Forward: one quiescence pass for every job.
         long t = System.nanoTime();
@@ -202,6 +236,7 @@ public final class SwapProtocol {
      * The job must have been prepared; the caller unclaims it. @return {@code null} if copied, else why not
      */
     String copy(SwapJob job, long timeoutMillis, Runnable quiescent) {
+        job.limit(defaultTransferMillis);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         String problem;
         try {

@@ -46,11 +46,12 @@ public final class SafeSwaps implements Guard {
 
     /** The settings of one request: the configured defaults, overridden by its {@link SwapOptions}. */
     record Settings(SafeSwapConfig config, long windowMillis, double errorRate, double p99Factor, int canaryCalls, long canaryMillis, boolean inline,
-            long timeoutMillis) {
+            long timeoutMillis, long transferTimeoutMillis) {
         static Settings of(SafeSwapConfig c, SwapOptions o) {
             return new Settings(c, o.windowMillis() > 0 ? o.windowMillis() : c.windowMillis, o.errorRate() >= 0 ? o.errorRate() : c.errorRate,
                     o.p99Factor() >= 1 ? o.p99Factor() : c.p99Factor, o.canaryCalls() > 0 ? o.canaryCalls() : c.canaryCalls,
-                    o.canaryMillis() > 0 ? o.canaryMillis() : c.canaryMillis, o.isInline() || c.canaryInline, o.timeoutMillis());
+                    o.canaryMillis() > 0 ? o.canaryMillis() : c.canaryMillis, o.isInline() || c.canaryInline, o.timeoutMillis(),
+                    o.transferTimeoutMillis());
         }
     }
 
@@ -134,7 +135,7 @@ public final class SafeSwaps implements Guard {
                 return result(e, SwapOutcome.REFUSED, impl, "the watch cannot run: " + ex.getMessage());
             }
         }
-        SwapResult r = engine.execute(e, () -> impl, null, why, s.timeoutMillis());
+        SwapResult r = engine.execute(e, () -> impl, null, why, s.timeoutMillis(), s.transferTimeoutMillis());
         if (canaryFigures != null && r.outcome == SwapOutcome.COMPLETED) {
             SwapResult c = copy(r);
             c.figures = canaryFigures;
@@ -500,7 +501,8 @@ public final class SafeSwaps implements Guard {
         for (EntryImpl<?> e : entries) {
             ids.add(e.id());
         }
-        Batch plain = Batch.of(ids).to(batch.target()).timeout(batch.timeoutMillis()).reason(batch.reason());
+        Batch plain = Batch.of(ids).to(batch.target()).timeout(batch.timeoutMillis()).reason(batch.reason())
+                .options(SwapOptions.plain().transferTimeout(s.transferTimeoutMillis()));
         if (batch.isAtomic()) {
             plain.atomic();
         }
@@ -587,6 +589,9 @@ public final class SafeSwaps implements Guard {
         c.forwardNanos = r.forwardNanos;
         c.blockedNanos = r.blockedNanos;
         c.transferNanos = r.transferNanos;
+        c.copyNanos = r.copyNanos;
+        c.copiedUnits = r.copiedUnits;
+        c.deltaRounds = r.deltaRounds;
         c.totalNanos = r.totalNanos;
         c.waitedCalls = r.waitedCalls;
         c.longestWaitNanos = r.longestWaitNanos;

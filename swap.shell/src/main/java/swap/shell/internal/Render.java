@@ -64,8 +64,16 @@ final class Render {
         b.add("exports", list(e.exportFormats));
         b.add("imports", list(e.importFormats));
         b.add("last swap", e.lastSwap == null ? "-" : resultLine(e.lastSwap));
+        if (e.lastSwap != null && e.lastSwap.copyNanos > 0) {
+            b.add("last copy", String.format(Locale.ROOT, "%,d units copied while serving in %s, %d delta round(s); calls held %s, transfer %s",
+                    e.lastSwap.copiedUnits, ms(e.lastSwap.copyNanos), e.lastSwap.deltaRounds, ms(e.lastSwap.blockedNanos),
+                    ms(e.lastSwap.transferNanos)));
+        }
         if (e.safety != null) {
             b.add("in progress", e.safety);
+        }
+        if (e.transfer != null) {
+            b.add("transfer", e.transfer);
         }
         return b.toString();
     }

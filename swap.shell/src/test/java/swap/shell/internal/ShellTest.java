@@ -336,4 +336,25 @@ public class ShellTest {
         ShellException e = new ShellException("swap", "two\n  lines");
         assertEquals("swap: two lines", e.toString());
     }
+
+    @Test
+    public void infoShowsATransferInProgressAndTheLastCopy() {
+        EntryDTO d = new EntryDTO();
+        d.id = 7;
+        d.iface = "x.Store";
+        d.implementation = "store";
+        d.version = "1.0.0";
+        d.state = "SWAPPING";
+        d.transfer = "part: 1,000 of 20,000 units copied in 1 part(s), 0 delta(s), 3 ms of 60000 ms (format f)";
+        d.lastSwap = new SwapResult();
+        d.lastSwap.outcome = SwapOutcome.COMPLETED;
+        d.lastSwap.copyNanos = 2_000_000;
+        d.lastSwap.copiedUnits = 20_000;
+        d.lastSwap.deltaRounds = 1;
+        d.lastSwap.blockedNanos = 50_000;
+        d.lastSwap.transferNanos = 2_100_000;
+        String info = Render.entry(d);
+        assertTrue(info, info.contains("transfer        part: 1,000 of 20,000 units copied in 1 part(s)"));
+        assertTrue(info, info.contains("last copy       20,000 units copied while serving in 2.000 ms, 1 delta round(s); calls held 0.050 ms, transfer 2.100 ms"));
+    }
 }
