@@ -71,10 +71,6 @@ public final class SwapJob {
             return end(SwapOutcome.REFUSED, "entry " + entry.id() + " is mid-swap; retry when the running swap has ended");
         }
         claimed = true;
-        // From now until the job ends, calls through every handle of the entry's interface are counted
-        // on their own entries, so the stack check only waits for calls that began before (Counting).
-        Counting.on(entry.handleClass());
-        counting = true;
         if (EntryImpl.RELEASED.equals(entry.state())) {
             return end(SwapOutcome.REFUSED, "entry " + entry.id() + " was released");
         }
@@ -314,6 +310,7 @@ public final class SwapJob {
 
     /** Step 2: interposes the mediator; from now on new calls reach it. Not for a parked entry, whose calls already wait. */
     void publish() {
+        count();
         mediator = new Mediator(entry, old);
         entry.mediator = mediator;
         entry.publish(entry.proxy(mediator));
@@ -489,6 +486,18 @@ public final class SwapJob {
         result.totalNanos = System.nanoTime() - start;
         result.endedAtMillis = System.currentTimeMillis();
         return outcome;
+    }
+
+    /**
+     * From now until the job ends, calls through every handle of the entry's interface are counted on
+     * their own entries, so the stack check only waits for calls that began before ({@link Counting}).
+     * Called before the mediator is published (not during a pre-copy, which may be long).
+     */
+    void count() {
+        if (!counting) {
+            Counting.on(entry.handleClass());
+            counting = true;
+        }
     }
 
     private void stopCounting() {

@@ -150,6 +150,11 @@ public final class SwapProtocol {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(q.timeoutMillis);
         List<SwapJob> live = new ArrayList<>(jobs.size());
         for (SwapJob j : jobs) {
+            if (j.parked() == null) {
+                j.count(); // every handle class counts before the first mediator is published
+            }
+        }
+        for (SwapJob j : jobs) {
             if (j.parked() == null) { // a parked entry's calls already wait in its park: no mediator, nothing to drain
                 j.publish();
                 live.add(j);
