@@ -21,5 +21,8 @@ assert attrs.getValue("Export-Package") == null : "an implementation bundle expo
 File report = new File(projectDir, "target/surefire-reports/TEST-org.example.swap.counter.MyCounterTest.xml")
 assert report.isFile() : "the generated unit test did not run: " + report
 assert report.text.contains('tests="3"') && report.text.contains('failures="0"') && report.text.contains('errors="0"') : report.text
-println "swap.archetype IT: manifest OK (Service-Component " + sc + "), 3 generated tests passed"
+File itReport = new File(projectDir, "target/failsafe-reports/TEST-org.example.swap.counter.MyCounterIT.xml")
+assert itReport.isFile() : "the generated in-framework test did not run: " + itReport
+assert itReport.text.contains('tests="1"') && itReport.text.contains('failures="0"') && itReport.text.contains('errors="0"') : itReport.text
+println "swap.archetype IT: manifest OK (Service-Component " + sc + "), 3 generated unit tests and the generated in-framework test passed"
 return true
