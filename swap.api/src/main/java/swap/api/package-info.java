@@ -23,8 +23,10 @@
  * <li>{@link swap.api.SwapJournal} and {@link swap.api.JournalRecordDTO}: the durable journal of every
  * change, with its initiator (since 1.2); side-by-side upgrades journaled step by step, so a
  * crash between intent and outcome is finished or undone at the next start (since 1.4).</li>
+ * <li>{@link swap.api.SwapManager#entry(long, Class)}: an entry, typed (since 1.5); an implementation
+ * without {@link swap.api.SwapConstants#IMPL_VERSION} takes its bundle's version (since 1.5).</li>
  * </ul>
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.4.0")
+@org.osgi.annotation.versioning.Version("1.5.0")
 package swap.api;

@@ -11,8 +11,10 @@ import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.BundleContext;
 
 import swap.api.Entry;
+import swap.api.ImplementationDTO;
 import swap.api.SwapManager;
 import swap.api.SwapOutcome;
 import swap.api.SwapResult;
@@ -30,6 +32,9 @@ public class MyCounterIT {
     /** Injected once the platform registered it (the probe may see it: swap.visibility.allowed=PAXEXAM-PROBE-*). */
     @Inject
     SwapManager swaps;
+
+    @Inject
+    BundleContext context;
 
     /** Runs outside the framework: the platform's bundles, then the bundles this test needs, then this project's bundle. */
     @Configuration
@@ -49,6 +54,9 @@ public class MyCounterIT {
             }
             Thread.sleep(20);
         }
+        // @SwapImplementation gave no version: the implementation's version is this bundle's Bundle-Version
+        ImplementationDTO mine = swaps.implementations(Counter.class.getName()).stream().filter(i -> i.name.equals("${implName}")).findFirst().get();
+        assertEquals(context.getBundle(mine.bundleId).getVersion().toString(), mine.version);
         Entry<Counter> e = swaps.create(Counter.class, "counter.simple");
         Counter c = e.handle();
         for (int i = 0; i < 5; i++) {
@@ -61,6 +69,7 @@ public class MyCounterIT {
         SwapResult back = e.swap("counter.simple", "MyCounterIT").toCompletableFuture().get();
         assertEquals(back.reason, SwapOutcome.COMPLETED, back.outcome);
         assertEquals(6, c.get());
+        assertEquals(6, swaps.entry(e.id(), Counter.class).get().handle().get()); // typed: no cast
         swaps.release(e.id());
     }
 }
