@@ -62,6 +62,8 @@ public class SwapManagerVisibility implements FindHook, EventListenerHook {
     private final String extra;
     private final Set<Long> logged = ConcurrentHashMap.newKeySet();
     private volatile List<Pattern> allowed;
+    /** The configured patterns (without the framework property's), for the line that says how to allow a bundle. */
+    private volatile List<String> configured = List.of();
 
     @Reference(service = LoggerFactory.class)
     Logger log;
@@ -90,6 +92,7 @@ public class SwapManagerVisibility implements FindHook, EventListenerHook {
                 text.add(p.trim());
             }
         }
+        configured = List.copyOf(text);
         if (extra != null) {
             for (String p : extra.split(",")) {
                 if (!p.isBlank()) {
@@ -117,12 +120,29 @@ public class SwapManagerVisibility implements FindHook, EventListenerHook {
         }
         if (logged.add(id)) {
             Logger l = log;
-            String line = "bundle " + bsn + " [" + id + "] is not allowed to see the swap manager (PID " + PID + ", allowed.bundles): it gets no service";
+            String line = refusal(bsn, id, configured);
             if (l != null) {
                 l.warn(line);
             }
+            // Told at once where the operator looks (the console), not only in the OSGi log (issue 23).
+            System.err.println("swap: " + line);
         }
         return false;
+    }
+
+    /**
+     * The line a refused bundle's operator reads: who was refused, and the configuration that would
+     * allow it (the deploy file's line, with the patterns configured now plus the bundle's name).
+     */
+    static String refusal(String bsn, long id, List<String> configured) {
+        StringBuilder allow = new StringBuilder("allowed.bundles=[");
+        for (String p : configured) {
+            allow.append('"').append(p).append("\",");
+        }
+        allow.append('"').append(bsn).append("\"]");
+        return "bundle " + bsn + " [" + id + "] is not allowed to see the swap manager (PID " + PID + ", allowed.bundles): it gets no service."
+                + " To allow it, put this line in deploy/" + PID + ".config: " + allow + " and restart the bundle (stop " + id + ", start " + id
+                + "), or start the platform with -D" + EXTRA + "=" + bsn;
     }
 
     private static boolean hidden(ServiceReference<?> ref) {
