@@ -61,6 +61,7 @@ public class SwapManagerVisibility implements FindHook, EventListenerHook {
     private final long self;
     private final String extra;
     private final Set<Long> logged = ConcurrentHashMap.newKeySet();
+    private final Set<Long> told = ConcurrentHashMap.newKeySet();
     private volatile List<Pattern> allowed;
     /** The configured patterns (without the framework property's), for the line that says how to allow a bundle. */
     private volatile List<String> configured = List.of();
@@ -103,6 +104,7 @@ public class SwapManagerVisibility implements FindHook, EventListenerHook {
         }
         allowed = l;
         logged.clear();
+        told.clear();
         journal.policy("swap manager visible to bundles " + text);
     }
 
@@ -124,8 +126,6 @@ public class SwapManagerVisibility implements FindHook, EventListenerHook {
             if (l != null) {
                 l.warn(line);
             }
-            // Told at once where the operator looks (the console), not only in the OSGi log (issue 23).
-            System.err.println("swap: " + line);
         }
         return false;
     }
@@ -143,6 +143,34 @@ public class SwapManagerVisibility implements FindHook, EventListenerHook {
         return "bundle " + bsn + " [" + id + "] is not allowed to see the swap manager (PID " + PID + ", allowed.bundles): it gets no service."
                 + " To allow it, put this line in deploy/" + PID + ".config: " + allow + " and restart the bundle (stop " + id + ", start " + id
                 + "), or start the platform with -D" + EXTRA + "=" + bsn;
+    }
+
+    /**
+     * A bundle that asked for the swap manager or the journal by name (a look-up, or a listener such as
+     * a DS reference or a tracker whose filter names it) and was refused is told at once where the
+     * operator looks, the console (stderr), and in the journal, where swap:health (swap.monitor's health
+     * check) finds it (issue 23). Bundles that only receive every service event (Event Admin, Gogo...)
+     * are refused silently but for the log line.
+     */
+    private void tell(Bundle bundle) {
+        if (told.add(bundle.getBundleId())) {
+            String line = refusal(bundle.getSymbolicName(), bundle.getBundleId(), configured);
+            System.err.println("swap: " + line);
+            journal.refusal(SwapManager.class.getName(), bundle.getSymbolicName(), line);
+        }
+    }
+
+    /** @return whether {@code filter} names the swap manager or the journal */
+    private static boolean names(String filter) {
+        if (filter == null) {
+            return false;
+        }
+        for (String c : HIDDEN) {
+            if (filter.contains(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean hidden(ServiceReference<?> ref) {
@@ -167,6 +195,9 @@ public class SwapManagerVisibility implements FindHook, EventListenerHook {
                 if (!checked) {
                     ok = allowed(context.getBundle());
                     checked = true;
+                    if (!ok && (name != null || names(filter))) {
+                        tell(context.getBundle());
+                    }
                 }
                 if (!ok) {
                     it.remove();
@@ -180,9 +211,19 @@ public class SwapManagerVisibility implements FindHook, EventListenerHook {
         if (!hidden(event.getServiceReference())) {
             return;
         }
-        listeners.keySet().removeIf(c -> {
+        listeners.entrySet().removeIf(en -> {
             try {
-                return !allowed(c.getBundle());
+                BundleContext c = en.getKey();
+                if (allowed(c.getBundle())) {
+                    return false;
+                }
+                for (ListenerInfo info : en.getValue()) {
+                    if (names(info.getFilter())) {
+                        tell(c.getBundle());
+                        break;
+                    }
+                }
+                return true;
             } catch (IllegalStateException stale) {
                 return false; // that context's bundle is stopping: the framework drops its listeners
             }
