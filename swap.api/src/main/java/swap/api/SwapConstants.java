@@ -16,8 +16,9 @@ public final class SwapConstants {
     public static final String IMPL_NAME = "swap.impl.name";
 
     /**
-     * Service property, {@code String} in OSGi version syntax, optional (default {@code 0.0.0}): the
-     * implementation's version. An implementation of the same {@link #IMPL_NAME} with a higher
+     * Service property, {@code String} in OSGi version syntax, optional (default, since 1.5: the
+     * providing bundle's {@code Bundle-Version}; {@code swap.api.component.SwapImplementation} sets it
+     * only when given): the implementation's version. An implementation of the same {@link #IMPL_NAME} with a higher
      * version is an upgrade of it. Among the implementations a target matches, the swap manager
      * picks the highest version, then the highest service ranking.
      */

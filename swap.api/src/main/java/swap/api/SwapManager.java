@@ -54,6 +54,23 @@ public interface SwapManager {
     Optional<Entry<?>> entry(long id);
 
     /**
+     * The entry with this id, typed: {@code swaps.entry(id, Counter.class).map(Entry::handle)} needs no
+     * cast.
+     *
+     * @return the entry, if there is one and its component interface is {@code type}
+     * @throws IllegalArgumentException if the entry exists but is of another interface (the message names it)
+     * @since 1.5
+     */
+    @SuppressWarnings("unchecked")
+    default <T> Optional<Entry<T>> entry(long id, Class<T> type) {
+        Optional<Entry<?>> e = entry(id);
+        if (e.isPresent() && e.get().type() != type) {
+            throw new IllegalArgumentException("entry " + id + " is a " + e.get().type().getName() + ", not a " + type.getName());
+        }
+        return e.map(x -> (Entry<T>) x);
+    }
+
+    /**
      * @return the entry whose current implementation is {@code instance}; this is how an
      *         implementation finds its own entry to ask for its replacement
      */

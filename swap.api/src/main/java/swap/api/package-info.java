@@ -28,6 +28,8 @@
  * during the copy carried while calls are held; with progress events
  * ({@link swap.api.SwapConstants#TOPIC_TRANSFER_PROGRESS}) and a limit
  * ({@link swap.api.SwapOptions#transferTimeout(long)}) (since 1.5).</li>
+ * <li>{@link swap.api.SwapManager#entry(long, Class)}: an entry, typed (since 1.5); an implementation
+ * without {@link swap.api.SwapConstants#IMPL_VERSION} takes its bundle's version (since 1.5).</li>
  * </ul>
  */
 @org.osgi.annotation.bundle.Export

@@ -18,8 +18,15 @@ assert imports =~ /(^|,)swap\.api;version="\[\d+\.\d+,\d+\)"/ : "swap.api not im
 assert imports =~ /(^|,)swap\.example\.counter;version="\[\d+\.\d+,\d+\.\d+\)"/ : "swap.example.counter not imported with a version range: " + imports
 assert attrs.getValue("Bundle-SymbolicName") == "counter-mine" : "Bundle-SymbolicName: " + attrs.getValue("Bundle-SymbolicName")
 assert attrs.getValue("Export-Package") == null : "an implementation bundle exports nothing: " + attrs.getValue("Export-Package")
+// @SwapImplementation(name = ...) wrote swap.impl.name and no swap.impl.version (the platform takes Bundle-Version)
+String xml = new JarFile(jar).withCloseable { j -> j.getInputStream(j.getEntry("OSGI-INF/org.example.swap.counter.MyCounter.xml")).text }
+assert xml.contains('name="swap.impl.name"') && xml.contains('value="counter.mine"') : "no swap.impl.name property: " + xml
+assert !xml.contains('swap.impl.version') : "an implementation version property although none was given: " + xml
 File report = new File(projectDir, "target/surefire-reports/TEST-org.example.swap.counter.MyCounterTest.xml")
 assert report.isFile() : "the generated unit test did not run: " + report
 assert report.text.contains('tests="3"') && report.text.contains('failures="0"') && report.text.contains('errors="0"') : report.text
-println "swap.archetype IT: manifest OK (Service-Component " + sc + "), 3 generated tests passed"
+File itReport = new File(projectDir, "target/failsafe-reports/TEST-org.example.swap.counter.MyCounterIT.xml")
+assert itReport.isFile() : "the generated in-framework test did not run: " + itReport
+assert itReport.text.contains('tests="1"') && itReport.text.contains('failures="0"') && itReport.text.contains('errors="0"') : itReport.text
+println "swap.archetype IT: manifest OK (Service-Component " + sc + "), 3 generated unit tests and the generated in-framework test passed"
 return true

@@ -265,6 +265,17 @@ public class TrustIT extends PlatformTestSupport {
             assertNull("nor the journal", oc.getServiceReference(SwapJournal.class));
             assertNotNull("the probe, allowed by the framework property, sees it", context.getServiceReference(SwapManager.class));
             awaitJournal("policy", "swap manager visible to bundles [swap.shell, swap.monitor, swap.fcm.*, swap.fleet, PAXEXAM-PROBE-*");
+            // swap:health (the swap health check) tells of the refusal, with the line that allows the bundle
+            awaitJournal("refusal", "bundle swap.test.outsider [" + outsider.getBundleId() + "] is not allowed to see the swap manager");
+            org.apache.felix.hc.api.HealthCheck hc = (org.apache.felix.hc.api.HealthCheck) context.getService(
+                    context.getServiceReferences(org.apache.felix.hc.api.HealthCheck.class.getName(), "(hc.name=swap)")[0]);
+            org.apache.felix.hc.api.Result health = hc.execute();
+            StringBuilder messages = new StringBuilder();
+            health.forEach(en -> messages.append(en.getStatus()).append(' ').append(en.getMessage()).append('\n'));
+            assertEquals(messages.toString(), org.apache.felix.hc.api.Result.Status.WARN, health.getStatus());
+            assertTrue(messages.toString(), messages.toString().contains("WARN bundle swap.test.outsider [" + outsider.getBundleId()
+                    + "] is not allowed to see the swap manager") && messages.toString().contains(
+                    "allowed.bundles=[\"swap.shell\",\"swap.monitor\",\"swap.fcm.*\",\"swap.fleet\",\"swap.test.outsider\"]"));
 
             Configuration c = ca.getConfiguration("swap.visibility", "?");
             Dictionary<String, Object> p = new Hashtable<>();

@@ -56,7 +56,7 @@ import swap.kernel.StandaloneSource;
 public final class ImplementationCheck<T> implements AutoCloseable {
     /** Quiescence timeout of the engine, in milliseconds. */
     public static final long TIMEOUT_MILLIS = 60_000;
-    /** How many changes a state carries in the format checks. */
+    /** How many changes a state carries in the format checks unless {@link #changes(int)} says otherwise. */
     static final int CHANGES = 5;
     /** How many swaps {@link #swapsUnderLoad(int)} makes while the callers call. */
     static final int SWAPS = 20;
@@ -71,6 +71,7 @@ public final class ImplementationCheck<T> implements AutoCloseable {
     private Consumer<? super T> change;
     private Function<? super T, ?> state;
     private LongFunction<?> expected;
+    private int changes = CHANGES;
 
     private ImplementationCheck(Class<T> type, String name, String version, Supplier<? extends T> factory) {
         this.type = Objects.requireNonNull(type, "type");
@@ -108,6 +109,19 @@ public final class ImplementationCheck<T> implements AutoCloseable {
     /** The state a fresh instance has after {@code n} changes (e.g. {@code n -> n} for a counter whose state is a {@code Long}). */
     public ImplementationCheck<T> expect(LongFunction<?> afterChanges) {
         this.expected = Objects.requireNonNull(afterChanges);
+        return this;
+    }
+
+    /**
+     * How many changes a state carries in the format checks (default {@value #CHANGES}). For state
+     * that is more than a counter (a map, several fields), use {@link StateCheck}: random operations
+     * from your own set, compared with a model after every transfer.
+     */
+    public ImplementationCheck<T> changes(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("changes must be 0 or more, was " + n);
+        }
+        this.changes = n;
         return this;
     }
 
@@ -161,7 +175,7 @@ public final class ImplementationCheck<T> implements AutoCloseable {
 
     /**
      * The implementation and {@code otherName} (registered with {@link #other}) move state both ways:
-     * every format one exports and the other imports carries the state (after {@value #CHANGES}
+     * every format one exports and the other imports carries the state (after {@link #changes}
      * changes) to a fresh instance of the other, which shows the same state. Fails if either way has
      * no format in common, since the engine could then not swap between them.
      */
@@ -322,7 +336,7 @@ public final class ImplementationCheck<T> implements AutoCloseable {
 
     private T changed(String implName, Supplier<? extends T> f) {
         T t = fresh(implName, f);
-        for (int i = 0; i < CHANGES; i++) {
+        for (int i = 0; i < changes; i++) {
             change.accept(t);
         }
         return t;

@@ -159,10 +159,22 @@ public final class OsgiImplementationSource implements ImplementationSource {
         return c != 0 ? c : a.compareTo(b); // then ranking (and lower service id)
     }
 
+    /**
+     * The implementation's version: its {@code swap.impl.version} property (the first element if it is
+     * an array, as {@code @SwapImplementation(version = "1.1.0")} writes it), or, when it has none, the
+     * providing bundle's version (issue 23: the version kept in one place, Bundle-Version).
+     */
     public static Version version(ServiceReference<?> r) {
         Object v = r.getProperty(SwapConstants.IMPL_VERSION);
+        if (v instanceof String[] a) {
+            v = a.length == 0 ? null : a[0];
+        }
+        if (v == null || v.toString().isBlank()) {
+            Bundle b = r.getBundle();
+            return b == null ? Version.emptyVersion : b.getVersion();
+        }
         try {
-            return v == null ? Version.emptyVersion : Version.parseVersion(v.toString());
+            return Version.parseVersion(v.toString().trim());
         } catch (IllegalArgumentException e) {
             return Version.emptyVersion;
         }

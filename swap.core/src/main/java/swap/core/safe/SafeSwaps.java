@@ -399,8 +399,12 @@ public final class SafeSwaps implements Guard {
     /** Swaps the entry back to the implementation it had before the watched swap, with its current state. */
     private SwapResult revert(Watch w, SwapResult r, String crossed, Watch.Figures f) {
         String previous = w.previousName + " " + w.previousVersion;
-        String filter = "(&(" + SwapConstants.IMPL_NAME + "=" + escape(w.previousName) + ")(" + SwapConstants.IMPL_VERSION + "="
-                + escape(w.previousVersion) + "))";
+        // by its swap.impl.version property, or, for an OSGi implementation without one (its version is then its bundle's),
+        // by its bundle; outside OSGi (no bundle, e.g. the test kit's engine) by the property only
+        String filter = w.previousBundleId < 0
+                ? "(&(" + SwapConstants.IMPL_NAME + "=" + escape(w.previousName) + ")(" + SwapConstants.IMPL_VERSION + "=" + escape(w.previousVersion) + "))"
+                : "(&(" + SwapConstants.IMPL_NAME + "=" + escape(w.previousName) + ")(|(" + SwapConstants.IMPL_VERSION + "="
+                + escape(w.previousVersion) + ")(&(!(" + SwapConstants.IMPL_VERSION + "=*))(service.bundleid=" + w.previousBundleId + "))))";
         // A bad implementation must not stay because one attempt timed out (its callers can keep the
         // old instance busy) or met another swap: the swap back is tried up to REVERT_ATTEMPTS times.
         SwapResult back = null;

@@ -40,6 +40,8 @@ final class Watch {
     /** The implementation before the swap: {@code name}, {@code version}. */
     final String previousName;
     final String previousVersion;
+    /** The previous implementation's bundle: the swap back finds it by it when it has no swap.impl.version property (then its version is the bundle's). */
+    final long previousBundleId;
     volatile Figures baseline = new Figures(0, 0, 0);
     private volatile Monitor calls;
     private volatile Monitor latency;
@@ -54,6 +56,7 @@ final class Watch {
         Implementation impl = entry.implementation();
         this.previousName = impl.name();
         this.previousVersion = impl.version();
+        this.previousBundleId = impl.bundleId();
     }
 
     /**

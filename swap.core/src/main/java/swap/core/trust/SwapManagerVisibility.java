@@ -61,7 +61,10 @@ public class SwapManagerVisibility implements FindHook, EventListenerHook {
     private final long self;
     private final String extra;
     private final Set<Long> logged = ConcurrentHashMap.newKeySet();
+    private final Set<Long> told = ConcurrentHashMap.newKeySet();
     private volatile List<Pattern> allowed;
+    /** The configured patterns (without the framework property's), for the line that says how to allow a bundle. */
+    private volatile List<String> configured = List.of();
 
     @Reference(service = LoggerFactory.class)
     Logger log;
@@ -90,6 +93,7 @@ public class SwapManagerVisibility implements FindHook, EventListenerHook {
                 text.add(p.trim());
             }
         }
+        configured = List.copyOf(text);
         if (extra != null) {
             for (String p : extra.split(",")) {
                 if (!p.isBlank()) {
@@ -100,6 +104,7 @@ public class SwapManagerVisibility implements FindHook, EventListenerHook {
         }
         allowed = l;
         logged.clear();
+        told.clear();
         journal.policy("swap manager visible to bundles " + text);
     }
 
@@ -117,9 +122,52 @@ public class SwapManagerVisibility implements FindHook, EventListenerHook {
         }
         if (logged.add(id)) {
             Logger l = log;
-            String line = "bundle " + bsn + " [" + id + "] is not allowed to see the swap manager (PID " + PID + ", allowed.bundles): it gets no service";
+            String line = refusal(bsn, id, configured);
             if (l != null) {
                 l.warn(line);
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The line a refused bundle's operator reads: who was refused, and the configuration that would
+     * allow it (the deploy file's line, with the patterns configured now plus the bundle's name).
+     */
+    static String refusal(String bsn, long id, List<String> configured) {
+        StringBuilder allow = new StringBuilder("allowed.bundles=[");
+        for (String p : configured) {
+            allow.append('"').append(p).append("\",");
+        }
+        allow.append('"').append(bsn).append("\"]");
+        return "bundle " + bsn + " [" + id + "] is not allowed to see the swap manager (PID " + PID + ", allowed.bundles): it gets no service."
+                + " To allow it, put this line in deploy/" + PID + ".config: " + allow + " and restart the bundle (stop " + id + ", start " + id
+                + "), or start the platform with -D" + EXTRA + "=" + bsn;
+    }
+
+    /**
+     * A bundle that asked for the swap manager or the journal by name (a look-up, or a listener such as
+     * a DS reference or a tracker whose filter names it) and was refused is told at once where the
+     * operator looks, the console (stderr), and in the journal, where swap:health (swap.monitor's health
+     * check) finds it (issue 23). Bundles that only receive every service event (Event Admin, Gogo...)
+     * are refused silently but for the log line.
+     */
+    private void tell(Bundle bundle) {
+        if (told.add(bundle.getBundleId())) {
+            String line = refusal(bundle.getSymbolicName(), bundle.getBundleId(), configured);
+            System.err.println("swap: " + line);
+            journal.refusal(SwapManager.class.getName(), bundle.getSymbolicName(), line);
+        }
+    }
+
+    /** @return whether {@code filter} names the swap manager or the journal */
+    private static boolean names(String filter) {
+        if (filter == null) {
+            return false;
+        }
+        for (String c : HIDDEN) {
+            if (filter.contains(c)) {
+                return true;
             }
         }
         return false;
@@ -147,6 +195,9 @@ public class SwapManagerVisibility implements FindHook, EventListenerHook {
                 if (!checked) {
                     ok = allowed(context.getBundle());
                     checked = true;
+                    if (!ok && (name != null || names(filter))) {
+                        tell(context.getBundle());
+                    }
                 }
                 if (!ok) {
                     it.remove();
@@ -160,9 +211,19 @@ public class SwapManagerVisibility implements FindHook, EventListenerHook {
         if (!hidden(event.getServiceReference())) {
             return;
         }
-        listeners.keySet().removeIf(c -> {
+        listeners.entrySet().removeIf(en -> {
             try {
-                return !allowed(c.getBundle());
+                BundleContext c = en.getKey();
+                if (allowed(c.getBundle())) {
+                    return false;
+                }
+                for (ListenerInfo info : en.getValue()) {
+                    if (names(info.getFilter())) {
+                        tell(c.getBundle());
+                        break;
+                    }
+                }
+                return true;
             } catch (IllegalStateException stale) {
                 return false; // that context's bundle is stopping: the framework drops its listeners
             }

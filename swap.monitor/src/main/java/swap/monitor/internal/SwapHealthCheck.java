@@ -9,11 +9,15 @@ import org.apache.felix.hc.api.Result;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import swap.api.ImplementationDTO;
+import swap.api.JournalRecordDTO;
+import swap.api.SwapJournal;
 import swap.api.SwapManager;
 import swap.api.SwapOutcome;
 import swap.api.SwapResult;
@@ -22,7 +26,8 @@ import swap.api.SwapResult;
  * A Felix Health Checks health check ({@code hc.name=swap}, tag {@code swap}) over the recent swap
  * history: WARN for a rolled-back or failed swap in the window, for an ORPHANED entry (its
  * implementation's bundle is gone: nothing can swap it until an implementation of its name
- * registers) and for an implementation the trust policy refuses, CRITICAL for a flapping entry
+ * registers), for an implementation the trust policy refuses and for a bundle refused the swap
+ * manager in the window (from the journal, with the configuration line that allows it), CRITICAL for a flapping entry
  * (more than {@code flapping.swaps} completed swaps in the window), OK otherwise.
  * Configuration PID {@code swap.health}.
  */
@@ -41,6 +46,9 @@ public class SwapHealthCheck implements HealthCheck {
     }
 
     private final SwapManager manager;
+    /** Optional: where a bundle refused the swap manager is recorded (kind refusal, about swap.api.SwapManager). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile SwapJournal journal;
     private final long windowMillis;
     private final int flappingSwaps;
 
@@ -84,13 +92,23 @@ public class SwapHealthCheck implements HealthCheck {
                 log.warn("implementation {} {} of {} (bundle {} [{}]) is refused by the trust policy: {}", d.name, d.version, d.iface, d.bundle, d.bundleId, d.refused);
             }
         }
+        SwapJournal j = journal;
+        if (j != null) {
+            String prefix = SwapManager.class.getName() + ": ";
+            for (JournalRecordDTO r : j.records(1000, -1)) {
+                if (r.timeMillis >= since && "refusal".equals(r.kind) && r.reason != null && r.reason.startsWith(prefix)) {
+                    problems++;
+                    log.warn("{}", r.reason.substring(prefix.length()));
+                }
+            }
+        }
         completed.forEach((id, n) -> {
             if (n > flappingSwaps) {
                 log.critical("entry {} is flapping: {} swaps in the last {} s (check its policy's hysteresis and rate limit)", id, n, windowMillis / 1000);
             }
         });
         if (problems == 0 && completed.values().stream().noneMatch(n -> n > flappingSwaps)) {
-            log.info("no orphaned or parked entry or refused implementation, and no rollback, failed swap or flapping entry in the last {} s ({} entries)", windowMillis / 1000, manager.list().size());
+            log.info("no orphaned or parked entry, refused implementation or bundle refused the swap manager, and no rollback, failed swap or flapping entry in the last {} s ({} entries)", windowMillis / 1000, manager.list().size());
         }
         return new Result(log);
     }

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 
-import org.apache.felix.gogo.runtime.Reflective;
 import org.apache.felix.service.command.CommandSession;
 
 import swap.api.Entry;
@@ -17,6 +16,33 @@ import swap.api.Entry;
  */
 final class ArgumentCalls {
     private ArgumentCalls() {
+    }
+
+    /** No conversion fits. */
+    static final Object NO_MATCH = new Object();
+
+    /**
+     * Whether Felix Gogo's runtime package is wired (bnd.bnd imports it optionally): Apache Karaf's shell
+     * exports org.apache.felix.service.command but not org.apache.felix.gogo.runtime; there swap:call
+     * converts strings, numbers and booleans itself.
+     */
+    private static final boolean GOGO = gogo();
+
+    private static boolean gogo() {
+        try {
+            Class.forName("org.apache.felix.gogo.runtime.Reflective", false, ArgumentCalls.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError ex) {
+            return false;
+        }
+    }
+
+    /** Touched only when {@link #GOGO}: Gogo's own conversion. */
+    private static final class Gogo {
+        static Object coerce(CommandSession session, Class<?> type, Object arg, int[] cost) {
+            Object v = org.apache.felix.gogo.runtime.Reflective.coerce(session, type, arg, cost);
+            return v == org.apache.felix.gogo.runtime.Reflective.NO_MATCH ? NO_MATCH : v;
+        }
     }
 
     /**
@@ -50,7 +76,7 @@ final class ArgumentCalls {
             boolean ok = true;
             for (int i = 0; i < types.length && ok; i++) {
                 Object v = convert(session, types[i], args.get(i), cost);
-                ok = v != Reflective.NO_MATCH && (v != null || !types[i].isPrimitive());
+                ok = v != NO_MATCH && (v != null || !types[i].isPrimitive());
                 converted[i] = v;
             }
             if (ok && cost[0] < bestCost) {
@@ -75,21 +101,21 @@ final class ArgumentCalls {
 
     /** Gogo's conversion of one command argument (as for a command's own parameters). */
     private static Object convert(CommandSession session, Class<?> type, Object arg, int[] cost) {
-        if (session == null) { // unit tests without Gogo: strings and numbers only
+        if (session == null || !GOGO) { // unit tests without Gogo, or Karaf's shell: strings, numbers and booleans
             Object v = arg instanceof CharSequence && type != String.class && type != Object.class && type != CharSequence.class ? parse(type, arg.toString()) : arg;
-            return v == null || type.isInstance(v) || type.isPrimitive() ? v : Reflective.NO_MATCH;
+            return v == null || type.isInstance(v) || type.isPrimitive() ? v : NO_MATCH;
         }
         if (arg instanceof Number && (type == int.class || type == Integer.class || type == short.class || type == Short.class)) {
             long v = ((Number) arg).longValue(); // Gogo would wrap it
             long bound = type == int.class || type == Integer.class ? Integer.MAX_VALUE : Short.MAX_VALUE;
             if (v > bound || v < -bound - 1) {
-                return Reflective.NO_MATCH;
+                return NO_MATCH;
             }
         }
         try {
-            return Reflective.coerce(session, type, arg, cost);
+            return Gogo.coerce(session, type, arg, cost);
         } catch (RuntimeException ex) {
-            return Reflective.NO_MATCH; // e.g. a number out of the parameter type's range
+            return NO_MATCH; // e.g. a number out of the parameter type's range
         }
     }
 
@@ -108,9 +134,9 @@ final class ArgumentCalls {
                 return Double.valueOf(s);
             }
         } catch (NumberFormatException ex) {
-            return Reflective.NO_MATCH;
+            return NO_MATCH;
         }
-        return Reflective.NO_MATCH;
+        return NO_MATCH;
     }
 
     /** {@code name(Type, Type)} of each method, sorted, for error messages. */

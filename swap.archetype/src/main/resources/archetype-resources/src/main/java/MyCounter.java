@@ -8,8 +8,10 @@ import org.osgi.service.component.annotations.ServiceScope;
 
 import swap.api.StateFormat;
 import swap.api.StatefulComponent;
-import swap.api.SwapConstants;
 import swap.api.TransferContext;
+import swap.api.component.SwapImplementation;
+import swap.api.transfer.StateExports;
+import swap.api.transfer.StateImports;
 import swap.example.counter.Counter;
 
 /**
@@ -18,10 +20,8 @@ import swap.example.counter.Counter;
  * characteristic that swap targets select on, carrying its count across swaps in the canonical
  * format {@link Counter#VALUE} that every counter implementation reads.
  */
-@Component(service = Counter.class, scope = ServiceScope.PROTOTYPE, property = {
-        SwapConstants.IMPL_NAME + "=${implName}",
-        SwapConstants.IMPL_VERSION + "=1.0.0",
-        "concurrency=distributed"})
+@Component(service = Counter.class, scope = ServiceScope.PROTOTYPE, property = "concurrency=distributed")
+@SwapImplementation(name = "${implName}") // swap.impl.name; the version is the bundle's (Bundle-Version)
 public class MyCounter implements Counter, StatefulComponent {
 
     private final LongAdder count = new LongAdder();
@@ -37,26 +37,34 @@ public class MyCounter implements Counter, StatefulComponent {
         return count.sum();
     }
 
+    /** The formats written, most preferred first, each with its writer (runs while no call runs in this instance; leaves it intact). */
+    private final StateExports exports = StateExports.builder()
+            .on(Counter.VALUE, count::sum)
+            .build();
+
+    /** The formats read, most preferred first, each with its reader (state arrives typed: no cast). */
+    private final StateImports imports = StateImports.builder()
+            .on(Counter.VALUE, (value, context) -> count.add(value))
+            .orEmpty() // no format in common: start at zero
+            .build();
+
     @Override
     public List<StateFormat<?>> exportFormats() {
-        return List.of(Counter.VALUE);
+        return exports.formats();
     }
 
     @Override
     public List<StateFormat<?>> importFormats() {
-        return List.of(Counter.VALUE, StateFormat.EMPTY);
+        return imports.formats();
     }
 
     @Override
-    public Object exportState(StateFormat<?> format) {
-        // Runs while no call runs in this instance; leaves it intact (a failed import rolls back to it).
-        return count.sum();
+    public Object exportState(StateFormat<?> format) throws Exception {
+        return exports.export(format);
     }
 
     @Override
-    public void importState(StateFormat<?> format, Object state, TransferContext context) {
-        if (format.equals(Counter.VALUE)) {
-            count.add(Counter.VALUE.cast(state));
-        } // StateFormat.EMPTY: start at zero
+    public void importState(StateFormat<?> format, Object state, TransferContext context) throws Exception {
+        imports.dispatch(format, state, context);
     }
 }
