@@ -160,8 +160,18 @@ final class Counting {
     private Counting() {
     }
 
+    /**
+     * Whether swaps turn counted mode on ({@code -Dswap.quiescence.counted=false}: never, every call
+     * of a platform thread is judged by its stack as before; see docs/measurements.md for when that
+     * is faster).
+     */
+    static final boolean ENABLED = !"false".equals(System.getProperty("swap.quiescence.counted"));
+
     /** A swap of an entry whose handles are of {@code handleClass} begins: calls through them are counted until it ends. */
     static void on(Class<?> handleClass) {
+        if (!ENABLED) {
+            return;
+        }
         Mode m = MODE.get(handleClass);
         synchronized (m) {
             m.running++;
@@ -176,6 +186,9 @@ final class Counting {
 
     /** That swap has ended: the flag is cleared {@link #LINGER_MILLIS} later unless another swap began. */
     static void off(Class<?> handleClass) {
+        if (!ENABLED) {
+            return;
+        }
         Mode m = MODE.get(handleClass);
         synchronized (m) {
             if (--m.running > 0) {
