@@ -92,26 +92,14 @@ public abstract class GeneratedChain {
     }
 
     public static long longArgument(Object value, int index) {
-        if (value instanceof Long) {
-            return (Long) value;
-        }
-        if (value instanceof Integer || value instanceof Short || value instanceof Byte || value instanceof Character) {
-            return intArgument(value, index);
-        }
-        throw mismatch(value, "long", index);
+        return integral(value, index, "long");
     }
 
     public static float floatArgument(Object value, int index) {
         if (value instanceof Float) {
             return (Float) value;
         }
-        if (value instanceof Long) {
-            return (Long) value;
-        }
-        if (value instanceof Integer || value instanceof Short || value instanceof Byte || value instanceof Character) {
-            return intArgument(value, index);
-        }
-        throw mismatch(value, "float", index);
+        return integral(value, index, "float");
     }
 
     public static double doubleArgument(Object value, int index) {
@@ -121,13 +109,18 @@ public abstract class GeneratedChain {
         if (value instanceof Float) {
             return (Float) value;
         }
+        return integral(value, index, "double");
+    }
+
+    /** A {@code Long}, or an {@code int}-sized value widened, for a parameter of {@code type} (long, float or double). */
+    private static long integral(Object value, int index, String type) {
         if (value instanceof Long) {
             return (Long) value;
         }
         if (value instanceof Integer || value instanceof Short || value instanceof Byte || value instanceof Character) {
             return intArgument(value, index);
         }
-        throw mismatch(value, "double", index);
+        throw mismatch(value, type, index);
     }
 
     private static IllegalArgumentException mismatch(Object value, String type, int index) {
