@@ -80,6 +80,14 @@ public final class SwapConstants {
      */
     public static final String TOPIC_WATCH_PASSED = TOPIC_PREFIX + "WATCH_PASSED";
     /**
+     * A watch's window ended having seen fewer calls than it needs for a verdict: the new
+     * implementation stays, unjudged ({@link SwapResult#figures} {@code watch=inconclusive}).
+     * Properties: those of {@link #TOPIC_WATCH_PASSED}.
+     *
+     * @since 1.6
+     */
+    public static final String TOPIC_WATCH_INCONCLUSIVE = TOPIC_PREFIX + "WATCH_INCONCLUSIVE";
+    /**
      * A watch crossed a threshold and the entry was swapped back to the previous implementation
      * ({@link SwapOutcome#REVERTED}); {@link #EVENT_REASON} says which threshold. Properties: those
      * of {@link #TOPIC_WATCH_PASSED}. {@link #EVENT_FROM} and {@link #EVENT_TO} are those of the

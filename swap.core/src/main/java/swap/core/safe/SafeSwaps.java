@@ -142,6 +142,9 @@ public final class SafeSwaps implements Guard {
             history.replace(e, r, c);
             r = c;
         }
+        if (w != null && r.outcome != SwapOutcome.COMPLETED) {
+            w.remove();
+        }
         if (w == null || r.outcome != SwapOutcome.COMPLETED) {
             return r;
         }
@@ -312,7 +315,11 @@ public final class SafeSwaps implements Guard {
 
     // ---------------------------------------------------------------- watch
 
-    /** Measures each watch's entry for the baseline, then takes the monitors off again. */
+    /**
+     * Measures each watch's entry for the baseline. The call counters stay on (until each watch
+     * ends) so that a watch's figures in all count every call from the start of the swap; the
+     * baseline's latency monitors come off. On failure every monitor put on is taken off again.
+     */
     private void baseline(List<Watch> watches) {
         List<Watch> on = new ArrayList<>();
         try {
@@ -325,12 +332,13 @@ public final class SafeSwaps implements Guard {
                 sleep(TimeUnit.MILLISECONDS.toNanos(ms));
             }
             for (Watch w : watches) {
-                w.baseline = w.read();
+                w.swapStarts();
             }
-        } finally {
+        } catch (RuntimeException | Error ex) {
             for (Watch w : on) {
                 w.remove();
             }
+            throw ex;
         }
     }
 
@@ -344,9 +352,10 @@ public final class SafeSwaps implements Guard {
             Watch w = watches.get(i);
             w.watched = w.entry.instance();
             try {
-                w.interpose(source);
+                w.windowStarts(source);
             } catch (SwapException ex) {
                 out[i] = verdict(w, out[i], SwapOutcome.COMPLETED, "the watch could not start: " + ex.getMessage(), "ended", w.read());
+                w.remove();
                 continue;
             }
             w.windowStart = System.nanoTime();
@@ -375,10 +384,16 @@ public final class SafeSwaps implements Guard {
                 }
                 open[i] = false;
                 left--;
-                w.remove();
                 w.entry.status(null);
                 if (gone != null) {
                     out[i] = verdict(w, out[i], SwapOutcome.COMPLETED, "watch ended early: " + gone, "ended", f);
+                } else if (crossed == null && w.tooFew(f)) {
+                    // no verdict without evidence: the implementation stays, and the result says the watch could not judge it
+                    out[i] = verdict(w, out[i], SwapOutcome.COMPLETED, String.format(java.util.Locale.ROOT,
+                            "watch inconclusive: only %d call(s) in %d ms, at least %d needed for a verdict; %s stays unwatched: watch it again under load "
+                                    + "(swap:watch) or swap back if in doubt", f.calls(), w.settings.windowMillis(), w.settings.config().minCalls, out[i].to),
+                            "inconclusive", f);
+                    history.post(SwapConstants.TOPIC_WATCH_INCONCLUSIVE, w.entry, out[i], out[i].reason, w.eventProperties(f));
                 } else if (crossed == null) {
                     out[i] = verdict(w, out[i], SwapOutcome.COMPLETED, String.format(java.util.Locale.ROOT,
                             "watch passed: %d calls in %d ms, error rate %.1f%% (baseline %.1f%%), p99 %.1f us (baseline %.1f us)", f.calls(),
@@ -386,8 +401,9 @@ public final class SafeSwaps implements Guard {
                             "passed", f);
                     history.post(SwapConstants.TOPIC_WATCH_PASSED, w.entry, out[i], out[i].reason, w.eventProperties(f));
                 } else {
-                    out[i] = revert(w, out[i], crossed, f);
+                    out[i] = revert(w, out[i], crossed, f); // with the counter still on: its figures in all include the swap back
                 }
+                w.remove();
             }
         }
         return List.of(out);
@@ -418,7 +434,8 @@ public final class SafeSwaps implements Guard {
             }
         }
         if (back.outcome == SwapOutcome.COMPLETED) {
-            SwapResult v = verdict(w, r, SwapOutcome.REVERTED, "watch: " + crossed + "; swapped back to " + previous + " with the current state", "reverted", f);
+            SwapResult v = verdict(w, r, SwapOutcome.REVERTED, "watch: " + crossed + "; swapped back to " + previous + " with the current state; "
+                    + inAll(w), "reverted", f);
             history.post(SwapConstants.TOPIC_REVERTED, w.entry, v, v.reason, w.eventProperties(f));
             return v;
         }
@@ -426,6 +443,14 @@ public final class SafeSwaps implements Guard {
                 + back.reason + "): the entry stays on " + r.to, "revert failed", f);
         history.post(SwapConstants.TOPIC_REVERT_FAILED, w.entry, v, v.reason, w.eventProperties(f));
         return v;
+    }
+
+    /** What the callers saw from the start of the swap until now (the swap back included), in words. */
+    private static String inAll(Watch w) {
+        Watch.Figures all = w.inAll();
+        return String.format(java.util.Locale.ROOT, "in all %d of %d calls threw from the start of the swap until the swap back completed "
+                + "(every call through the entry's handle; a call that failed before reaching it, e.g. a caller's own timeout, is not seen)", all.thrown(),
+                all.calls());
     }
 
     private SwapResult verdict(Watch w, SwapResult r, SwapOutcome outcome, String why, String verdict, Watch.Figures f) {
@@ -520,6 +545,11 @@ public final class SafeSwaps implements Guard {
                 ws.add(watches.get(x.entryId));
                 done.add(x);
                 at.add(i);
+            }
+        }
+        for (Watch w : all) {
+            if (!ws.contains(w)) {
+                w.remove(); // its swap did not complete: nothing to watch
             }
         }
         if (ws.isEmpty()) {

@@ -43,8 +43,17 @@ final class Watch {
     /** The previous implementation's bundle: the swap back finds it by it when it has no swap.impl.version property (then its version is the bundle's). */
     final long previousBundleId;
     volatile Figures baseline = new Figures(0, 0, 0);
+    /**
+     * Counts every call from the start of the baseline until the watch ends, across the swap and the
+     * swap back: the figures a watch reports in all are differences of its counts, so no call in
+     * between is missed.
+     */
     private volatile Monitor calls;
+    /** The latency of the current stage (the baseline, then the window): a percentile cannot be subtracted, so each stage has its own. */
     private volatile Monitor latency;
+    /** {@link #calls}' counts when the swap started (the end of the baseline) and when it completed. */
+    private volatile Figures atStart = new Figures(0, 0, 0);
+    private volatile Figures atSwap = new Figures(0, 0, 0);
     volatile long windowStart;
     volatile long windowEnd;
     /** The instance the window watches (the swap's new instance). */
@@ -60,54 +69,83 @@ final class Watch {
     }
 
     /**
-     * Puts fresh monitors on the entry.
+     * Puts fresh monitors on the entry: the call counter for the whole watch and a latency monitor
+     * for the baseline.
      *
      * @throws SwapException if a monitor service is missing or the names are taken
      */
     void interpose(ImplementationSource source) {
-        InterposerChain.Named c = source.newInterposer(settings.config().callsMonitor);
-        InterposerChain.Named l;
+        Monitor c = put(source, settings.config().callsMonitor, CALLS);
         try {
-            l = source.newInterposer(settings.config().latencyMonitor);
-        } catch (SwapException ex) {
-            c.release().run();
-            throw ex;
-        }
-        if (!(c.interposer() instanceof Monitor) || !(l.interposer() instanceof Monitor)) {
-            c.release().run();
-            l.release().run();
-            throw new SwapException("a watch needs the monitors '" + settings.config().callsMonitor + "' and '" + settings.config().latencyMonitor
-                    + "' to be swap.api.Monitor interposers");
-        }
-        try {
-            Engine.add(entry, new InterposerChain.Named(CALLS, c.interposer(), c.release()));
+            latency = put(source, settings.config().latencyMonitor, LATENCY);
         } catch (RuntimeException ex) {
-            c.release().run();
-            l.release().run();
+            Engine.remove(entry, CALLS);
             throw ex;
         }
-        try {
-            Engine.add(entry, new InterposerChain.Named(LATENCY, l.interposer(), l.release()));
-        } catch (RuntimeException ex) {
-            l.release().run();
-            remove();
-            throw ex;
-        }
-        calls = (Monitor) c.interposer();
-        latency = (Monitor) l.interposer();
+        calls = c;
     }
 
-    /** @return what the current monitors measured (zeros if none are on) */
-    Figures read() {
+    /** The baseline ended and the swap starts: its latency monitor comes off; the counter stays and its counts are the start of the watch. */
+    void swapStarts() {
+        baseline = read();
+        atStart = counts();
+        latency = null;
+        Engine.remove(entry, LATENCY);
+    }
+
+    /**
+     * The swap completed: the window starts, with a fresh latency monitor.
+     *
+     * @throws SwapException if the latency monitor cannot be put on
+     */
+    void windowStarts(ImplementationSource source) {
+        atSwap = counts();
+        latency = put(source, settings.config().latencyMonitor, LATENCY);
+    }
+
+    private Monitor put(ImplementationSource source, String service, String name) {
+        InterposerChain.Named n = source.newInterposer(service);
+        if (!(n.interposer() instanceof Monitor)) {
+            n.release().run();
+            throw new SwapException("a watch needs the monitor '" + service + "' to be a swap.api.Monitor interposer");
+        }
+        try {
+            Engine.add(entry, new InterposerChain.Named(name, n.interposer(), n.release()));
+        } catch (RuntimeException ex) {
+            n.release().run();
+            throw ex;
+        }
+        return (Monitor) n.interposer();
+    }
+
+    /** @return the counter's calls and thrown since it was put on, no latency */
+    private Figures counts() {
         Monitor c = calls;
-        Monitor l = latency;
-        if (c == null || l == null) {
+        if (c == null) {
             return new Figures(0, 0, 0);
         }
         Map<String, Object> cs = c.statistics();
-        Map<String, Object> ls = l.statistics();
-        return new Figures(number(cs.get(SwapConstants.STAT_CALLS)), number(cs.get(SwapConstants.STAT_THROWN)),
+        return new Figures(number(cs.get(SwapConstants.STAT_CALLS)), number(cs.get(SwapConstants.STAT_THROWN)), 0);
+    }
+
+    /** @return the current stage's figures: before the swap, the baseline's; after it, the window's (zeros if no monitor is on) */
+    Figures read() {
+        Monitor l = latency;
+        Figures c = counts();
+        Figures from = atSwap;
+        Map<String, Object> ls = l == null ? Map.of() : l.statistics();
+        return new Figures(c.calls() - from.calls(), c.thrown() - from.thrown(),
                 ls.get(SwapConstants.STAT_P99_MICROS) instanceof Number ? ((Number) ls.get(SwapConstants.STAT_P99_MICROS)).doubleValue() : 0);
+    }
+
+    /**
+     * @return every call through the entry since the swap started (the end of the baseline), with
+     *         those that threw: across the swap, the window and a swap back, until now
+     */
+    Figures inAll() {
+        Figures c = counts();
+        Figures from = atStart;
+        return new Figures(c.calls() - from.calls(), c.thrown() - from.thrown(), 0);
     }
 
     private static long number(Object o) {
@@ -120,6 +158,11 @@ final class Watch {
         latency = null;
         Engine.remove(entry, CALLS);
         Engine.remove(entry, LATENCY);
+    }
+
+    /** @return whether the window saw too few calls for a verdict */
+    boolean tooFew(Figures w) {
+        return w.calls() < settings.config().minCalls;
     }
 
     /** @return why the window's figures cross a threshold, or {@code null} if they do not (or there are too few calls yet) */
@@ -153,6 +196,9 @@ final class Watch {
         m.put("baselineCalls", b.calls());
         m.put("baselineErrorRate", b.errorRate());
         m.put("baselineP99Micros", b.p99Micros());
+        Figures all = inAll();
+        m.put("callsInAll", all.calls());
+        m.put("thrownInAll", all.thrown());
         return m;
     }
 

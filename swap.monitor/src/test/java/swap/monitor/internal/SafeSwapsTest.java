@@ -252,6 +252,37 @@ public class SafeSwapsTest {
         assertSame("the watched swap's record now says REVERTED", r, h.get(1));
     }
 
+    /**
+     * Issue 24: the watch's failures in all are exactly what the callers counted. The bad instance
+     * throws only while it is installed, and every call to it passes the watch's counter, which stays
+     * on from the start of the swap until the swap back has completed.
+     */
+    @Test
+    public void theWatchReportsEveryFailureItsCallersCounted() throws Exception {
+        Entry<Tally> e = engine.create(Tally.class, "good");
+        startLoad(e.handle(), 4, true);
+        SwapResult r = join(engine.swap(e.id(), "flaky", "deploy", SwapOptions.watch(0)));
+        stopLoad();
+        assertEquals(r.toString(), SwapOutcome.REVERTED, r.outcome);
+        assertTrue("the flaky implementation threw", failed.get() > 0);
+        assertEquals(r.figures.toString(), failed.get(), ((Number) r.figures.get("thrownInAll")).longValue());
+        assertTrue(r.reason, r.reason.contains("in all " + failed.get() + " of "));
+        assertTrue("the window's own count is part of it", ((Number) r.figures.get("calls")).longValue() <= ((Number) r.figures.get("callsInAll")).longValue());
+        assertEquals("the watch's monitors are gone", List.of(), e.describe().interposers);
+    }
+
+    /** Issue 24: a watch whose window saw fewer calls than it needs gives no verdict: INCONCLUSIVE, not passed. */
+    @Test
+    public void aWatchWithoutCallsIsInconclusiveNotPassed() throws Exception {
+        Entry<Tally> e = engine.create(Tally.class, "good");
+        SwapResult r = join(engine.swap(e.id(), "good2", "deploy", SwapOptions.watch(300)));
+        assertEquals(r.toString(), SwapOutcome.COMPLETED, r.outcome);
+        assertEquals("inconclusive", r.figures.get("watch"));
+        assertTrue(r.reason, r.reason.contains("watch inconclusive: only 0 call(s) in 300 ms, at least 100 needed"));
+        assertEquals("good2", e.describe().implementation);
+        assertEquals("the watch's monitors are gone", List.of(), e.describe().interposers);
+    }
+
     @Test
     public void anImplementationTwentyTimesSlowerAtP99IsReverted() throws Exception {
         Entry<Tally> e = engine.create(Tally.class, "good");
