@@ -121,8 +121,13 @@ final class Render {
         b.add("from", orDash(r.from));
         b.add("to", orDash(r.to));
         b.add("format", orDash(r.format));
-        b.add("phases", "instantiate " + ms(r.instantiateNanos) + ", forward " + ms(r.forwardNanos) + ", blocked "
-                + ms(r.blockedNanos) + ", transfer " + ms(r.transferNanos) + ", total " + ms(r.totalNanos));
+        if (r.instantiateNanos == 0 && r.forwardNanos == 0 && r.blockedNanos == 0 && r.transferNanos == 0) {
+            // nothing was swapped (refused, or a canary that did not commit): no phases to show
+            b.add("phases", "none: the entry was not swapped" + (r.totalNanos > 0 ? " (took " + ms(r.totalNanos) + ")" : ""));
+        } else {
+            b.add("phases", "instantiate " + ms(r.instantiateNanos) + ", forward " + ms(r.forwardNanos) + ", blocked "
+                    + ms(r.blockedNanos) + ", transfer " + ms(r.transferNanos) + ", total " + ms(r.totalNanos));
+        }
         b.add("held calls", r.waitedCalls + " (longest " + ms(r.longestWaitNanos) + ")");
         b.add("ended", time(r.endedAtMillis));
         b.add("reason", orDash(r.reason));

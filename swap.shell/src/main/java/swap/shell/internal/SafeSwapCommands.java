@@ -41,14 +41,14 @@ public final class SafeSwapCommands {
     @Descriptor("swap an entry, then watch it: if its error rate or p99 latency gets worse than just before the swap within the window, it is swapped back "
             + "(outcome REVERTED); waits for the verdict unless --background")
     public Object watch(
-            @Descriptor("watch window, e.g. 10s, 500ms (default: configuration swap.core.safe)") @Parameter(names = {"-w", "--window"}, absentValue = "0") String window,
+            @Descriptor("watch window, e.g. 10s, 500ms (default: configuration swap.core.safe)") @Parameter(names = {"-w", "--window"}, absentValue = "") String window,
             @Descriptor("largest tolerated rise of the error rate, e.g. 0.05 (default: configured)") @Parameter(names = {"-e", "--errors"}, absentValue = "") String errors,
             @Descriptor("largest tolerated p99 latency as a multiple of the baseline's, e.g. 5 (default: configured)") @Parameter(names = {"-p", "--p99"}, absentValue = "") String p99,
             @Descriptor("quiescence timeout in ms (default: the swap manager's)") @Parameter(names = {"-t", "--timeout"}, absentValue = "0") String timeout,
             @Descriptor("return once the watch has started (swap:info ID shows it, swap:history the verdict)") @Parameter(names = {"-b", "--background"}, presentValue = "true", absentValue = "false") String background,
             @Descriptor("entry id (swap:list)") String id,
             @Descriptor("implementation name, or an LDAP filter in parentheses, quoted") String target) {
-        SwapOptions o = SwapOptions.watch(millis(window, "window")).timeout(timeout(timeout));
+        SwapOptions o = SwapOptions.watch(window(window, "window")).timeout(timeout(timeout));
         if (!errors.isEmpty()) {
             o.errorRate(fraction(errors, "errors", 0, 1, "give the largest tolerated rise of the error rate, e.g. 0.05"));
         }
@@ -74,7 +74,7 @@ public final class SafeSwapCommands {
             o.inline();
         }
         if (!watch.isEmpty()) {
-            o.andWatch(millis(watch, "watch"));
+            o.andWatch(window(watch, "watch"));
         }
         return run(id, target, o, false);
     }
@@ -149,6 +149,22 @@ public final class SafeSwapCommands {
             throw new ShellException("swap", "--" + what + " " + text + " is out of range (" + min + " to " + max + "); " + hint);
         }
         return v;
+    }
+
+    /**
+     * A watch window: absent ({@code ""}) is the configured default (0 for the API); an explicit 0
+     * is refused, since a watch with no window sees no call and could only pass without evidence.
+     */
+    static long window(String text, String what) {
+        if (text.isEmpty()) {
+            return 0;
+        }
+        long ms = millis(text, what);
+        if (ms == 0) {
+            throw new ShellException("swap", "--" + what + " " + text + " is no window: a watch needs time to see calls; write e.g. --" + what
+                    + " 10s, or leave --" + what + " out for the configured default");
+        }
+        return ms;
     }
 
     /** A duration: {@code 250ms}, {@code 10s}, {@code 2m} or plain milliseconds; "0": the default. */

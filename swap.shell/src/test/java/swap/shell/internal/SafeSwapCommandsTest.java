@@ -1,6 +1,7 @@
 package swap.shell.internal;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
@@ -100,14 +101,48 @@ public class SafeSwapCommandsTest {
         }
     }
 
+    /** Issue 24: an idle entry gives the watch no calls: it waits for the window, then says INCONCLUSIVE, never "passed". */
     @Test
-    public void aWatchWaitsForItsVerdictAndPrintsTheFigures() {
+    public void aWatchWaitsForItsVerdictAndWithoutCallsSaysInconclusive() {
         SwapResult r = (SwapResult) commands.watch("200ms", "", "", "0", "false", String.valueOf(id), "b");
         assertEquals(SwapOutcome.COMPLETED, r.outcome);
-        assertEquals("passed", r.figures.get("watch"));
+        assertEquals("inconclusive", r.figures.get("watch"));
         String text = Render.result(r);
-        assertTrue(text, text.contains("watch passed") && text.contains("figures") && text.contains("windowMillis=200"));
+        assertTrue(text, text.contains("watch inconclusive: only 0 call(s) in 200 ms") && text.contains("figures") && text.contains("windowMillis=200"));
+        assertFalse(text, text.contains("passed"));
         assertEquals("b", engine.list().get(0).implementation);
+    }
+
+    /** Issue 24: --window 0 is refused in one line (it used to mean the default window), and nothing is swapped. */
+    @Test
+    public void aZeroWindowIsRefused() {
+        for (String zero : new String[] {"0", "0s", "0ms"}) {
+            try {
+                commands.watch(zero, "", "", "0", "false", String.valueOf(id), "b");
+                fail(zero);
+            } catch (ShellException e) {
+                assertEquals("--window " + zero + " is no window: a watch needs time to see calls; write e.g. --window 10s, or leave --window out "
+                        + "for the configured default", e.getMessage());
+            }
+        }
+        try {
+            commands.canary("0", "0", "false", "0", "0", String.valueOf(id), "b");
+            fail();
+        } catch (ShellException e) {
+            assertTrue(e.getMessage(), e.getMessage().startsWith("--watch 0 is no window"));
+        }
+        assertEquals("a", engine.list().get(0).implementation);
+    }
+
+    /** Issue 24: a result where nothing was swapped shows no phases of zeros. */
+    @Test
+    public void aResultWithoutASwapShowsNoPhases() {
+        SwapResult r = new SwapResult();
+        r.outcome = SwapOutcome.ROLLED_BACK;
+        r.totalNanos = 1_500_000;
+        String text = Render.result(r);
+        assertTrue(text, text.contains("none: the entry was not swapped (took 1.500 ms)"));
+        assertFalse(text, text.contains("instantiate"));
     }
 
     @Test
@@ -149,7 +184,7 @@ public class SafeSwapCommandsTest {
     @Test
     public void anUnknownEntryIsRefused() {
         try {
-            commands.watch("0", "", "", "0", "false", "99", "b");
+            commands.watch("", "", "", "0", "false", "99", "b");
             fail();
         } catch (ShellException e) {
             assertTrue(e.getMessage(), e.getMessage().contains("no entry with id 99"));
