@@ -46,6 +46,29 @@ public interface UpgradeManager {
      */
     UpgradeResult upgrade(long bundleId, String location, boolean dryRun, long timeoutMillis);
 
+    /**
+     * {@link #upgrade(long, String, boolean, long)} behind the same safety gates as a swap
+     * ({@link SwapOptions}); {@link SwapOptions#plain()} is the plain upgrade.
+     *
+     * <ul>
+     * <li><b>Watch only</b>: the entries move as one atomic group under a watch (the baseline just
+     * before, the window after). If the watch swaps any entry back, every entry returns to the old
+     * bundle, the new one is uninstalled, and the outcome is {@link SwapOutcome#REVERTED}.</li>
+     * <li><b>Canary</b> (with or without a watch): each entry moves after a canary of its own, all
+     * entries at once (each commits when its canary agrees, then is watched if asked). If any canary
+     * disagrees or is inconclusive, or any watch swaps back, every entry that moved returns to the
+     * old bundle, the new one is uninstalled, and the outcome is {@link SwapOutcome#ROLLED_BACK}
+     * (a canary) or {@link SwapOutcome#REVERTED} (a watch).</li>
+     * </ul>
+     * A dry run ignores the gates. While the gates run, the new bundle stays on trial: its services
+     * trigger no other move.
+     *
+     * @param options the gates; the quiescence timeout is {@code timeoutMillis}
+     * @return what happened; never {@code null}; {@link UpgradeResult#moves} holds each entry's verdict
+     * @since 1.6
+     */
+    UpgradeResult upgrade(long bundleId, String location, boolean dryRun, long timeoutMillis, SwapOptions options);
+
     /** @return the upgrade policy of implementation name {@code name}: {@link #MANUAL} or {@link #AUTO} */
     String policy(String name);
 }

@@ -22,7 +22,10 @@ public final class UpgradeResult {
     /**
      * {@link SwapOutcome#COMPLETED}: every entry moved and the old bundle is uninstalled (or, for a
      * dry run, every entry would move); {@link SwapOutcome#ROLLED_BACK}: the group rolled back,
-     * every entry is on the old bundle and the new bundle is uninstalled; {@link SwapOutcome#REFUSED}:
+     * every entry is on the old bundle and the new bundle is uninstalled (also when a canary of a gated
+     * upgrade did not agree); {@link SwapOutcome#REVERTED}: the entries moved but a watch found the new
+     * version worse, and every entry is back on the old bundle, the new one uninstalled (since 1.6);
+     * {@link SwapOutcome#REFUSED}:
      * nothing was tried (unknown bundle, the new one could not be installed or brought no
      * implementation in time, or no common format for some entry in a dry run).
      */

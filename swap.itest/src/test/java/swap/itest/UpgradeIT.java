@@ -49,6 +49,7 @@ import org.osgi.service.cm.ConfigurationAdmin;
 import swap.api.Entry;
 import swap.api.EntryDTO;
 import swap.api.SwapManager;
+import swap.api.SwapOptions;
 import swap.api.SwapOutcome;
 import swap.api.SwapResult;
 import swap.api.UpgradeManager;
@@ -202,6 +203,20 @@ public class UpgradeIT extends PlatformTestSupport {
             for (Thread th : threads) {
                 th.join(30_000);
             }
+        }
+
+        /**
+         * As {@link #check}, for a load through a version configured to fail ({@code fail.every}): some
+         * calls failed, each with the configured failure (before counting), and every increment that
+         * returned is counted once.
+         */
+        void checkConfiguredFailures(List<Entry<Counter>> es) {
+            assertFalse("the worse version failed calls", errors.isEmpty());
+            for (Throwable t : errors) {
+                assertTrue(String.valueOf(t), String.valueOf(t.getMessage()).contains("is configured to fail every 10th increment"));
+            }
+            errors.clear();
+            check(es);
         }
 
         void check(List<Entry<Counter>> es) {
@@ -417,6 +432,120 @@ public class UpgradeIT extends PlatformTestSupport {
                 assertTrue(h.get(0).reason, h.get(0).reason.startsWith("side-by-side upgrade"));
             }
         }
+    }
+
+    /** Makes counter.simple 1.1.0 throw on every 10th increment (before counting): a version worse in a way only a watch sees. */
+    private void failEvery10() throws Exception {
+        Configuration faults = configs.getConfiguration("swap.example.simple.faults", "?");
+        made.add(faults);
+        Dictionary<String, Object> d = new Hashtable<>();
+        d.put("fail.every", "10");
+        faults.update(d);
+    }
+
+    /** An upgrade policy for counter.simple: {@code policy}, and a watch of {@code watchMillis} on its automatic moves. */
+    private void policy(String policy, long watchMillis) throws Exception {
+        Configuration c = configs.createFactoryConfiguration("swap.upgrade.policy", "?");
+        made.add(c);
+        Dictionary<String, Object> d = new Hashtable<>();
+        d.put("name", "counter.simple");
+        d.put("policy", policy);
+        d.put("watch.millis", watchMillis);
+        c.update(d);
+        await("the policy", () -> {
+            try {
+                ServiceReference<?>[] refs = context.getServiceReferences("swap.core.upgrade.UpgradePolicy", "(&(name=counter.simple)(watch.millis=" + watchMillis + "))");
+                return refs != null;
+            } catch (org.osgi.framework.InvalidSyntaxException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    /**
+     * Issue 24: swap:upgrade --watch. Under load, a new version that fails 10 % of calls is found
+     * worse by the watch; every entry goes back to the old bundle with its state, the new bundle is
+     * uninstalled, and the outcome is REVERTED.
+     */
+    @Test
+    public void aWatchedSideBySideUpgradeToAWorseVersionGoesBackToTheOldBundle() throws Exception {
+        failEvery10();
+        Bundle old = installSimple("example.simple");
+        List<Entry<Counter>> es = List.of(counter(), counter());
+        UpgradeResult r;
+        try (CounterLoad load = new CounterLoad(2, List.of(es.get(0).handle(), es.get(1).handle()))) {
+            r = upgrades.upgrade(old.getBundleId(), testBundleUrl("example.simple2"), false, 0, SwapOptions.watch(10_000));
+            Thread.sleep(200);
+            load.close();
+            load.checkConfiguredFailures(es);
+        }
+        assertEquals(r.toString(), SwapOutcome.REVERTED, r.outcome);
+        assertTrue(r.reason, r.reason.contains("error rate") && r.reason.contains("every entry is back on bundle swap.example.simple " + old.getVersion()));
+        assertTrue(r.newUninstalled);
+        assertFalse(r.oldUninstalled);
+        assertNull("the new bundle is gone", context.getBundle(r.newBundleId));
+        assertEquals(Bundle.ACTIVE, old.getState());
+        for (Entry<Counter> e : es) {
+            assertOn(e, "counter.simple", "1.0.0", old);
+        }
+    }
+
+    /** Issue 24: the auto policy's gates. A higher version that fails 10 % of calls is pulled in under the policy's watch and swapped back. */
+    @Test
+    public void aWatchedAutoUpgradeToAWorseVersionIsSwappedBack() throws Exception {
+        policy("auto", 10_000);
+        failEvery10();
+        Bundle old = installSimple("example.simple");
+        List<Entry<Counter>> es = List.of(counter(), counter());
+        try (CounterLoad load = new CounterLoad(2, List.of(es.get(0).handle(), es.get(1).handle()))) {
+            installSimple("example.simple2");
+            for (Entry<Counter> e : es) {
+                await("entry " + e.id() + " pulled to 1.1.0 and swapped back", () -> history(e.id()).stream().anyMatch(h -> h.outcome == SwapOutcome.REVERTED)
+                        && "1.0.0".equals(e.describe().version));
+            }
+            Thread.sleep(200);
+            load.close();
+            load.checkConfiguredFailures(es);
+        }
+        for (Entry<Counter> e : es) {
+            assertOn(e, "counter.simple", "1.0.0", old);
+            SwapResult watched = history(e.id()).stream().filter(h -> h.outcome == SwapOutcome.REVERTED).findFirst().get();
+            assertTrue(watched.reason, watched.reason.startsWith("upgrade policy auto: counter.simple 1.1.0 registered") && watched.reason.contains("(watched)")
+                    && watched.reason.contains("swapped back to counter.simple 1.0.0"));
+        }
+    }
+
+    /**
+     * Issue 24: a watched in-place update. The policy watches counter.simple; {@code update} brings a
+     * revision that fails 10 % of calls; the watch finds it worse and updates the bundle back to the
+     * revision it replaced: every entry resumes on it with its state, every increment counted once.
+     */
+    @Test
+    public void aWatchedInPlaceUpdateThatGetsWorseGoesBackToThePreviousRevision() throws Exception {
+        policy("manual", 10_000);
+        failEvery10();
+        Bundle simple = installSimple("example.simple");
+        org.osgi.framework.Version before = simple.getVersion();
+        List<Entry<Counter>> es = List.of(counter(), counter());
+        try (CounterLoad load = new CounterLoad(2, List.of(es.get(0).handle(), es.get(1).handle()))) {
+            try (InputStream in = new URL(testBundleUrl("example.simple2")).openStream()) {
+                simple.update(in);
+            }
+            for (Entry<Counter> e : es) {
+                await("entry " + e.id() + " back on the previous revision: " + history(e.id()), () -> history(e.id()).stream()
+                        .anyMatch(h -> h.outcome == SwapOutcome.REVERTED) && "1.0.0".equals(e.describe().version) && "ACTIVE".equals(e.describe().state));
+            }
+            Thread.sleep(200);
+            load.close();
+            load.checkConfiguredFailures(es);
+        }
+        assertEquals("the bundle runs the previous content again", before, simple.getVersion());
+        for (Entry<Counter> e : es) {
+            assertOn(e, "counter.simple", "1.0.0", simple);
+        }
+        SwapResult watched = es.stream().flatMap(e -> history(e.id()).stream()).filter(h -> h.outcome == SwapOutcome.REVERTED).findFirst().get();
+        assertTrue(watched.reason, watched.reason.startsWith("in-place upgrade: bundle swap.example.simple (" + simple.getBundleId() + ")")
+                && watched.reason.contains("moved back to the previous revision of bundle swap.example.simple " + before));
     }
 
     @Test

@@ -385,7 +385,10 @@ public final class SafeSwaps implements Guard {
                 open[i] = false;
                 left--;
                 w.entry.status(null);
-                if (gone != null) {
+                String together = gone != null && w.reverter != null ? w.reverter.revertedBecause() : null;
+                if (together != null) {
+                    out[i] = revert(w, out[i], together, f); // moved back with the others: waits until it runs the previous implementation
+                } else if (gone != null) {
                     out[i] = verdict(w, out[i], SwapOutcome.COMPLETED, "watch ended early: " + gone, "ended", f);
                 } else if (crossed == null && w.tooFew(f)) {
                     // no verdict without evidence: the implementation stays, and the result says the watch could not judge it
@@ -412,37 +415,180 @@ public final class SafeSwaps implements Guard {
     /** How many times a swap back is tried when it rolls back (quiescence timed out) or meets another swap. */
     static final int REVERT_ATTEMPTS = 3;
 
-    /** Swaps the entry back to the implementation it had before the watched swap, with its current state. */
-    private SwapResult revert(Watch w, SwapResult r, String crossed, Watch.Figures f) {
-        String previous = w.previousName + " " + w.previousVersion;
-        // by its swap.impl.version property, or, for an OSGi implementation without one (its version is then its bundle's),
-        // by its bundle; outside OSGi (no bundle, e.g. the test kit's engine) by the property only
-        String filter = w.previousBundleId < 0
-                ? "(&(" + SwapConstants.IMPL_NAME + "=" + escape(w.previousName) + ")(" + SwapConstants.IMPL_VERSION + "=" + escape(w.previousVersion) + "))"
-                : "(&(" + SwapConstants.IMPL_NAME + "=" + escape(w.previousName) + ")(|(" + SwapConstants.IMPL_VERSION + "="
-                + escape(w.previousVersion) + ")(&(!(" + SwapConstants.IMPL_VERSION + "=*))(service.bundleid=" + w.previousBundleId + "))))";
-        // A bad implementation must not stay because one attempt timed out (its callers can keep the
-        // old instance busy) or met another swap: the swap back is tried up to REVERT_ATTEMPTS times.
-        SwapResult back = null;
-        for (int attempt = 1; attempt <= REVERT_ATTEMPTS; attempt++) {
-            back = engine.execute(w.entry, () -> source.resolve(w.entry.type(), filter, null), null,
-                    "swap back after a watch: " + crossed + (attempt > 1 ? " (attempt " + attempt + ")" : ""), w.settings.timeoutMillis());
-            boolean transient_ = back.outcome == SwapOutcome.ROLLED_BACK
-                    || (back.outcome == SwapOutcome.REFUSED && back.reason != null && back.reason.contains("mid-swap"));
-            if (!transient_) {
-                break;
+    /**
+     * How a watched entry goes back when its watch crosses a threshold. The default swaps it back to
+     * the implementation it had before the watched swap; an in-place update goes back by updating
+     * its bundle to the previous revision. Either way the move is the engine's protocol.
+     */
+    public interface Reverter {
+        /**
+         * Moves {@code entry} back, with its current state. Called on a safe-swap worker, with the watch's
+         * call counter still on the entry.
+         *
+         * @param watched the instance the watch watched (the entry may have left it already, when one revert moves several entries)
+         * @return the move's result: {@code COMPLETED} once the entry runs its previous implementation again
+         */
+        SwapResult revert(EntryImpl<?> entry, Object watched, String crossed);
+
+        /** @return where the entry went back to, for the verdict, e.g. "its bundle's previous revision" */
+        String target(EntryImpl<?> entry);
+
+        /**
+         * @return why this reverter already moved its entries back, when one revert moves several
+         *         entries (an in-place update's bundle goes back as a whole): the other entries' watches then
+         *         end as reverted too; {@code null} if it has not
+         */
+        default String revertedBecause() {
+            return null;
+        }
+    }
+
+    /** The default {@link Reverter} of a watch: a swap back to the implementation before the watched swap. */
+    private final class SwapBack implements Reverter {
+        private final Watch w;
+
+        SwapBack(Watch w) {
+            this.w = w;
+        }
+
+        @Override
+        public String target(EntryImpl<?> entry) {
+            return w.previousName + " " + w.previousVersion;
+        }
+
+        @Override
+        public SwapResult revert(EntryImpl<?> entry, Object watched, String crossed) {
+            // by its swap.impl.version property, or, for an OSGi implementation without one (its version is then its bundle's),
+            // by its bundle; outside OSGi (no bundle, e.g. the test kit's engine) by the property only
+            String filter = w.previousBundleId < 0
+                    ? "(&(" + SwapConstants.IMPL_NAME + "=" + escape(w.previousName) + ")(" + SwapConstants.IMPL_VERSION + "=" + escape(w.previousVersion) + "))"
+                    : "(&(" + SwapConstants.IMPL_NAME + "=" + escape(w.previousName) + ")(|(" + SwapConstants.IMPL_VERSION + "="
+                    + escape(w.previousVersion) + ")(&(!(" + SwapConstants.IMPL_VERSION + "=*))(service.bundleid=" + w.previousBundleId + "))))";
+            // A bad implementation must not stay because one attempt timed out (its callers can keep the
+            // old instance busy) or met another swap: the swap back is tried up to REVERT_ATTEMPTS times.
+            SwapResult back = null;
+            for (int attempt = 1; attempt <= REVERT_ATTEMPTS; attempt++) {
+                back = engine.execute(entry, () -> source.resolve(entry.type(), filter, null), null,
+                        "swap back after a watch: " + crossed + (attempt > 1 ? " (attempt " + attempt + ")" : ""), w.settings.timeoutMillis());
+                boolean transient_ = back.outcome == SwapOutcome.ROLLED_BACK
+                        || (back.outcome == SwapOutcome.REFUSED && back.reason != null && back.reason.contains("mid-swap"));
+                if (!transient_) {
+                    break;
+                }
             }
+            return back;
+        }
+    }
+
+    /** Moves the entry back ({@code w}'s reverter) with its current state, and records the verdict. */
+    private SwapResult revert(Watch w, SwapResult r, String crossed, Watch.Figures f) {
+        Reverter reverter = w.reverter != null ? w.reverter : new SwapBack(w);
+        String previous = reverter.target(w.entry);
+        SwapResult back;
+        try {
+            back = reverter.revert(w.entry, w.watched, crossed);
+        } catch (RuntimeException ex) {
+            back = result(w.entry, SwapOutcome.FAILED, null, String.valueOf(ex.getMessage()));
         }
         if (back.outcome == SwapOutcome.COMPLETED) {
-            SwapResult v = verdict(w, r, SwapOutcome.REVERTED, "watch: " + crossed + "; swapped back to " + previous + " with the current state; "
+            String how = reverter instanceof SwapBack ? "swapped back to " : "moved back to ";
+            SwapResult v = verdict(w, r, SwapOutcome.REVERTED, "watch: " + crossed + "; " + how + previous + " with the current state; "
                     + inAll(w), "reverted", f);
             history.post(SwapConstants.TOPIC_REVERTED, w.entry, v, v.reason, w.eventProperties(f));
             return v;
         }
-        SwapResult v = verdict(w, r, SwapOutcome.COMPLETED, "watch: " + crossed + "; the swap back to " + previous + " did not run (" + back.outcome + ": "
+        SwapResult v = verdict(w, r, SwapOutcome.COMPLETED, "watch: " + crossed + "; the " + (reverter instanceof SwapBack ? "swap" : "move") + " back to "
+                + previous + " did not run (" + back.outcome + ": "
                 + back.reason + "): the entry stays on " + r.to, "revert failed", f);
         history.post(SwapConstants.TOPIC_REVERT_FAILED, w.entry, v, v.reason, w.eventProperties(f));
         return v;
+    }
+
+    // ---------------------------------------------------------------- watches of moves made elsewhere
+
+    /**
+     * Watches begun before another path moves their entries (an in-place update of their bundle):
+     * {@link #begin} measures the baseline and leaves each entry's call counter on; {@link #judge}
+     * watches the entries once they moved; {@link #drop} takes the monitors off if they never do.
+     */
+    public static final class Watching {
+        private final List<Watch> watches;
+
+        private Watching(List<Watch> watches) {
+            this.watches = watches;
+        }
+
+        /** @return the watched entries */
+        public List<EntryImpl<?>> entries() {
+            List<EntryImpl<?>> l = new ArrayList<>();
+            for (Watch w : watches) {
+                l.add(w.entry);
+            }
+            return l;
+        }
+    }
+
+    /**
+     * Measures the baseline of {@code entries} now (this blocks for the configured baseline time)
+     * for a move that another path makes next.
+     *
+     * @throws SwapException if the monitors cannot be put on (then none is)
+     */
+    public Watching begin(List<EntryImpl<?>> entries, SwapOptions options) {
+        Settings s = Settings.of(config, options);
+        List<Watch> ws = new ArrayList<>();
+        for (EntryImpl<?> e : entries) {
+            ws.add(new Watch(e, s));
+        }
+        if (!ws.isEmpty()) {
+            baseline(ws);
+        }
+        return new Watching(ws);
+    }
+
+    /** Takes the monitors of {@code w} off: its entries never moved. */
+    public void drop(Watching w) {
+        for (Watch x : w.watches) {
+            x.remove();
+        }
+    }
+
+    /**
+     * Watches the entries of {@code w} that moved ({@code moved}: each entry's move, as recorded in
+     * the history; an entry without one, or whose move did not complete, is not watched), on a
+     * safe-swap worker; an entry that crosses a threshold goes back with {@code reverter}.
+     *
+     * @return the verdicts of the watched entries, in order, each also recorded in the history in place of its move
+     */
+    public CompletionStage<List<SwapResult>> judge(Watching w, Map<Long, SwapResult> moved, Reverter reverter) {
+        List<Watch> ws = new ArrayList<>();
+        List<SwapResult> done = new ArrayList<>();
+        for (Watch x : w.watches) {
+            SwapResult r = moved.get(x.entry.id());
+            if (r != null && r.outcome == SwapOutcome.COMPLETED) {
+                x.reverter = reverter;
+                ws.add(x);
+                done.add(r);
+            } else {
+                x.remove();
+            }
+        }
+        CompletableFuture<List<SwapResult>> f = new CompletableFuture<>();
+        if (ws.isEmpty()) {
+            f.complete(List.of());
+            return f;
+        }
+        workers.execute(() -> {
+            try {
+                f.complete(watch(ws, done));
+            } catch (RuntimeException | Error ex) {
+                for (Watch x : ws) {
+                    x.remove();
+                }
+                f.completeExceptionally(ex);
+            }
+        });
+        return f;
     }
 
     /** What the callers saw from the start of the swap until now (the swap back included), in words. */

@@ -58,6 +58,8 @@ final class Watch {
     volatile long windowEnd;
     /** The instance the window watches (the swap's new instance). */
     volatile Object watched;
+    /** How the entry goes back if the window crosses a threshold; {@code null}: a swap back to the previous implementation. */
+    volatile SafeSwaps.Reverter reverter;
 
     Watch(EntryImpl<?> entry, SafeSwaps.Settings settings) {
         this.entry = entry;

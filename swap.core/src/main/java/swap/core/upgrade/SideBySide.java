@@ -23,6 +23,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 import swap.api.Batch;
+import swap.api.SwapOptions;
 import swap.api.BatchResult;
 import swap.api.JournalRecordDTO;
 import swap.api.SwapConstants;
@@ -131,6 +132,12 @@ public class SideBySide implements UpgradeManager {
 
     @Override
     public UpgradeResult upgrade(long bundleId, String location, boolean dryRun, long timeoutMillis) {
+        return upgrade(bundleId, location, dryRun, timeoutMillis, SwapOptions.plain());
+    }
+
+    @Override
+    public UpgradeResult upgrade(long bundleId, String location, boolean dryRun, long timeoutMillis, SwapOptions options) {
+        SwapOptions gates = options == null ? SwapOptions.plain() : options;
         UpgradeResult u = new UpgradeResult();
         u.oldBundleId = bundleId;
         u.dryRun = dryRun;
@@ -205,9 +212,21 @@ public class SideBySide implements UpgradeManager {
             boolean all = r.outcome == SwapOutcome.COMPLETED;
             return undo(steps, u, nb, all ? SwapOutcome.COMPLETED : SwapOutcome.REFUSED, all ? null : "some entries could not move (see their reasons)");
         }
-        if (!entries.isEmpty()) {
-            BatchResult r = engine.swap(Batch.of(ids).to(target).atomic().timeout(timeoutMillis).reason(reason)).toCompletableFuture().join();
+        if (!entries.isEmpty() && gates.isCanary()) {
+            UpgradeResult failed = canaries(steps, u, old, nb, ids, target, reason, timeoutMillis, gates);
+            if (failed != null) {
+                return failed;
+            }
+        } else if (!entries.isEmpty()) {
+            Batch batch = Batch.of(ids).to(target).atomic().timeout(timeoutMillis).reason(gates.isWatch() ? reason + " (watched)" : reason);
+            if (gates.isWatch()) {
+                batch.options(gates.timeout(timeoutMillis));
+            }
+            BatchResult r = engine.swap(batch).toCompletableFuture().join();
             u.moves = r.results;
+            if (r.outcome == SwapOutcome.REVERTED) {
+                return back(steps, u, old, nb, SwapOutcome.REVERTED, "the watch found the new version worse: " + r.reason);
+            }
             if (r.outcome != SwapOutcome.COMPLETED) {
                 return undo(steps, u, nb, r.outcome == SwapOutcome.REFUSED ? SwapOutcome.REFUSED : SwapOutcome.ROLLED_BACK,
                         "every entry stays on bundle " + bundleId + ": " + r.reason);
@@ -227,6 +246,59 @@ public class SideBySide implements UpgradeManager {
             u.reason = "the entries moved, but the old bundle could not be uninstalled: " + e.getMessage();
         }
         return steps.outcome(u, u.oldUninstalled ? "uninstalled the old bundle " + u.oldBundle + " (" + bundleId + ")" : "completed");
+    }
+
+    /**
+     * Gated by canaries: each entry swaps to the new bundle after a canary of its own (and a watch if
+     * asked), all at once. @return {@code null} if every entry moved and passed, else the upgrade's
+     * result once every entry is back on the old bundle
+     */
+    private UpgradeResult canaries(Steps steps, UpgradeResult u, Bundle old, Bundle nb, List<Long> ids, String target, String reason, long timeoutMillis,
+            SwapOptions gates) {
+        List<java.util.concurrent.CompletableFuture<SwapResult>> running = new ArrayList<>();
+        for (long id : ids) {
+            running.add(engine.swap(id, target, reason + " (canary" + (gates.isWatch() ? " and watch" : "") + ")", gates.timeout(timeoutMillis))
+                    .toCompletableFuture());
+        }
+        List<SwapResult> moves = new ArrayList<>();
+        SwapResult bad = null;
+        for (java.util.concurrent.CompletableFuture<SwapResult> f : running) {
+            SwapResult r = f.join();
+            moves.add(r);
+            if (bad == null && r.outcome != SwapOutcome.COMPLETED) {
+                bad = r;
+            }
+        }
+        u.moves = List.copyOf(moves);
+        if (bad == null) {
+            return null;
+        }
+        SwapOutcome outcome = bad.outcome == SwapOutcome.REVERTED ? SwapOutcome.REVERTED : SwapOutcome.ROLLED_BACK;
+        return back(steps, u, old, nb, outcome, "entry " + bad.entryId + " " + bad.outcome + ": " + bad.reason);
+    }
+
+    /**
+     * A gate failed: every entry still on the new bundle goes back to the old one (one atomic batch, the
+     * engine's protocol, state carried), then the new bundle is uninstalled.
+     */
+    private UpgradeResult back(Steps steps, UpgradeResult u, Bundle old, Bundle nb, SwapOutcome outcome, String why) {
+        List<Long> moved = new ArrayList<>();
+        for (EntryImpl<?> e : entriesOf(nb)) {
+            moved.add(e.id());
+        }
+        if (!moved.isEmpty()) {
+            BatchResult r = engine.swap(Batch.of(moved).to("(" + Constants.SERVICE_BUNDLEID + "=" + old.getBundleId() + ")").atomic()
+                    .reason("upgrade gate failed, back to bundle " + u.oldBundle + " (" + old.getBundleId() + "): " + why)).toCompletableFuture().join();
+            if (r.outcome != SwapOutcome.COMPLETED) {
+                // the new bundle keeps running those entries: it is not uninstalled, and it is taken off trial so it behaves as installed
+                platform.unstage(nb.getBundleId());
+                u.outcome = SwapOutcome.COMPLETED;
+                u.reason = why + "; but entries " + moved + " could not go back to bundle " + old.getBundleId() + " (" + r.outcome + ": " + r.reason
+                        + "): they stay on the new bundle, and both bundles stay installed";
+                return steps.outcome(u, "gate failed, partly undone");
+            }
+        }
+        return undo(steps, u, nb, outcome, why + "; every entry is back on bundle " + u.oldBundle + " (" + old.getBundleId() + ")");
     }
 
     private static UpgradeResult refuse(UpgradeResult u, String why) {

@@ -1,7 +1,9 @@
 package swap.core.upgrade;
 
 import swap.core.osgi.OsgiImplementationSource;
+import swap.core.journal.JournalService;
 import swap.core.osgi.Platform;
+import swap.core.safe.SafeSwaps;
 import swap.kernel.Engine;
 import swap.kernel.EntryImpl;
 import swap.kernel.Implementation;
@@ -15,6 +17,7 @@ import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -46,6 +49,7 @@ import swap.api.StateFormat;
 import swap.api.StatefulComponent;
 import swap.api.SwapConstants;
 import swap.api.SwapException;
+import swap.api.SwapOptions;
 import swap.api.SwapOutcome;
 import swap.api.SwapResult;
 import swap.api.UpgradeManager;
@@ -106,15 +110,23 @@ public final class Upgrades {
     private final ServiceListener implementations;
     private final Runnable stopUnstaged;
     private final Faults faults;
+    private final SafeSwaps safeSwaps;
+    private final JournalService journal;
+    /** In-place updates under a watch, by bundle id: open from the old revision's stop until each held entry resumed or gave up. */
+    private final Map<Long, InPlace> inPlace = new ConcurrentHashMap<>();
+    /** Bundles a watch is updating back to their previous revision: that update is not watched again. */
+    private final Set<Long> reverting = ConcurrentHashMap.newKeySet();
     private volatile long holdMillis;
 
     @Activate
-    public Upgrades(BundleContext context, @Reference Platform platform, Config config) {
+    public Upgrades(BundleContext context, @Reference Platform platform, @Reference JournalService journal, Config config) {
+        this.journal = journal;
         this.engine = platform.engine();
         this.context = context;
         this.source = platform.source();
         this.holdMillis = config.upgrade_hold_millis();
         this.faults = Faults.of(context);
+        this.safeSwaps = platform.safeSwaps();
         AtomicInteger n = new AtomicInteger();
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
             Thread th = new Thread(r, "swap-upgrades-" + n.incrementAndGet());
@@ -170,8 +182,12 @@ public final class Upgrades {
         String name = OsgiImplementationSource.name(ref);
         String bsn = b == null ? "?" : b.getSymbolicName() + " (" + b.getBundleId() + ")";
         if (comesBack(b)) {
-            for (EntryImpl<?> e : engine.entriesFrom(ref)) {
-                hold(e, ref, b, name);
+            List<EntryImpl<?>> entries = new ArrayList<>(engine.entriesFrom(ref));
+            InPlace watched = watchUpdate(b, name, entries);
+            for (EntryImpl<?> e : entries) {
+                if (!hold(e, ref, b, name) && watched != null) {
+                    watched.settle(e, null); // not held: the evacuation moves it elsewhere, unwatched
+                }
             }
         }
         // Whatever was not held (a bundle stopped for good, or no format the new revision could read):
@@ -251,7 +267,35 @@ public final class Upgrades {
         return UpgradeManager.MANUAL;
     }
 
-    /** Auto policy: every entry on a lower version of {@code name} moves to {@code ref}, one batch. */
+    /**
+     * The safety gates the {@code swap.upgrade.policy} configuration of {@code name} asks for its
+     * automatic moves ({@code watch.millis}, {@code canary}): {@link SwapOptions#plain()} if none.
+     */
+    static SwapOptions gates(BundleContext context, String name) {
+        long watch = 0;
+        boolean canary = false;
+        try {
+            ServiceReference<?>[] refs = context.getServiceReferences(UpgradePolicy.class.getName(), "(" + UpgradePolicy.NAME + "=" + OsgiImplementationSource.escape(name) + ")");
+            if (refs != null) {
+                for (ServiceReference<?> r : refs) {
+                    Object w = r.getProperty(UpgradePolicy.WATCH);
+                    if (w != null) {
+                        watch = Math.max(watch, Long.parseLong(String.valueOf(w).trim()));
+                    }
+                    canary |= Boolean.parseBoolean(String.valueOf(r.getProperty(UpgradePolicy.CANARY)).trim());
+                }
+            }
+        } catch (InvalidSyntaxException | IllegalStateException | NumberFormatException e) {
+            // no readable gates: none (the metatype makes watch.millis a long)
+        }
+        SwapOptions o = canary ? SwapOptions.canary(0, 0) : watch > 0 ? SwapOptions.watch(watch) : SwapOptions.plain();
+        if (canary && watch > 0) {
+            o.andWatch(watch);
+        }
+        return o;
+    }
+
+    /** Auto policy: every entry on a lower version of {@code name} moves to {@code ref}, one batch (behind the policy's gates, if any). */
     private void pull(ServiceReference<?> ref, String name) {
         Version v = OsgiImplementationSource.version(ref);
         List<Long> ids = new ArrayList<>();
@@ -267,9 +311,22 @@ public final class Upgrades {
         if (ids.isEmpty() || ref.getBundle() == null) {
             return;
         }
-        engine.swap(Batch.of(ids).to("(" + Constants.SERVICE_ID + "=" + ref.getProperty(Constants.SERVICE_ID) + ")")
-                .reason("upgrade policy auto: " + name + " " + v + " registered (bundle " + ref.getBundle().getSymbolicName() + " "
-                        + ref.getBundle().getVersion() + "), higher than " + lower));
+        String target = "(" + Constants.SERVICE_ID + "=" + ref.getProperty(Constants.SERVICE_ID) + ")";
+        String reason = "upgrade policy auto: " + name + " " + v + " registered (bundle " + ref.getBundle().getSymbolicName() + " "
+                + ref.getBundle().getVersion() + "), higher than " + lower;
+        SwapOptions gates = gates(context, name);
+        if (gates.isCanary()) {
+            // a canary is for one entry: each moves after its own (and its own watch, if asked); one that fails stays on the lower version
+            for (long id : ids) {
+                engine.swap(id, target, reason + " (canary" + (gates.isWatch() ? " and watch" : "") + ")", gates);
+            }
+            return;
+        }
+        Batch batch = Batch.of(ids).to(target).reason(gates.isWatch() ? reason + " (watched)" : reason);
+        if (gates.isWatch()) {
+            batch.options(gates); // the watch swaps any entry that got worse back to the lower version
+        }
+        engine.swap(batch);
     }
 
     private static List<String> types(ServiceReference<?> ref) {
@@ -285,6 +342,141 @@ public final class Upgrades {
         }
     }
 
+    // ------------------------------------------------------------------ watched in-place updates
+
+    /**
+     * An in-place update of bundle {@code b}, whose implementation {@code name} the policy watches
+     * ({@code watch.millis} of {@code swap.upgrade.policy}): keeps the old revision's content (to go
+     * back to) and measures the entries' baseline now, while their old instances still serve calls
+     * (this delays the update by the baseline time). @return the watch, or {@code null} if none
+     */
+    private InPlace watchUpdate(Bundle b, String name, List<EntryImpl<?>> entries) {
+        SwapOptions gates = gates(context, name);
+        if (!gates.isWatch() || entries.isEmpty() || reverting.contains(b.getBundleId())) {
+            return null;
+        }
+        InPlace ip = inPlace.get(b.getBundleId());
+        if (ip == null) {
+            byte[] previous;
+            try {
+                previous = BundleContent.of(b);
+            } catch (java.io.IOException | RuntimeException ex) {
+                journal.refusal(entries.get(0).type().getName(), name, "the in-place update of bundle " + b.getSymbolicName() + " (" + b.getBundleId()
+                        + ") is not watched: its current revision cannot be kept to go back to (" + ex.getMessage() + ")");
+                return null;
+            }
+            ip = new InPlace(b.getBundleId(), b.getSymbolicName() + " " + b.getVersion(), previous);
+            inPlace.put(b.getBundleId(), ip);
+        }
+        SafeSwaps.Watching w;
+        try {
+            w = safeSwaps.begin(entries, gates);
+        } catch (SwapException ex) {
+            journal.refusal(entries.get(0).type().getName(), name, "the in-place update of bundle " + b.getSymbolicName() + " (" + b.getBundleId()
+                    + ") is not watched: " + ex.getMessage());
+            return null;
+        }
+        ip.watchings.add(w);
+        for (EntryImpl<?> e : entries) {
+            ip.pending.add(e.id());
+        }
+        return ip;
+    }
+
+    /** Entry {@code e} of a watched in-place update resumed on the new revision ({@code r}), or will not ({@code null}). */
+    private void settle(EntryImpl<?> e, SwapResult r) {
+        for (InPlace ip : inPlace.values()) {
+            ip.settle(e, r);
+        }
+    }
+
+    /** One watched in-place update of one bundle; its {@link SafeSwaps.Reverter} updates the bundle back to the revision it replaced. */
+    private final class InPlace implements SafeSwaps.Reverter {
+        final long bundleId;
+        final String previousBundle;
+        final byte[] previous;
+        final List<SafeSwaps.Watching> watchings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final Set<Long> pending = ConcurrentHashMap.newKeySet();
+        final Map<Long, SwapResult> moved = new ConcurrentHashMap<>();
+        private boolean reverted;
+        private String revertProblem;
+        private volatile String because;
+
+        InPlace(long bundleId, String previousBundle, byte[] previous) {
+            this.bundleId = bundleId;
+            this.previousBundle = previousBundle;
+            this.previous = previous;
+        }
+
+        void settle(EntryImpl<?> e, SwapResult r) {
+            if (!pending.remove(e.id())) {
+                return;
+            }
+            if (r != null) {
+                moved.put(e.id(), r);
+            }
+            if (pending.isEmpty() && inPlace.remove(bundleId, this)) {
+                for (SafeSwaps.Watching w : watchings) {
+                    safeSwaps.judge(w, moved, this); // on a safe-swap worker: the verdicts go to the history
+                }
+            }
+        }
+
+        @Override
+        public String revertedBecause() {
+            return because;
+        }
+
+        @Override
+        public String target(EntryImpl<?> entry) {
+            return "the previous revision of bundle " + previousBundle + " (" + bundleId + ")";
+        }
+
+        @Override
+        public SwapResult revert(EntryImpl<?> entry, Object watched, String crossed) {
+            synchronized (this) {
+                if (!reverted) {
+                    reverted = true;
+                    because = "the watch of entry " + entry.id() + " crossed a threshold (" + crossed + "), and its bundle went back as a whole";
+                    Bundle b = context.getBundle(bundleId);
+                    reverting.add(bundleId);
+                    try {
+                        if (b == null) {
+                            revertProblem = "bundle " + bundleId + " is gone";
+                        } else {
+                            // the update's own in-place path parks every entry and resumes it on the previous revision
+                            b.update(new java.io.ByteArrayInputStream(previous));
+                        }
+                    } catch (org.osgi.framework.BundleException | RuntimeException ex) {
+                        revertProblem = "cannot update bundle " + bundleId + " back to " + previousBundle + ": " + ex.getMessage();
+                    } finally {
+                        reverting.remove(bundleId);
+                    }
+                }
+            }
+            SwapResult r = new SwapResult();
+            r.entryId = entry.id();
+            r.from = entry.implementationLabel();
+            if (revertProblem != null) {
+                r.outcome = SwapOutcome.FAILED;
+                r.reason = revertProblem;
+                return r;
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2 * holdMillis + engine.defaultTimeoutMillis());
+            while (entry.instance() == watched || engine.isParked(entry.id())) {
+                if (System.nanoTime() > deadline || EntryImpl.RELEASED.equals(entry.state())) {
+                    r.outcome = SwapOutcome.FAILED;
+                    r.reason = "bundle " + bundleId + " was updated back to " + previousBundle + ", but entry " + entry.id() + " did not resume on it in time";
+                    return r;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            }
+            r.outcome = SwapOutcome.COMPLETED;
+            r.to = entry.implementationLabel();
+            return r;
+        }
+    }
+
     // ------------------------------------------------------------------ parks
 
     /** An entry parked by an in-place upgrade, waiting for its bundle's next revision. */
@@ -295,11 +487,11 @@ public final class Upgrades {
      * Parks {@code e} (the engine's protocol: its state is kept in every format the new revision
      * may read, its calls wait) until the bundle's new revision registers its implementation again.
      */
-    private void hold(EntryImpl<?> e, ServiceReference<?> ref, Bundle b, String name) {
+    private boolean hold(EntryImpl<?> e, ServiceReference<?> ref, Bundle b, String name) {
         List<String> skipped = new ArrayList<>();
         List<StateFormat<?>> portable = portable(e.instance(), b, skipped);
         if (portable.isEmpty()) {
-            return; // every format is private to the old revision: the evacuation that follows deals with it
+            return false; // every format is private to the old revision: the evacuation that follows deals with it
         }
         long hold = holdMillis;
         String why = "bundle " + b.getSymbolicName() + " (" + b.getBundleId() + ") is being updated or refreshed: calls wait for its new revision (at most "
@@ -307,12 +499,13 @@ public final class Upgrades {
         SwapResult r = engine.park(e.id(), portable, skipped, hold * 2 + engine.defaultTimeoutMillis(),
                 msg -> new IllegalStateException(msg + " (the new revision of bundle " + b.getSymbolicName() + " (" + b.getBundleId() + ") did not come in time)"), why);
         if (r.outcome != SwapOutcome.COMPLETED) {
-            return; // the entry stays on its old instance; the evacuation that follows moves it
+            return false; // the entry stays on its old instance; the evacuation that follows moves it
         }
         java.util.concurrent.ScheduledFuture<?>[] expiry = new java.util.concurrent.ScheduledFuture<?>[1];
         waiting.put(e, new Waiting(b.getBundleId(), b.getSymbolicName(), name, ref, expiry));
         expiry[0] = thread.schedule(Initiator.carry(() -> expire(e)), hold, TimeUnit.MILLISECONDS);
         faults.reach(Faults.UPDATE_PARKED); // the crash tests: killed here, with the park journaled
+        return true;
     }
 
     /** The new revision registered {@code impl}: the parked entry resumes on it (trust gate, negotiation, import: the engine's protocol). */
@@ -324,6 +517,7 @@ public final class Upgrades {
         SwapResult r = engine.resume(e.id(), List.of(impl), why);
         if (r.outcome == SwapOutcome.COMPLETED || !engine.isParked(e.id())) {
             done(e, w);
+            settle(e, r.outcome == SwapOutcome.COMPLETED ? r : null);
         } // else: it stays parked; the expiry tries every other candidate
     }
 
@@ -346,6 +540,7 @@ public final class Upgrades {
         String late = "the new revision of bundle " + w.bsn + " (" + w.bundleId + ") brought no usable implementation " + w.name + " within " + holdMillis + " ms";
         waiting.remove(e);
         engine.resume(e.id(), candidates, late); // none can take it: the entry stays parked, and the history says why
+        settle(e, null); // not on the new revision: nothing to watch
     }
 
     private void done(EntryImpl<?> e, Waiting w) {

@@ -21,7 +21,9 @@ import swap.example.counter.Counter;
  *
  * <p>For the upgrade tests it can be told to refuse every import (configuration PID
  * {@code swap.example.simple.faults}, {@code fail.import=true}): a new version that is broken in
- * a way only a real swap shows.
+ * a way only a real swap shows; or to throw on every n-th increment ({@code fail.every=10}: 10 % of
+ * calls fail, before counting, so no successful increment is lost): a new version that is worse in a
+ * way only a watch shows.
  */
 @Component(service = Counter.class, scope = ServiceScope.PROTOTYPE, configurationPid = "swap.example.simple.faults", property = {
         SwapConstants.IMPL_NAME + "=counter.simple",
@@ -33,15 +35,23 @@ public class SimpleCounter implements Counter, StatefulComponent {
 
     private AtomicLong count = new AtomicLong();
     private volatile boolean failImport;
+    private volatile long failEvery;
+    private final AtomicLong calls = new AtomicLong();
 
     @Activate
     @Modified
     void configure(Map<String, Object> properties) {
         failImport = Boolean.parseBoolean(String.valueOf(properties.get("fail.import")));
+        Object every = properties.get("fail.every");
+        failEvery = every == null ? 0 : Long.parseLong(String.valueOf(every).trim());
     }
 
     @Override
     public long increment() {
+        long n = failEvery;
+        if (n > 0 && calls.incrementAndGet() % n == 0) {
+            throw new IllegalStateException("counter.simple 1.1.0 is configured to fail every " + n + "th increment (swap.example.simple.faults fail.every)");
+        }
         return count.incrementAndGet();
     }
 

@@ -7,6 +7,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 
+import swap.api.SwapOptions;
 import swap.api.SwapOutcome;
 import swap.api.SwapResult;
 import swap.api.UpgradeManager;
@@ -29,6 +30,10 @@ public final class UpgradeCommands {
             @Parameter(names = {"-n", "--dry-run"}, presentValue = "true", absentValue = "false") boolean dryRun,
             @Descriptor("milliseconds to wait for the new bundle's implementations, and the group's quiescence timeout (default: 10 s and the swap manager's)")
             @Parameter(names = {"-t", "--timeout"}, absentValue = "0") long timeoutMillis,
+            @Descriptor("watch the entries after they moved for this long, e.g. 10s: if any gets worse than just before, every entry goes back to the old bundle (outcome REVERTED)")
+            @Parameter(names = {"-w", "--watch"}, absentValue = "") String watch,
+            @Descriptor("move each entry only after a canary of its own agreed (swap:canary; configuration swap.core.safe); if one does not, every entry goes back (outcome ROLLED_BACK)")
+            @Parameter(names = {"-c", "--canary"}, presentValue = "true", absentValue = "false") boolean canary,
             @Descriptor("id of the bundle that provides the running implementations (lb, swap:impls)") long bundleId,
             @Descriptor("URL of the new version, e.g. file:/tmp/counter-1.1.0.jar") String location) {
         UpgradeManager u = upgrades;
@@ -38,11 +43,21 @@ public final class UpgradeCommands {
         if (timeoutMillis < 0) {
             throw new ShellException("swap", "the timeout is in milliseconds and must be >= 0");
         }
-        UpgradeResult r = u.upgrade(bundleId, location, dryRun, timeoutMillis);
+        SwapOptions gates = gates(watch, canary);
+        UpgradeResult r = u.upgrade(bundleId, location, dryRun, timeoutMillis, gates);
         if (r.outcome == SwapOutcome.REFUSED && r.moves.isEmpty()) {
             throw new ShellException("swap", "upgrade refused: " + r.reason);
         }
         return render(r);
+    }
+
+    /** The safety gates of {@code --watch WINDOW} and {@code --canary}, as {@code swap:watch} and {@code swap:canary} take them. */
+    static SwapOptions gates(String watch, boolean canary) {
+        SwapOptions o = canary ? SwapOptions.canary(0, 0) : watch.isEmpty() ? SwapOptions.plain() : SwapOptions.watch(SafeSwapCommands.window(watch, "watch"));
+        if (canary && !watch.isEmpty()) {
+            o.andWatch(SafeSwapCommands.window(watch, "watch"));
+        }
+        return o;
     }
 
     static String render(UpgradeResult r) {
