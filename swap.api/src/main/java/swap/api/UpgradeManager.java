@@ -67,7 +67,19 @@ public interface UpgradeManager {
      * @return what happened; never {@code null}; {@link UpgradeResult#moves} holds each entry's verdict
      * @since 1.6
      */
-    UpgradeResult upgrade(long bundleId, String location, boolean dryRun, long timeoutMillis, SwapOptions options);
+    default UpgradeResult upgrade(long bundleId, String location, boolean dryRun, long timeoutMillis, SwapOptions options) {
+        return upgrade(bundleId, location, dryRun, timeoutMillis, options, null);
+    }
+
+    /**
+     * {@link #upgrade(long, String, boolean, long, SwapOptions)}, saying why: {@code why} is added to
+     * the reason of every journal record and every entry's move (e.g. which repository a fix came
+     * from), so that the history tells where an upgrade came from.
+     *
+     * @param why why the upgrade is made, or {@code null}
+     * @since 1.6
+     */
+    UpgradeResult upgrade(long bundleId, String location, boolean dryRun, long timeoutMillis, SwapOptions options, String why);
 
     /** @return the upgrade policy of implementation name {@code name}: {@link #MANUAL} or {@link #AUTO} */
     String policy(String name);

@@ -302,6 +302,11 @@ public class JournalService implements SwapJournal, JournalSink {
         append(record("refusal", Initiator.PLATFORM, -1, null, implementation, null, "REFUSED", iface + ": " + reason));
     }
 
+    /** A bundle refused by the trust policy before it was installed, at someone's request (e.g. the fix feed's): journaled with that initiator. */
+    public void refusalAsked(String iface, String implementation, String reason) {
+        append(record("refusal", Initiator.current(reason), -1, null, implementation, null, "REFUSED", iface + ": " + reason));
+    }
+
     // ------------------------------------------------------------------ stable keys
 
     /**

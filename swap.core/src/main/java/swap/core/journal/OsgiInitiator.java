@@ -24,6 +24,8 @@ final class OsgiInitiator {
      * services while the bundle that called {@code update} or {@code stop} waits): never the initiator.
      */
     private static final Set<String> DELIVERS = Set.of("org.apache.felix.scr");
+    /** A bundle's manifest header naming it as an initiator, e.g. {@code Swap-Initiator: feed}. */
+    static final String INITIATOR_HEADER = "Swap-Initiator";
     private static final Pattern POLICY_NAME = Pattern.compile("^([\\w.\\-]+):");
 
     private OsgiInitiator() {
@@ -75,7 +77,12 @@ final class OsgiInitiator {
             if (handle) {
                 return "object trigger (" + who + ")";
             }
-            return isShell(caller.getSymbolicName()) ? "shell" : "bundle " + who;
+            if (isShell(caller.getSymbolicName())) {
+                return "shell";
+            }
+            // a platform feature that acts on its own (the fix feed) names itself in its manifest
+            String named = caller.getHeaders("").get(INITIATOR_HEADER);
+            return named != null && !named.isBlank() ? named.trim() : "bundle " + who;
         });
     }
 

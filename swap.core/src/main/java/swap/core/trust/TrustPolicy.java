@@ -42,6 +42,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.osgi.service.metatype.annotations.Option;
 
 import swap.api.SwapConstants;
+import swap.api.TrustCheck;
 
 /**
  * Which bundles may provide implementations of which interfaces. Configuration PID {@value #PID}.
@@ -67,9 +68,9 @@ import swap.api.SwapConstants;
  * <p>Signature checks are cached per bundle and its last modification, and dropped on a policy
  * change. Thread-safe.
  */
-@Component(service = TrustPolicy.class, configurationPid = TrustPolicy.PID, immediate = true)
+@Component(service = {TrustPolicy.class, TrustCheck.class}, configurationPid = TrustPolicy.PID, immediate = true)
 @Designate(ocd = TrustPolicy.Config.class)
-public class TrustPolicy {
+public class TrustPolicy implements TrustCheck {
     static final String PID = "swap.trust";
 
     @ObjectClassDefinition(id = PID, name = "Swap trust policy", description = "Which bundles may provide implementations of which interfaces.")
@@ -307,6 +308,47 @@ public class TrustPolicy {
             return "bundle " + bsn + " is not allowed to provide " + iface + " (rules: " + String.join(", ", notNamed) + ")";
         }
         return s.refuseUnlisted ? "no trust rule covers " + iface + " and unlisted interfaces are refused" : null;
+    }
+
+    /** The decision for a jar not installed yet (a fix a feed downloaded): its symbolic name and signature, per interface. */
+    @Override
+    public String refusal(java.nio.file.Path jar, java.util.Collection<String> interfaces) {
+        Settings s = settings;
+        String bsn;
+        try (java.util.jar.JarFile f = new java.util.jar.JarFile(jar.toFile())) {
+            java.util.jar.Manifest mf = f.getManifest();
+            String name = mf == null ? null : mf.getMainAttributes().getValue(Constants.BUNDLE_SYMBOLICNAME);
+            if (name == null) {
+                return jar.getFileName() + " is not a bundle (no Bundle-SymbolicName)";
+            }
+            bsn = name.split(";")[0].trim();
+        } catch (java.io.IOException e) {
+            return jar.getFileName() + " cannot be read as a jar: " + e.getMessage();
+        }
+        String[] signature = new String[1];
+        java.util.function.Supplier<String> check = () -> {
+            if (signature[0] == null) {
+                if (s.trustStore == null) {
+                    signature[0] = "cannot be checked: the rule requires a signature and no trust store is configured";
+                } else {
+                    try {
+                        String why = JarVerifier.check(jar, s.trustStore);
+                        signature[0] = why == null ? "" : why;
+                    } catch (java.io.IOException e) {
+                        signature[0] = "cannot be checked: " + e.getMessage();
+                    }
+                }
+            }
+            return signature[0].isEmpty() ? null : signature[0];
+        };
+        for (String iface : interfaces) {
+            String why = decide(s, bsn, iface, check);
+            if (why != null) {
+                journal.refusalAsked(iface, bsn + " (" + jar.getFileName() + ", refused before installing it)", why);
+                return why;
+            }
+        }
+        return null;
     }
 
     private String signature(Settings s, Bundle b) {

@@ -84,14 +84,17 @@ public class SideBySide implements UpgradeManager {
         final long oldId;
         final String location;
         final String prefix;
+        /** Why, as the requester said ({@code ""}: not said), after every record's reason. */
+        final String suffix;
         String oldBundle;
         long newId = -1;
         String newBundle;
 
-        Steps(long oldId, String location, boolean dryRun) {
+        Steps(long oldId, String location, boolean dryRun, String why) {
             this.oldId = oldId;
             this.location = location;
             this.prefix = dryRun ? "dry run: " : "";
+            this.suffix = why == null || why.isBlank() ? "" : "; " + why;
         }
 
         void old(Bundle b) {
@@ -114,7 +117,7 @@ public class SideBySide implements UpgradeManager {
             r.from = oldBundle == null ? "bundle " + oldId : oldBundle + " (" + oldId + ")";
             r.to = newBundle == null ? location : newBundle + " (" + newId + ")";
             r.outcome = step;
-            r.reason = prefix + reason;
+            r.reason = prefix + reason + suffix;
             journal.upgrade(r);
         }
 
@@ -132,16 +135,16 @@ public class SideBySide implements UpgradeManager {
 
     @Override
     public UpgradeResult upgrade(long bundleId, String location, boolean dryRun, long timeoutMillis) {
-        return upgrade(bundleId, location, dryRun, timeoutMillis, SwapOptions.plain());
+        return upgrade(bundleId, location, dryRun, timeoutMillis, SwapOptions.plain(), null);
     }
 
     @Override
-    public UpgradeResult upgrade(long bundleId, String location, boolean dryRun, long timeoutMillis, SwapOptions options) {
+    public UpgradeResult upgrade(long bundleId, String location, boolean dryRun, long timeoutMillis, SwapOptions options, String why) {
         SwapOptions gates = options == null ? SwapOptions.plain() : options;
         UpgradeResult u = new UpgradeResult();
         u.oldBundleId = bundleId;
         u.dryRun = dryRun;
-        Steps steps = new Steps(bundleId, location, dryRun);
+        Steps steps = new Steps(bundleId, location, dryRun, why);
         Bundle old = context.getBundle(bundleId);
         if (old != null) {
             steps.old(old);
@@ -201,7 +204,7 @@ public class SideBySide implements UpgradeManager {
         List<EntryImpl<?>> entries = entriesOf(old);
         String target = "(" + Constants.SERVICE_BUNDLEID + "=" + nb.getBundleId() + ")";
         String reason = "side-by-side upgrade: bundle " + old.getSymbolicName() + " " + old.getVersion() + " (" + bundleId + ") -> " + nb.getVersion() + " ("
-                + nb.getBundleId() + ")";
+                + nb.getBundleId() + ")" + steps.suffix;
         List<Long> ids = new ArrayList<>();
         for (EntryImpl<?> e : entries) {
             ids.add(e.id());

@@ -21,7 +21,8 @@ import swap.example.counter.Counter;
  *
  * <p>For the upgrade tests it can be told to refuse every import (configuration PID
  * {@code swap.example.simple.faults}, {@code fail.import=true}): a new version that is broken in
- * a way only a real swap shows; or to throw on every n-th increment ({@code fail.every=10}: 10 % of
+ * a way only a real swap shows; or to throw on every n-th increment ({@code fail.every=10}, or the
+ * manifest header {@code X-Fail-Every: 10} of a build: 10 % of
  * calls fail, before counting, so no successful increment is lost): a new version that is worse in a
  * way only a watch shows.
  */
@@ -43,7 +44,10 @@ public class SimpleCounter implements Counter, StatefulComponent {
     void configure(Map<String, Object> properties) {
         failImport = Boolean.parseBoolean(String.valueOf(properties.get("fail.import")));
         Object every = properties.get("fail.every");
-        failEvery = every == null ? 0 : Long.parseLong(String.valueOf(every).trim());
+        // or its own bundle's manifest says so (X-Fail-Every: 10): a build that is bad whatever the configuration, for the feed tests
+        String header = org.osgi.framework.FrameworkUtil.getBundle(SimpleCounter.class) == null ? null
+                : org.osgi.framework.FrameworkUtil.getBundle(SimpleCounter.class).getHeaders().get("X-Fail-Every");
+        failEvery = every != null ? Long.parseLong(String.valueOf(every).trim()) : header != null ? Long.parseLong(header.trim()) : 0;
     }
 
     @Override
