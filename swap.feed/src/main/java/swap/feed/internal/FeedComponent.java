@@ -109,7 +109,15 @@ public class FeedComponent {
             throw new IllegalArgumentException("no repositories: set repositories=file:/path/to/index.xml (one or more URLs)");
         }
         List<URI> uris = new ArrayList<>();
+        List<String> each = new ArrayList<>();
         for (String r : repos) {
+            for (String one : r.split(",")) { // a .cfg file gives "a,b" as one string
+                if (!one.isBlank()) {
+                    each.add(one.trim());
+                }
+            }
+        }
+        for (String r : each) {
             try {
                 URI u = new URI(r.trim());
                 if (!u.isAbsolute()) {
