@@ -120,8 +120,7 @@ final class Builtins {
             out().println("refresh of " + ids(bundles) + " still running after " + REFRESH_WAIT_SECONDS + " s; lb shows the bundles' states");
             return null;
         }
-        out().println("refreshed " + ids(bundles) + " and the bundles that depend on " + (bundles.size() == 1 ? "it" : "them"));
-        return null;
+        return null; // done: silent, as Gogo's own refresh and update are
     }
 
     Object stop(CommandSession session, List<Object> args) throws Exception {
