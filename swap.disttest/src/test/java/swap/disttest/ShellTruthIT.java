@@ -54,7 +54,8 @@ public class ShellTruthIT {
             oneLine(c, "swap:swap 1", "swap: usage: swap:swap [--timeout MS] ID TARGET");
             oneLine(c, "swap:upgrade abc", "swap: usage: swap:upgrade");
 
-            c.installAndStart(Console.bundle("example.api"));
+            long api = c.installAndStart(Console.bundle("example.api"));
+            assertEquals("a script may pass a Bundle, as to Gogo's own refresh", "", clean(c, "refresh (bundle " + api + ")"));
             long simple = c.installAndStart(Console.bundle("example.simple"));
             String created = clean(c, "swap:create " + COUNTER + " counter.simple");
             Matcher m = Pattern.compile("(?m)^entry\\s+(\\d+)$").matcher(created);

@@ -99,10 +99,7 @@ final class Builtins {
 
     Object refresh(CommandSession session, List<Object> args) throws Exception {
         FrameworkWiring wiring = context.getBundle(0).adapt(FrameworkWiring.class);
-        List<Bundle> bundles = new ArrayList<>();
-        for (String s : strings(args)) {
-            bundles.add(bundle("refresh", s));
-        }
+        List<Bundle> bundles = bundles("refresh", strings(args));
         if (bundles.isEmpty()) {
             bundles.addAll(wiring.getRemovalPendingBundles());
             if (bundles.isEmpty()) {
@@ -246,11 +243,12 @@ final class Builtins {
 
     // ------------------------------------------------------------------ arguments
 
+    /** The arguments as text; a {@link Bundle} (a script's {@code update $b}) as its id. */
     private static List<String> strings(List<Object> args) {
         List<String> l = new ArrayList<>();
         if (args != null) {
             for (Object o : args) {
-                l.add(String.valueOf(o));
+                l.add(o instanceof Bundle ? String.valueOf(((Bundle) o).getBundleId()) : String.valueOf(o));
             }
         }
         return l;
