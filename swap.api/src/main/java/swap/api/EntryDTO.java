@@ -71,4 +71,14 @@ public final class EntryDTO {
      * @since 1.5
      */
     public String transfer;
+
+    /**
+     * One readable line (what a script's {@code echo $it} prints), e.g. {@code entry 3 swap.example.counter.Counter counter.simple 1.0.0 ACTIVE}.
+     *
+     * @since 1.6
+     */
+    @Override
+    public String toString() {
+        return "entry " + id + " " + iface + " " + implementation + " " + version + " " + state + (stateReason == null ? "" : " (" + stateReason + ")");
+    }
 }

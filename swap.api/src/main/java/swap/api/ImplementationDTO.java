@@ -23,4 +23,14 @@ public final class ImplementationDTO {
      * or {@code null} when it is trusted. Since API 1.2.
      */
     public String refused;
+
+    /**
+     * One readable line (what a script's {@code echo $it} prints), e.g. {@code counter.simple 1.0.0 (swap.example.counter.Counter, bundle swap.example.simple 25)}.
+     *
+     * @since 1.6
+     */
+    @Override
+    public String toString() {
+        return name + " " + version + " (" + iface + ", bundle " + bundle + " " + bundleId + ")" + (refused == null ? "" : " refused: " + refused);
+    }
 }

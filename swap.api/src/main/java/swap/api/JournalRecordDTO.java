@@ -72,4 +72,15 @@ public final class JournalRecordDTO {
     public long newBundleId = -1;
     /** For an {@code upgrade} record: the location the new bundle is (to be) installed from, or {@code null}. Since 1.4. */
     public String location;
+
+    /**
+     * One readable line (what a script's {@code echo $it} prints), e.g. {@code journal 12 swap entry 3 counter.simple 1.0.0 -> counter.striped 1.1.0 COMPLETED}.
+     *
+     * @since 1.6
+     */
+    @Override
+    public String toString() {
+        return "journal " + seq + " " + kind + (entryId < 0 ? "" : " entry " + entryId) + (from == null && to == null ? "" : " " + from + " -> " + to)
+                + (outcome == null ? "" : " " + outcome) + (reason == null ? "" : ": " + reason);
+    }
 }

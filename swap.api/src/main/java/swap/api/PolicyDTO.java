@@ -14,4 +14,15 @@ public final class PolicyDTO {
     public String lastDecision;
     /** When it made it, in milliseconds since the epoch (0: never). */
     public long lastDecisionAtMillis;
+
+    /**
+     * One readable line (what a script's {@code echo $it} prints), e.g. {@code policy policy.concurrency off, 0 evaluations}.
+     *
+     * @since 1.6
+     */
+    @Override
+    public String toString() {
+        return "policy " + name + " " + (enabled ? "on" : "off") + ", " + evaluations + " evaluations" + (entryId < 0 ? "" : ", entry " + entryId)
+                + (lastDecision == null ? "" : ", last: " + lastDecision);
+    }
 }

@@ -28,4 +28,14 @@ public class SwappableServiceDTO {
     public long moves;
     /** The last move's outcome or problem, or {@code null}. */
     public String lastMove;
+
+    /**
+     * One readable line (what a script's {@code echo $it} prints), e.g. {@code swappable service [swap.example.store.Store] of swap.example.store 1.0.0 (bundle 30), front 77 ACTIVE}.
+     *
+     * @since 1.6
+     */
+    @Override
+    public String toString() {
+        return "swappable service " + interfaces + " of " + providerBundle + " " + providerVersion + " (bundle " + providerBundleId + "), front " + frontServiceId + " " + state;
+    }
 }

@@ -30,6 +30,9 @@
  * ({@link swap.api.SwapOptions#transferTimeout(long)}) (since 1.5).</li>
  * <li>{@link swap.api.SwapManager#entry(long, Class)}: an entry, typed (since 1.5); an implementation
  * without {@link swap.api.SwapConstants#IMPL_VERSION} takes its bundle's version (since 1.5).</li>
+ * <li>The DTOs ({@link swap.api.EntryDTO}, {@link swap.api.ImplementationDTO},
+ * {@link swap.api.JournalRecordDTO}, {@link swap.api.PolicyDTO}, {@link swap.api.SwappableServiceDTO})
+ * print as one readable line ({@code toString}), as a script's {@code echo $it} shows them (since 1.6).</li>
  * </ul>
  */
 @org.osgi.annotation.bundle.Export

@@ -129,12 +129,12 @@ public class ShellCommandsIT {
             assertEquals(piped, 1, piped.lines().count());
             assertTrue(piped, piped.contains(id + "|" + COUNTER));
 
-            // argument completion: what the completion script offers for each word
-            String ids = c.run("swap:candidates [swap:info x] 1");
+            // argument completion: what the completion script offers for each word (the session function it calls)
+            String ids = c.run("__swap_complete [swap:info x] 1");
             assertTrue(ids, ids.lines().anyMatch(l -> l.trim().equals(id)));
-            String names = c.run("swap:candidates [swap:swap " + id + " x] 2");
+            String names = c.run("__swap_complete [swap:swap " + id + " x] 2");
             assertTrue(names, names.contains("counter.striped") && names.contains("counter.alien") && !names.contains("fcm.example"));
-            assertTrue(c.run("swap:candidates [swap:interpose " + id + " x] 2").lines().anyMatch(l -> l.trim().equals("latency")));
+            assertTrue(c.run("__swap_complete [swap:interpose " + id + " x] 2").lines().anyMatch(l -> l.trim().equals("latency")));
 
             // no file cache service yet: fcm:* say so in one line (once the FCM work is merged, ShellDemoIT covers fcm:*)
             if (!Console.distributionHasFileCache()) {

@@ -42,7 +42,8 @@ import org.osgi.framework.startlevel.BundleStartLevel;
  * Main class of {@code swap.jar}: starts an OSGi framework found through {@link FrameworkFactory}
  * ({@link ServiceLoader}), installs every {@code bundles/*.jar} embedded next to this class, gives
  * each its start level, starts them and waits until the framework stops (the Gogo console stops it
- * at end of input). Exit status: 0 when the framework stopped normally, 1 otherwise.
+ * at end of input). Exit status: 0 when the framework stopped normally (or the status the console's
+ * {@code exit N} set in the system property {@value #EXIT_STATUS}), 1 otherwise.
  *
  * <p>The framework first rises to one level below its beginning start level (every platform bundle,
  * not the console), then the launcher waits until FileInstall's first scan has installed and started
@@ -55,6 +56,8 @@ import org.osgi.framework.startlevel.BundleStartLevel;
  */
 public final class Main {
     private static final String BUNDLES = "bundles/";
+    /** Set by the console's {@code exit N} (swap.shell) before it stops the framework: the status to exit with. */
+    static final String EXIT_STATUS = "swap.exit.status";
     private static final String STORAGE = "swap.storage";
     private static final String STARTLEVEL = "swap.startlevel.";
     /** Keys of the SLF4J simple logger's configuration: set as system properties, see swap-launcher.properties. */
@@ -169,7 +172,7 @@ public final class Main {
             case FrameworkEvent.STOPPED:
             case FrameworkEvent.STOPPED_UPDATE:
             case FrameworkEvent.STOPPED_SYSTEM_REFRESHED:
-                return 0;
+                return Integer.getInteger(EXIT_STATUS, 0);
             default:
                 System.err.println("swap: framework stopped with " + stopped.getType()
                         + (stopped.getThrowable() != null ? ": " + stopped.getThrowable() : ""));

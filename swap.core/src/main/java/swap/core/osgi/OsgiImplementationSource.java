@@ -87,9 +87,10 @@ public final class OsgiImplementationSource implements ImplementationSource {
         List<String> skipped = new ArrayList<>();
         List<ServiceReference<?>> usable = usable(type, target, exclude, skipped);
         if (usable.isEmpty()) {
+            // Some are installed but not usable: installing another bundle is not the answer, what is wrong with these is (issue 24).
             throw new SwapException("no implementation of " + type.getName() + " matches " + target
-                    + (skipped.isEmpty() ? "" : "; not usable: " + String.join(", ", skipped))
-                    + "; swap:impls " + type.getName() + " lists what is installed, or install and start a bundle that provides one");
+                    + (skipped.isEmpty() ? "; swap:impls " + type.getName() + " lists what is installed, or install and start a bundle that provides one"
+                            : "; not usable: " + String.join(", ", skipped) + "; swap:impls " + type.getName() + " shows them"));
         }
         return new Service(usable.get(0));
     }

@@ -19,11 +19,13 @@ import java.util.regex.Pattern;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
 import org.osgi.framework.Constants;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceEvent;
 import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.SynchronousBundleListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -64,6 +66,12 @@ import swap.api.TrustCheck;
  * is registered (or a policy change refuses one) an event {@link SwapConstants#TOPIC_TRUST_REFUSED}
  * is posted, a warning logged and a {@code refusal} journaled. Entries already running an
  * implementation the policy now refuses stay on it (the health check warns); swap them away.
+ *
+ * <p>When a bundle with components ({@code Service-Component}) is installed or updated and every rule
+ * that names it requires a signature it does not have, the console is told at once (stderr, as the
+ * platform's other notices) and a {@code refusal} is journaled: its implementations will be refused
+ * when it starts (issue 24). Implementations are registered only later, so this is said of the
+ * bundle, not of its interfaces.
  *
  * <p>Signature checks are cached per bundle and its last modification, and dropped on a policy
  * change. Thread-safe.
@@ -185,6 +193,7 @@ public class TrustPolicy implements TrustCheck {
 
     private final BundleContext context;
     private final ServiceListener registrations;
+    private final SynchronousBundleListener installs;
     private final Map<Long, Object[]> signatures = new ConcurrentHashMap<>();
     private volatile Settings settings;
 
@@ -205,7 +214,14 @@ public class TrustPolicy implements TrustCheck {
                 report(event.getServiceReference());
             }
         };
+        // synchronous: delivered on the installing thread, so the notice comes before the console's "Bundle ID: N"
+        this.installs = event -> {
+            if (event.getType() == BundleEvent.INSTALLED || event.getType() == BundleEvent.UPDATED) {
+                tellUnsigned(event.getBundle());
+            }
+        };
         apply(config, properties);
+        context.addBundleListener(installs);
         try {
             context.addServiceListener(registrations, "(" + SwapConstants.IMPL_NAME + "=*)");
         } catch (InvalidSyntaxException e) {
@@ -221,6 +237,7 @@ public class TrustPolicy implements TrustCheck {
 
     @Deactivate
     void deactivate() {
+        context.removeBundleListener(installs);
         context.removeServiceListener(registrations);
     }
 
@@ -362,6 +379,59 @@ public class TrustPolicy implements TrustCheck {
         Path scratch = context.getDataFile("verify").toPath();
         String why = JarVerifier.check(b, s.trustStore, scratch);
         signatures.put(b.getBundleId(), new Object[] {b.getLastModified(), why, s});
+        return why;
+    }
+
+    /**
+     * Tells the console and the journal when {@code b}, a bundle with components, is named only by rules
+     * that require a signature it does not have (its implementations will be refused).
+     */
+    private void tellUnsigned(Bundle b) {
+        Settings s = settings;
+        if (!s.set || s.invalid != null || b.getHeaders("").get("Service-Component") == null) {
+            return;
+        }
+        String why = signedOnly(s, b.getSymbolicName(), () -> signature(s, b));
+        if (why == null) {
+            return;
+        }
+        String line = "bundle " + b.getSymbolicName() + " " + b.getVersion() + " [" + b.getBundleId() + "] is installed, but the trust policy will refuse"
+                + " its implementations: " + why + "; sign it with a certificate of the trust store, or change the rules (PID " + PID
+                + "; docs/trust-and-journal.md)";
+        System.err.println("swap: " + line);
+        journal.refusal("bundle " + b.getSymbolicName(), b.getSymbolicName() + " " + b.getVersion(), line);
+        Logger l = log;
+        if (l != null) {
+            l.warn(line);
+        }
+    }
+
+    /**
+     * Why a bundle named {@code bsn} can be admitted by no rule that names it: every rule whose bundle
+     * patterns match it requires a signature, and {@code signature} says why it has none; {@code null}
+     * if some rule would admit it, or none names it (then its interfaces decide, later).
+     */
+    static String signedOnly(Settings s, String bsn, java.util.function.Supplier<String> signature) {
+        String why = null;
+        for (Rule r : s.rules) {
+            boolean named = false;
+            for (Pattern p : r.bundles) {
+                named |= p.matcher(bsn == null ? "" : bsn).matches();
+            }
+            if (!named) {
+                continue;
+            }
+            if (!r.signed) {
+                return null;
+            }
+            if (why == null) {
+                String w = signature.get();
+                if (w == null) {
+                    return null; // signed by a trusted certificate: the signed rules admit it
+                }
+                why = w + " (rule " + r.text + ")";
+            }
+        }
         return why;
     }
 

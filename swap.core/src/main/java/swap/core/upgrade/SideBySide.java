@@ -163,6 +163,10 @@ public class SideBySide implements UpgradeManager {
                     + "); swap:upgrade moves a bundle's entries to the one implementation of their interface in the new bundle: move them with swap:swap"),
                     "refused, nothing changed");
         }
+        String noFile = missingFile(location);
+        if (noFile != null) {
+            return steps.outcome(refuse(u, noFile), "refused, nothing changed");
+        }
         Bundle nb;
         synchronized (installing) {
             Bundle there = context.getBundle(location);
@@ -191,6 +195,12 @@ public class SideBySide implements UpgradeManager {
         // On trial until its entries have moved: its services trigger nothing (no front move, adoption or auto upgrade)
         // and no other swap picks it, so an upgrade that is refused or a dry run leaves nothing behind.
         platform.staging().add(nb.getBundleId());
+        if (!java.util.Objects.equals(nb.getSymbolicName(), old.getSymbolicName())) {
+            // refused at once: waiting for implementations it may well register would only delay the answer
+            return undo(steps, u, nb, SwapOutcome.REFUSED, "bundle " + u.newBundle + " (" + nb.getBundleId() + ") is not a version of " + old.getSymbolicName()
+                    + ": swap:upgrade replaces a bundle by another version of the same bundle; to move the entries to another bundle's implementation,"
+                    + " install and start that bundle and use swap:swap");
+        }
         try {
             nb.start();
             String missing = await(nb, names, wait);
@@ -302,6 +312,25 @@ public class SideBySide implements UpgradeManager {
             }
         }
         return undo(steps, u, nb, outcome, why + "; every entry is back on bundle " + u.oldBundle + " (" + old.getBundleId() + ")");
+    }
+
+    /** Why {@code location} cannot be installed because it names a file that is not there, or {@code null}. */
+    static String missingFile(String location) {
+        if (location == null || !location.startsWith("file:")) {
+            return null;
+        }
+        java.nio.file.Path p;
+        try {
+            p = java.nio.file.Paths.get(new java.net.URI(location));
+        } catch (java.net.URISyntaxException | IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+            return "not a file URL: " + location + "; give the URL of the new version's jar, e.g. file:/tmp/counter-1.1.0.jar";
+        }
+        if (java.nio.file.Files.isRegularFile(p)) {
+            return null;
+        }
+        java.nio.file.Path dir = p.getParent();
+        return "no file " + p + (dir != null && !java.nio.file.Files.isDirectory(dir) ? " (no directory " + dir + ")" : "")
+                + "; give the URL of the new version's jar, e.g. file:/tmp/counter-1.1.0.jar";
     }
 
     private static UpgradeResult refuse(UpgradeResult u, String why) {

@@ -70,4 +70,15 @@ public class TrustRulesTest {
             assertTrue(e.getMessage(), e.getMessage().contains("INTERFACE-PATTERN=BUNDLE-PATTERN"));
         }
     }
+
+    /** At install: a bundle named only by signed rules and not signed is told about; one an unsigned rule names, or none, is not (issue 24). */
+    @Test
+    public void aBundleNamedOnlyBySignedRulesIsToldAtInstall() {
+        TrustPolicy.Settings p = policy("refuse", "swap.api.fcm.*=swap.fcm.*", "swap.api.fcm.*=com.acme.*;signed", "swap.example.*=*;signed");
+        assertEquals("not signed (rule swap.api.fcm.*=com.acme.*;signed)", TrustPolicy.signedOnly(p, "com.acme.fcm.fast", UNSIGNED));
+        assertNull("signed", TrustPolicy.signedOnly(p, "com.acme.fcm.fast", SIGNED));
+        assertNull("an unsigned rule names it", TrustPolicy.signedOnly(p, "swap.fcm.shared", UNSIGNED));
+        assertEquals("not signed (rule swap.example.*=*;signed)", TrustPolicy.signedOnly(p, "org.other", UNSIGNED));
+        assertNull("no rule names it", TrustPolicy.signedOnly(policy("refuse", "swap.api.fcm.*=swap.fcm.*"), "org.other", UNSIGNED));
+    }
 }

@@ -36,6 +36,11 @@ public final class Dtos {
         public List<String> importFormats;
         /** Ids of the entries running this implementation now. */
         public List<Long> entries = new ArrayList<>();
+
+        @Override
+        public String toString() {
+            return String.valueOf(implementation);
+        }
     }
 
     /** {@code swap:impls}. */
@@ -95,6 +100,11 @@ public final class Dtos {
         public String name;
         /** Ids of the entries it is on. */
         public List<Long> entries = new ArrayList<>();
+
+        @Override
+        public String toString() {
+            return "monitor " + name + " on entries " + entries;
+        }
     }
 
     /** {@code swap:monitors}. */
@@ -124,6 +134,10 @@ public final class Dtos {
         public long offset;
         /** Bytes read, or -1 at the end of the file. */
         public int count;
+        /** Bytes asked for: more than {@link #count} when the file ends first. */
+        public long requested;
+        /** The file's size after the read, or -1 if unknown. */
+        public long size = -1;
         /** The bytes as UTF-8 text (malformed input replaced). */
         public String text;
         /** Whether every byte read is 0 (the console shows a count instead of invisible characters). */

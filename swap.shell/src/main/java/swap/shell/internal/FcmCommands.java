@@ -29,8 +29,7 @@ public final class FcmCommands {
         return shell.open(session.currentDir().resolve(path).normalize(), create);
     }
 
-    @Descriptor(Usage.CATCH_ALL)
-    public Object open(Object... wrong) {
+    public Object getOpen(Object... wrong) {
         throw Usage.wrong("fcm", "open");
     }
 
@@ -45,8 +44,7 @@ public final class FcmCommands {
         return shell.read(entry, off, len);
     }
 
-    @Descriptor(Usage.CATCH_ALL)
-    public Object read(Object... wrong) {
+    public Object getRead(Object... wrong) {
         throw Usage.wrong("fcm", "read");
     }
 
@@ -59,8 +57,7 @@ public final class FcmCommands {
         return shell.write(entry, Shell.number("fcm", "offset", offset, 0, Long.MAX_VALUE, "give a byte offset of 0 or more"), text);
     }
 
-    @Descriptor(Usage.CATCH_ALL)
-    public Object write(Object... wrong) {
+    public Object getWrite(Object... wrong) {
         throw Usage.wrong("fcm", "write");
     }
 
@@ -69,8 +66,7 @@ public final class FcmCommands {
         return shell.close(Shell.id("fcm", id));
     }
 
-    @Descriptor(Usage.CATCH_ALL)
-    public Object close(Object... wrong) {
+    public Object getClose(Object... wrong) {
         throw Usage.wrong("fcm", "close");
     }
 
@@ -85,8 +81,7 @@ public final class FcmCommands {
         return shell.load(entry, t, s);
     }
 
-    @Descriptor(Usage.CATCH_ALL)
-    public Object load(Object... wrong) {
+    public Object getLoad(Object... wrong) {
         throw Usage.wrong("fcm", "load");
     }
 }

@@ -37,8 +37,7 @@ public final class HealthCommand {
         return run(l);
     }
 
-    @Descriptor(Usage.CATCH_ALL)
-    public Object health(Object... wrong) {
+    public Object getHealth(Object... wrong) {
         throw Usage.wrong("swap", "health");
     }
 

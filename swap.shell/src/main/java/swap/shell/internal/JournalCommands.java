@@ -44,25 +44,29 @@ public final class JournalCommands implements Converter {
 
     @Descriptor("show the newest 20 records of the journal (swaps, batches, interpositions, policy changes, refusals), newest first")
     public Records journal(
-            @Descriptor("only the records of this entry (swap:list)") @Parameter(names = {"-e", "--entry"}, absentValue = "-1") long entry) {
-        return journal(entry, 20);
+            @Descriptor("only the records of this entry (swap:list)") @Parameter(names = {"-e", "--entry"}, absentValue = "") String entry) {
+        return journal(entry, "20");
     }
 
+    // Numbers are taken as text and parsed here (Gogo's own coercion would answer "Cannot coerce ...").
     @Descriptor("show the newest N records of the journal, newest first")
     public Records journal(
-            @Descriptor("only the records of this entry (swap:list)") @Parameter(names = {"-e", "--entry"}, absentValue = "-1") long entry,
-            @Descriptor("how many records") int n) {
+            @Descriptor("only the records of this entry (swap:list)") @Parameter(names = {"-e", "--entry"}, absentValue = "") String entry,
+            @Descriptor("how many records") String n) {
+        long e = entry.isEmpty() ? -1 : Shell.id("swap", entry);
+        int count = (int) Shell.number("swap", "number of records", n, 0, Integer.MAX_VALUE, "give how many records to show, e.g. swap:journal 50");
         SwapJournal j = journal;
         if (j == null) {
             throw new ShellException("swap", "no journal: bundle swap.core is not active, or this shell is not allowed to see it (PID swap.visibility)");
         }
-        if (n < 0) {
-            throw new ShellException("swap", "give a number of records >= 0, e.g. swap:journal 50");
-        }
         Records r = new Records();
-        r.addAll(j.records(n, entry));
+        r.addAll(j.records(count, e));
         r.skipped = j.skippedRecords();
         return r;
+    }
+
+    public Object getJournal(Object... wrong) {
+        throw Usage.wrong("swap", "journal");
     }
 
     @Override

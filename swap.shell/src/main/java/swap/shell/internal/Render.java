@@ -230,18 +230,28 @@ final class Render {
 
     static String read(Dtos.Read r) {
         if (r.count < 0) {
-            return "(end of file)";
+            return "(end of file: nothing to read at offset " + r.offset + (r.size >= 0 ? ", the file has " + r.size + " bytes" : "") + ")";
+        }
+        String shortRead = null;
+        if (r.count < r.requested) {
+            long end = r.offset + r.count;
+            shortRead = "(" + r.count + " of " + r.requested + " bytes read: "
+                    + (r.size >= 0 && end < r.size ? "fcm:read " + r.id + " " + end + " " + (r.requested - r.count) + " reads the rest)"
+                            : "the file ends at offset " + end + ")");
         }
         if (r.count == 0) {
-            return "(0 bytes read at " + r.offset + ")";
+            return shortRead != null ? shortRead : "(0 bytes read at " + r.offset + ")";
         }
+        String text;
         if (r.zeros) {
-            return "(" + r.count + " zero bytes at " + r.offset + ")";
+            text = "(" + r.count + " zero bytes at " + r.offset + ")";
+        } else {
+            // other control characters (e.g. a NUL inside text) would print as nothing: show them as '.'
+            StringBuilder b = new StringBuilder(r.text.length());
+            r.text.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) && c != '\n' && c != '\t' ? '.' : c));
+            text = b.toString();
         }
-        // other control characters (e.g. a NUL inside text) would print as nothing: show them as '.'
-        StringBuilder b = new StringBuilder(r.text.length());
-        r.text.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) && c != '\n' && c != '\t' ? '.' : c));
-        return b.toString();
+        return shortRead == null ? text : text + "\n" + shortRead;
     }
 
     // ------------------------------------------------------------------ helpers

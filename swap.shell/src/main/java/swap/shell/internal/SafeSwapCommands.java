@@ -79,13 +79,11 @@ public final class SafeSwapCommands {
         return run(id, target, o, false);
     }
 
-    @Descriptor(Usage.CATCH_ALL)
-    public Object watch(Object... wrong) {
+    public Object getWatch(Object... wrong) {
         throw Usage.wrong("swap", "watch");
     }
 
-    @Descriptor(Usage.CATCH_ALL)
-    public Object canary(Object... wrong) {
+    public Object getCanary(Object... wrong) {
         throw Usage.wrong("swap", "canary");
     }
 

@@ -37,6 +37,10 @@ public final class ServiceCommands implements Converter {
         return new ServiceTable(services.list());
     }
 
+    public Object getServices(Object... wrong) {
+        throw Usage.wrong("swap", "services");
+    }
+
     @Override
     public Object convert(Class<?> desiredType, Object in) {
         return null;

@@ -476,6 +476,14 @@ public final class Shell {
         r.id = id;
         r.offset = offset;
         r.count = n;
+        r.requested = length;
+        if (n < length) {
+            try {
+                r.size = fcm.size();
+            } catch (IOException | RuntimeException e) {
+                r.size = -1;
+            }
+        }
         r.text = n < 0 ? "" : new String(buf, 0, n, StandardCharsets.UTF_8);
         r.zeros = n > 0;
         for (int i = 0; i < n && r.zeros; i++) {

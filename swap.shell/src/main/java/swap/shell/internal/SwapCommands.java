@@ -1,7 +1,5 @@
 package swap.shell.internal;
 
-import java.util.List;
-
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
@@ -18,9 +16,11 @@ import swap.api.SwapResult;
  * a refused request throws a {@link ShellException} (one line: what is wrong, what to do).
  *
  * <p>Numbers are taken as text and parsed by {@link Shell} (Gogo would wrap an {@code int} silently).
- * Every command has a catch-all overload {@code (Object...)}: Gogo picks it only when no other
- * overload takes the arguments given (its varargs match costs more than any exact one), and it
- * prints the command's usage line instead of Gogo's "Cannot coerce ... Token".
+ * Every command has a catch-all {@code getNAME(Object...)} ({@link Usage#wrong}): Gogo's method
+ * lookup takes {@code getNAME} for command {@code NAME} too, and picks it only when no other method
+ * takes the arguments given (its varargs match costs more than any exact one); it prints the
+ * command's usage line instead of Gogo's "Cannot coerce ... Token". {@code help swap:NAME} lists only
+ * the methods named {@code NAME}, so the catch-all stays out of the help.
  */
 @Component(service = SwapCommands.class, property = {
         "osgi.command.scope=swap",
@@ -28,7 +28,7 @@ import swap.api.SwapResult;
         "osgi.command.function=create", "osgi.command.function=swap", "osgi.command.function=release",
         "osgi.command.function=interpose", "osgi.command.function=remove", "osgi.command.function=monitors",
         "osgi.command.function=stats", "osgi.command.function=history", "osgi.command.function=policy",
-        "osgi.command.function=candidates", "osgi.command.function=call"})
+        "osgi.command.function=call"})
 public final class SwapCommands {
 
     @Reference
@@ -44,13 +44,11 @@ public final class SwapCommands {
         return shell.info(Shell.id("swap", id));
     }
 
-    @Descriptor(Usage.CATCH_ALL)
-    public Object list(Object... wrong) {
+    public Object getList(Object... wrong) {
         throw Usage.wrong("swap", "list");
     }
 
-    @Descriptor(Usage.CATCH_ALL)
-    public Object info(Object... wrong) {
+    public Object getInfo(Object... wrong) {
         throw Usage.wrong("swap", "info");
     }
 
@@ -64,8 +62,7 @@ public final class SwapCommands {
         return shell.implementations(iface);
     }
 
-    @Descriptor(Usage.CATCH_ALL)
-    public Object impls(Object... wrong) {
+    public Object getImpls(Object... wrong) {
         throw Usage.wrong("swap", "impls");
     }
 
@@ -77,8 +74,7 @@ public final class SwapCommands {
         return shell.create(iface, target);
     }
 
-    @Descriptor(Usage.CATCH_ALL)
-    public Object create(Object... wrong) {
+    public Object getCreate(Object... wrong) {
         throw Usage.wrong("swap", "create");
     }
 
@@ -94,8 +90,7 @@ public final class SwapCommands {
         return shell.swap(entry, target, ms);
     }
 
-    @Descriptor(Usage.CATCH_ALL)
-    public Object swap(Object... wrong) {
+    public Object getSwap(Object... wrong) {
         throw Usage.wrong("swap", "swap");
     }
 
@@ -115,8 +110,7 @@ public final class SwapCommands {
         return shell.release(Shell.id("swap", id));
     }
 
-    @Descriptor(Usage.CATCH_ALL)
-    public Object release(Object... wrong) {
+    public Object getRelease(Object... wrong) {
         throw Usage.wrong("swap", "release");
     }
 
@@ -127,8 +121,7 @@ public final class SwapCommands {
         return shell.interpose(Shell.id("swap", id), monitor);
     }
 
-    @Descriptor(Usage.CATCH_ALL)
-    public Object interpose(Object... wrong) {
+    public Object getInterpose(Object... wrong) {
         throw Usage.wrong("swap", "interpose");
     }
 
@@ -139,8 +132,7 @@ public final class SwapCommands {
         return shell.remove(Shell.id("swap", id), monitor);
     }
 
-    @Descriptor(Usage.CATCH_ALL)
-    public Object remove(Object... wrong) {
+    public Object getRemove(Object... wrong) {
         throw Usage.wrong("swap", "remove");
     }
 
@@ -149,8 +141,7 @@ public final class SwapCommands {
         return shell.monitors();
     }
 
-    @Descriptor(Usage.CATCH_ALL)
-    public Object monitors(Object... wrong) {
+    public Object getMonitors(Object... wrong) {
         throw Usage.wrong("swap", "monitors");
     }
 
@@ -159,8 +150,7 @@ public final class SwapCommands {
         return shell.stats(Shell.id("swap", id));
     }
 
-    @Descriptor(Usage.CATCH_ALL)
-    public Object stats(Object... wrong) {
+    public Object getStats(Object... wrong) {
         throw Usage.wrong("swap", "stats");
     }
 
@@ -174,8 +164,7 @@ public final class SwapCommands {
         return shell.history((int) Shell.number("swap", "history length", n, 0, Integer.MAX_VALUE, "give how many swaps to show"));
     }
 
-    @Descriptor(Usage.CATCH_ALL)
-    public Object history(Object... wrong) {
+    public Object getHistory(Object... wrong) {
         throw Usage.wrong("swap", "history");
     }
 
@@ -189,18 +178,7 @@ public final class SwapCommands {
         return shell.policy(name, onOff);
     }
 
-    @Descriptor(Usage.CATCH_ALL)
-    public Object policy(Object... wrong) {
+    public Object getPolicy(Object... wrong) {
         throw Usage.wrong("swap", "policy");
-    }
-
-    @Descriptor("argument completion: the candidates for word INDEX of a command line (used by the shell's completion script)")
-    public List<String> candidates(@Descriptor("the words of the command line") List<Object> words, @Descriptor("index of the word to complete") int index) {
-        return shell.candidates(words, index);
-    }
-
-    @Descriptor(Usage.CATCH_ALL)
-    public Object candidates(Object... wrong) {
-        throw Usage.wrong("swap", "candidates");
     }
 }

@@ -2,6 +2,7 @@ package swap.shell.internal;
 
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
+import org.osgi.framework.Version;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -60,12 +61,16 @@ public final class UpgradeCommands {
         return o;
     }
 
+    public Object getUpgrade(Object... wrong) {
+        throw Usage.wrong("swap", "upgrade");
+    }
+
     static String render(UpgradeResult r) {
         StringBuilder b = new StringBuilder();
         b.append(r.dryRun ? "dry run: " : "").append("upgrade of bundle ").append(r.oldBundleId).append(" (").append(r.oldBundle).append(") to bundle ")
-                .append(r.newBundleId).append(" (").append(r.newBundle).append("): ").append(r.outcome).append('\n');
+                .append(r.newBundleId).append(" (").append(r.newBundle).append("): ").append(r.outcome).append(direction(r.oldBundle, r.newBundle)).append('\n');
         for (SwapResult m : r.moves) {
-            b.append("  entry ").append(m.entryId).append(": ").append(m.from).append(" -> ").append(m.to).append("  ")
+            b.append("  entry ").append(m.entryId).append(": ").append(orNone(m.from)).append(" -> ").append(orNone(m.to)).append("  ")
                     .append(r.dryRun && m.outcome == SwapOutcome.COMPLETED ? "would move" : String.valueOf(m.outcome))
                     .append(", format ").append(m.format == null ? "-" : m.format);
             if (m.skippedFormats != null && !m.skippedFormats.isEmpty()) {
@@ -89,5 +94,35 @@ public final class UpgradeCommands {
             b.append("bundle ").append(r.newBundleId).append(" (the new version) uninstalled again\n");
         }
         return b.toString().stripTrailing();
+    }
+
+    private static String orNone(String implementation) {
+        return implementation == null ? "(no implementation chosen)" : implementation;
+    }
+
+    /**
+     * {@code " (downgrade 1.1.0 -> 1.0.0)"} when the new bundle's version is lower than the old one's,
+     * {@code " (same version 1.0.0)"} when equal, else empty; from {@code "name version"} as
+     * {@link UpgradeResult} gives them.
+     */
+    static String direction(String oldBundle, String newBundle) {
+        Version from = version(oldBundle);
+        Version to = version(newBundle);
+        if (from == null || to == null) {
+            return "";
+        }
+        int c = to.compareTo(from);
+        return c < 0 ? " (downgrade " + from + " -> " + to + ")" : c == 0 ? " (same version " + to + ")" : "";
+    }
+
+    private static Version version(String nameAndVersion) {
+        if (nameAndVersion == null || nameAndVersion.indexOf(' ') < 0) {
+            return null;
+        }
+        try {
+            return Version.parseVersion(nameAndVersion.substring(nameAndVersion.lastIndexOf(' ') + 1));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 }

@@ -5,8 +5,9 @@ import java.util.List;
 
 /**
  * The usage line and one-line description of every {@code swap:*} and {@code fcm:*} command: printed
- * when a command gets too few or too many arguments (each command has a catch-all overload that
- * throws {@link #wrong}), and listed by {@code help swap} / {@code help fcm}. Stateless.
+ * when a command gets arguments none of its methods takes (each command has a catch-all
+ * {@code getNAME(Object...)} that throws {@link #wrong}; see {@link SwapCommands}), and listed by
+ * {@code help swap} / {@code help fcm}. Stateless.
  */
 final class Usage {
     /** One command. */
@@ -23,9 +24,6 @@ final class Usage {
             this.description = description;
         }
     }
-
-    /** What the catch-all overloads say in {@code help CMD}. */
-    static final String CATCH_ALL = "(any other arguments: prints the usage line)";
 
     static final List<Command> COMMANDS = List.of(
             new Command("swap", "list", "swap:list", "list the entries: id, interface, implementation, state, swaps, last swap"),
@@ -46,7 +44,10 @@ final class Usage {
             new Command("swap", "history", "swap:history [N]", "show the last N (20) swaps, newest first"),
             new Command("swap", "policy", "swap:policy [NAME on|off]", "list the policies, or turn one on or off"),
             new Command("swap", "health", "swap:health", "run the swap health check: status and messages"),
-            new Command("swap", "candidates", "swap:candidates WORDS INDEX", "argument completion (used by the console's completion script)"),
+            new Command("swap", "upgrade", "swap:upgrade [--dry-run] [--timeout MS] [--watch WINDOW] [--canary] BUNDLE-ID URL",
+                    "install a new version of an implementation bundle beside the old one, move every entry to it as one group"),
+            new Command("swap", "journal", "swap:journal [--entry ID] [N]", "show the newest N (20) records of the durable journal, newest first"),
+            new Command("swap", "services", "swap:services", "list the swappable OSGi services (swap.swappable=true) and their fronts"),
             new Command("fcm", "open", "fcm:open [--create] PATH", "open a file through the file cache; prints the new entry's id"),
             new Command("fcm", "read", "fcm:read ID OFFSET LENGTH", "read LENGTH bytes at OFFSET of an open file, as text"),
             new Command("fcm", "write", "fcm:write ID OFFSET TEXT", "write TEXT (UTF-8) at OFFSET of an open file"),
@@ -54,6 +55,11 @@ final class Usage {
             new Command("fcm", "load", "fcm:load ID THREADS SECONDS", "run a background load of reads and writes on an open file"));
 
     private Usage() {
+    }
+
+    /** Whether {@code scope:name} is one of this bundle's commands. */
+    static boolean known(String scope, String name) {
+        return COMMANDS.stream().anyMatch(c -> c.scope.equals(scope) && c.name.equals(name));
     }
 
     static Command of(String scope, String name) {
@@ -75,6 +81,14 @@ final class Usage {
      * for {@code help swap} and {@code help fcm}.
      */
     static String list(String scope) {
+        return list(scope, List.of());
+    }
+
+    /**
+     * As {@link #list(String)}, plus {@code others}: commands of the scope registered by other bundles
+     * ({@code scope:name}), listed with a pointer to their help.
+     */
+    static String list(String scope, List<String> others) {
         List<String[]> rows = new ArrayList<>();
         int w = 0;
         for (Command c : COMMANDS) {
@@ -82,6 +96,10 @@ final class Usage {
                 rows.add(new String[] {c.usage, c.description});
                 w = Math.max(w, c.usage.length());
             }
+        }
+        for (String o : others) {
+            rows.add(new String[] {o, "(help " + o + " describes it)"});
+            w = Math.max(w, o.length());
         }
         StringBuilder b = new StringBuilder();
         for (String[] r : rows) {

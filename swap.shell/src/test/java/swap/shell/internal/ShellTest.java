@@ -260,7 +260,8 @@ public class ShellTest {
         // every command registered by the components has a usage line (and no other)
         java.util.Set<String> registered = new java.util.TreeSet<>();
         // (read from the component descriptors bnd wrote: DS annotations are not kept at run time)
-        for (Class<?> c : new Class<?>[] {SwapCommands.class, FcmCommands.class, HealthCommand.class, SafeSwapCommands.class}) {
+        for (Class<?> c : new Class<?>[] {SwapCommands.class, FcmCommands.class, HealthCommand.class, SafeSwapCommands.class, UpgradeCommands.class,
+                JournalCommands.class, ServiceCommands.class}) {
             String xml;
             try {
                 xml = new String(java.nio.file.Files.readAllBytes(java.nio.file.Paths.get("target/classes/OSGI-INF/" + c.getName() + ".xml")),
@@ -311,7 +312,44 @@ public class ShellTest {
         r.zeros = false;
         assertEquals("a.b", Render.read(r));
         r.count = -1;
-        assertEquals("(end of file)", Render.read(r));
+        assertEquals("(end of file: nothing to read at offset 7)", Render.read(r));
+    }
+
+    /** A read past the end says how many bytes came and where the file ends (issue 24). */
+    @Test
+    public void aShortReadSaysWhereTheFileEnds() {
+        Dtos.Read r = new Dtos.Read();
+        r.offset = 10;
+        r.requested = 100;
+        r.count = 3;
+        r.text = "abc";
+        assertEquals("abc\n(3 of 100 bytes read: the file ends at offset 13)", Render.read(r));
+        r.requested = 3;
+        assertEquals("abc", Render.read(r));
+        r.requested = 5;
+        r.count = 0;
+        r.text = "";
+        assertEquals("(0 of 5 bytes read: the file ends at offset 10)", Render.read(r));
+        r.id = 4;
+        r.count = 3;
+        r.text = "abc";
+        r.size = 1000; // a short read before the end (the FCM's contract allows it): where the rest is
+        assertEquals("abc\n(3 of 5 bytes read: fcm:read 4 13 2 reads the rest)", Render.read(r));
+        r.count = -1;
+        r.size = 10;
+        assertEquals("(end of file: nothing to read at offset 10, the file has 10 bytes)", Render.read(r));
+    }
+
+    /** The completion script gives each command its description on a line of its own, never beside every candidate (issue 24). */
+    @Test
+    public void completionDescriptionsAreNotRepeatedBesideCandidates() {
+        String script = Completion.script();
+        assertTrue(script, script.contains("complete -c swap:info -a '__swap_candidates'"));
+        assertTrue(script, script.contains("complete -c swap:info -d \"Show one entry\""));
+        for (String line : script.split("\n")) {
+            assertFalse(line, line.startsWith("complete") && line.contains(" -a ") && line.contains(" -d "));
+        }
+        assertFalse(script, script.contains("swap:candidates"));
     }
 
     /** swap:health runs the checks and shows the worst status with every message. */
