@@ -18,7 +18,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.Assume;
-import org.junit.BeforeClass;
 import org.junit.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
@@ -45,8 +44,7 @@ public class WebConsoleIT {
     private static final String COUNTER = "swap.example.counter.Counter";
     private static final String[] PAGES = {"swap", "swap-implementations", "swap-services", "swap-timeline", "swap-journal", "swap-health", "swap-fleet"};
 
-    @BeforeClass
-    public static void needsChromium() {
+    private static void needsChromium() {
         boolean present = Files.isExecutable(Paths.get(CHROMIUM)) && Files.isExecutable(Paths.get(CHROMEDRIVER));
         if (!present) {
             System.out.println("WebConsoleIT SKIPPED: " + CHROMIUM + " or " + CHROMEDRIVER + " missing; install them with: apt-get install chromium chromium-driver");
@@ -56,6 +54,7 @@ public class WebConsoleIT {
 
     @Test
     public void everyPageASwapAndAnUpgradeWithConfirmation() throws Exception {
+        needsChromium();
         Path work = Console.scratch("webconsole");
         Path shots = Files.createDirectories(Paths.get(System.getProperty("swap.screenshots", "target/screenshots")).toAbsolutePath());
         int port = freePort();
@@ -151,6 +150,31 @@ public class WebConsoleIT {
         }
     }
 
+    /**
+     * The credentials story of docs/web-console.md: a user and a SHA-256 password hash in
+     * deploy/org.apache.felix.webconsole.internal.servlet.OsgiManager.cfg replace admin/admin, and the
+     * start-up line about the default password is gone. Plain HTTP, no browser needed.
+     */
+    @Test
+    public void aConfiguredPasswordReplacesTheDefault() throws Exception {
+        Path work = Console.scratch("webconsole-password");
+        Files.createDirectories(work.resolve("deploy"));
+        String hash = java.util.Base64.getEncoder().encodeToString(
+                java.security.MessageDigest.getInstance("SHA-256").digest("s3cret".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        Files.write(work.resolve("deploy/org.apache.felix.webconsole.internal.servlet.OsgiManager.cfg"),
+                ("username=ops\npassword={sha-256}" + hash + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        int port = freePort();
+        String url = "http://127.0.0.1:" + port + "/system/console/swap";
+        try (Console c = Console.start(work, Console.HTTP_PORT + port)) {
+            c.run("echo started");
+            assertEquals(200, status(url, "ops:s3cret"));
+            assertEquals(401, status(url, "admin:admin"));
+            assertEquals(401, status(url, null));
+            assertFalse(c.transcript(), c.transcript().contains("password admin"));
+            assertEquals(0, c.exit());
+        }
+    }
+
     private static WebDriver chromium(Path profile) throws IOException {
         Files.createDirectories(profile);
         ChromeOptions o = new ChromeOptions();
@@ -190,7 +214,15 @@ public class WebConsoleIT {
     }
 
     private static int status(String url) throws IOException {
+        return status(url, null);
+    }
+
+    /** The HTTP status of a GET, with basic authentication as {@code user:password} (or none). */
+    private static int status(String url, String credentials) throws IOException {
         HttpURLConnection h = (HttpURLConnection) new URL(url).openConnection();
+        if (credentials != null) {
+            h.setRequestProperty("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(credentials.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
         try {
             return h.getResponseCode();
         } finally {
