@@ -117,6 +117,11 @@ public class WebConsoleIT {
                 assertTrue(shell, shell.startsWith("swap: "));
                 assertEquals("Refused: " + shell.substring("swap: ".length()) + ". Nothing was changed.", refused);
 
+                // a POST that did not come from this console's confirmation page (another site's form, a script) is refused
+                String forged = post(root + "swap", "action=release&id=" + b + "&confirmed=yes", "admin:admin");
+                assertTrue(forged, forged.contains("Refused: this release was not asked for on the confirmation page of this console"));
+                assertTrue(c.run("swap:list"), ShellCommandsIT.row(c.run("swap:list"), b).contains("|counter.striped|"));
+
                 // upgrade swap.example.simple (entry a runs on it) to version 1.1.0 (swap.example.simple2's jar)
                 d.get(auth + "swap-implementations");
                 WebElement form = d.findElement(By.id("swap-upgrade"));
@@ -225,6 +230,26 @@ public class WebConsoleIT {
         }
         try {
             return h.getResponseCode();
+        } finally {
+            h.disconnect();
+        }
+    }
+
+    /** POSTs a form with basic authentication; returns the page. */
+    private static String post(String url, String form, String credentials) throws IOException {
+        HttpURLConnection h = (HttpURLConnection) new URL(url).openConnection();
+        h.setRequestMethod("POST");
+        h.setDoOutput(true);
+        h.setRequestProperty("Content-Type", "application/x-www-form-urlencoded");
+        h.setRequestProperty("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(credentials.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        try {
+            try (java.io.OutputStream out = h.getOutputStream()) {
+                out.write(form.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            assertEquals(200, h.getResponseCode());
+            try (java.io.InputStream in = h.getInputStream()) {
+                return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            }
         } finally {
             h.disconnect();
         }

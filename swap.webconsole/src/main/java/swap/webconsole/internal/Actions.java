@@ -77,6 +77,16 @@ final class Actions {
             return f;
         }
 
+        /**
+         * What the confirmation binds: the action and its arguments, except the watch window (which the
+         * confirmation page lets the operator change).
+         */
+        String identity() {
+            Map<String, String> f = fields();
+            f.remove("window");
+            return f.toString();
+        }
+
         /** One sentence saying what will happen, for the confirmation page. */
         String describe() {
             switch (action) {

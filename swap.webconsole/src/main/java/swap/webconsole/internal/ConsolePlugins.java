@@ -53,12 +53,13 @@ public final class ConsolePlugins implements Platform {
     @Activate
     public ConsolePlugins(BundleContext context) {
         this.context = context;
+        Confirmations confirmations = new Confirmations();
         for (Page p : Page.values()) {
             Hashtable<String, Object> props = new Hashtable<>();
             props.put(ServletConstants.PLUGIN_LABEL, p.label);
             props.put(ServletConstants.PLUGIN_TITLE, p.title);
             props.put(ServletConstants.PLUGIN_CATEGORY, CATEGORY);
-            registrations.add(context.registerService(Servlet.class, new PageServlet(p, this), props));
+            registrations.add(context.registerService(Servlet.class, new PageServlet(p, this, confirmations), props));
         }
     }
 

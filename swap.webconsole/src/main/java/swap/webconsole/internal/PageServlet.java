@@ -12,8 +12,8 @@ import org.apache.felix.webconsole.servlet.AbstractServlet;
 /**
  * One page of the console as a Web Console plug-in (webconsole 5's servlet form: the console draws
  * its frame and calls {@link #renderContent}). A GET with an {@code action} parameter shows that
- * action's confirmation page instead of the content; a POST performs it only when its
- * {@code confirmed=yes} box was ticked, then shows the result above the page. Any request thread
+ * action's confirmation page instead of the content; a POST performs it only with that page's token
+ * ({@link Confirmations}) and its {@code confirmed=yes} box ticked, then shows the result above the page. Any request thread
  * calls it; it keeps no state of its own.
  */
 final class PageServlet extends AbstractServlet {
@@ -22,22 +22,28 @@ final class PageServlet extends AbstractServlet {
 
     private final transient Page page;
     private final transient Platform platform;
+    private final transient Confirmations confirmations;
 
-    PageServlet(Page page, Platform platform) {
+    PageServlet(Page page, Platform platform, Confirmations confirmations) {
         this.page = page;
         this.platform = platform;
+        this.confirmations = confirmations;
     }
 
     @Override
     protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         // Nothing written here: the console then draws the page, and renderContent shows the result.
-        req.setAttribute(RESULT, act(parameters(req), platform));
+        req.setAttribute(RESULT, act(parameters(req), platform, confirmations));
     }
 
     /** Performs a confirmed action; the HTML of its result or refusal. */
-    static String act(Map<String, String> form, Platform platform) {
+    static String act(Map<String, String> form, Platform platform, Confirmations confirmations) {
         try {
             Actions.Request r = Actions.parse(form);
+            if (!confirmations.valid(r, form.get("token"))) {
+                return Pages.refused("this " + r.action + " was not asked for on the confirmation page of this console (or the console restarted since): "
+                        + "choose the action again and confirm it there.");
+            }
             if (!"yes".equals(form.get("confirmed"))) {
                 return Pages.refused("not confirmed: tick \"I confirm\" on the confirmation page to " + r.action + ".");
             }
@@ -63,7 +69,8 @@ final class PageServlet extends AbstractServlet {
         }
         if (result == null && "GET".equals(method) && params.get("action") != null) {
             try {
-                b.append(Pages.confirm(Actions.parse(params)));
+                Actions.Request r = Actions.parse(params);
+                b.append(Pages.confirm(r, confirmations.token(r)));
             } catch (Refusal e) {
                 b.append(Pages.refused(e.getMessage()));
             }

@@ -192,12 +192,15 @@ final class Pages {
     }
 
     /** The confirmation page of an action: what will happen, and a POST form that needs its box ticked. */
-    static String confirm(Actions.Request r) {
+    static String confirm(Actions.Request r, String token) {
         StringBuilder b = new StringBuilder("<div class=\"swap-confirm\"><h3>Confirm: ").append(Html.text(r.action)).append("</h3><p id=\"swap-confirm-text\">")
                 .append(Html.text(r.describe())).append("</p><form method=\"post\" id=\"swap-confirm-form\">");
         for (Map.Entry<String, String> f : r.fields().entrySet()) {
-            b.append(Html.hidden(f.getKey(), f.getValue()));
+            if (!f.getKey().equals("window")) {
+                b.append(Html.hidden(f.getKey(), f.getValue()));
+            }
         }
+        b.append(Html.hidden("token", token));
         if (r.action.equals("watch")) {
             b.append("<p><label>Watch window <input type=\"text\" name=\"window\" value=\"").append(r.windowMillis).append("ms\"></label></p>");
         }

@@ -65,16 +65,56 @@ public class ConsoleTest {
         }
     }
 
+    /** A call-counting monitor, the kind a watch reads (calls and thrown). */
+    static final class Calls implements swap.api.Monitor {
+        final java.util.concurrent.atomic.LongAdder calls = new java.util.concurrent.atomic.LongAdder();
+        final java.util.concurrent.atomic.LongAdder thrown = new java.util.concurrent.atomic.LongAdder();
+
+        @Override
+        public Object invoke(swap.api.Invocation call) throws Throwable {
+            calls.increment();
+            try {
+                return call.proceed();
+            } catch (Throwable t) {
+                thrown.increment();
+                throw t;
+            }
+        }
+
+        @Override
+        public Map<String, Object> statistics() {
+            return Map.of("calls", calls.sum(), "thrown", thrown.sum());
+        }
+    }
+
     private Engine engine;
     private long id;
     private Platform platform;
+    private final Confirmations confirmations = new Confirmations();
+
+    /** Submits the confirmation form of {@code form}'s action: its fields, the page's token, the box ticked. */
+    private String confirmed(Map<String, String> form) {
+        Map<String, String> f = new java.util.HashMap<>(form);
+        try {
+            f.put("token", confirmations.token(Actions.parse(form)));
+        } catch (Refusal wrongForm) {
+            // no confirmation page for it either: act() refuses it the same way
+        }
+        f.put("confirmed", "yes");
+        return PageServlet.act(f, platform, confirmations);
+    }
 
     @Before
     public void setUp() {
         StandaloneSource source = new StandaloneSource();
         source.add(Counter.class, "plain", "1.0.0", Plain::new);
         source.add(Counter.class, "plain2", "2.0.0", Plain::new);
+        source.addInterposer("calls", Calls::new);
+        source.addInterposer("latency", Calls::new); // no p99: an idle entry's watch judges on errors only
         engine = new Engine(source);
+        swap.core.safe.SafeSwapConfig c = new swap.core.safe.SafeSwapConfig();
+        c.baselineMillis = 0;
+        swap.core.safe.SafeSwaps.on(engine).configure(c); // watch and canary, as swap.core plugs them in
         id = engine.create(Counter.class, "plain").id();
         platform = new Platform() {
             @Override
@@ -120,16 +160,19 @@ public class ConsoleTest {
 
     @Test
     public void aConfirmedSwapGoesThroughTheSwapManagerAndShowsOnTheTimeline() {
-        String page = new PageServlet(Page.ENTRIES, platform).render("GET", Map.of("action", "swap", "id", String.valueOf(id), "target", "plain2"), null);
+        String page = new PageServlet(Page.ENTRIES, platform, confirmations).render("GET", Map.of("action", "swap", "id", String.valueOf(id), "target", "plain2"), null);
         assertTrue(page, page.contains("Swap entry " + id + " to plain2."));
         assertTrue(page, page.contains("name=\"confirmed\""));
         assertEquals("the confirmation page changes nothing", "plain", entry().implementation);
 
-        String unconfirmed = PageServlet.act(Map.of("action", "swap", "id", String.valueOf(id), "target", "plain2"), platform);
+        assertTrue(page, page.contains("name=\"token\" value=\"" + confirmations.token(Actions.parse(Map.of("action", "swap", "id", String.valueOf(id), "target", "plain2"))) + "\""));
+        Map<String, String> swap = Map.of("action", "swap", "id", String.valueOf(id), "target", "plain2");
+        String unconfirmed = PageServlet.act(Map.of("action", "swap", "id", String.valueOf(id), "target", "plain2", "token", confirmations.token(Actions.parse(swap))),
+                platform, confirmations);
         assertTrue(unconfirmed, unconfirmed.contains("Refused: not confirmed"));
         assertEquals("plain", entry().implementation);
 
-        String done = PageServlet.act(Map.of("action", "swap", "id", String.valueOf(id), "target", "plain2", "confirmed", "yes"), platform);
+        String done = confirmed(swap);
         assertTrue(done, done.contains("COMPLETED (plain 1.0.0 -&gt; plain2 2.0.0"));
         assertEquals("plain2", entry().implementation);
 
@@ -151,23 +194,55 @@ public class ConsoleTest {
             for (String kv : c[0].split("&")) {
                 form.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
             }
-            form.put("confirmed", "yes");
-            String r = PageServlet.act(form, platform);
+            String r = confirmed(form);
             assertTrue(c[0] + ": " + r, r.contains(c[1] + " Nothing was changed."));
         }
         // the engine's own refusal (no such implementation): its reason, as swap:swap prints it
-        String r = PageServlet.act(Map.of("action", "swap", "id", String.valueOf(id), "target", "nosuch", "confirmed", "yes"), platform);
+        String r = confirmed(Map.of("action", "swap", "id", String.valueOf(id), "target", "nosuch"));
         assertTrue(r, r.contains("Refused: ") && r.contains("nosuch"));
         assertEquals("plain", entry().implementation);
         assertEquals(0, entry().swaps);
     }
 
     @Test
+    public void aPostWithoutThisActionsConfirmationTokenIsRefused() {
+        Map<String, String> swap = Map.of("action", "swap", "id", String.valueOf(id), "target", "plain2", "confirmed", "yes");
+        String forged = PageServlet.act(swap, platform, confirmations); // e.g. another site's form posted by the operator's browser
+        assertTrue(forged, forged.contains("Refused: this swap was not asked for on the confirmation page of this console"));
+        Map<String, String> other = new java.util.HashMap<>(swap);
+        other.put("token", confirmations.token(Actions.parse(Map.of("action", "release", "id", String.valueOf(id)))));
+        String edited = PageServlet.act(other, platform, confirmations); // the token of another action
+        assertTrue(edited, edited.contains("Refused: this swap was not asked for"));
+        Map<String, String> stale = new java.util.HashMap<>(swap);
+        stale.put("token", new Confirmations().token(Actions.parse(swap))); // a token of an earlier run of the console
+        assertTrue(PageServlet.act(stale, platform, confirmations).contains("Refused: this swap was not asked for"));
+        assertEquals("plain", entry().implementation);
+        assertEquals(0, entry().swaps);
+    }
+
+    @Test
+    public void watchAndReleaseGoThroughTheSwapManager() {
+        String watched = confirmed(Map.of("action", "watch", "id", String.valueOf(id), "target", "plain2", "window", "200ms"));
+        assertTrue(watched, watched.contains("entry " + id + ": COMPLETED (plain 1.0.0 -&gt; plain2 2.0.0"));
+        assertEquals("plain2", entry().implementation);
+        // the window is the one field the confirmation page lets the operator change: the token still holds
+        Map<String, String> f = new java.util.HashMap<>(Map.of("action", "watch", "id", String.valueOf(id), "target", "plain", "window", "0"));
+        f.put("token", confirmations.token(Actions.parse(f)));
+        f.put("window", "150ms");
+        f.put("confirmed", "yes");
+        String again = PageServlet.act(f, platform, confirmations);
+        assertTrue(again, again.contains("COMPLETED (plain2 2.0.0 -&gt; plain 1.0.0"));
+        String released = confirmed(Map.of("action", "release", "id", String.valueOf(id)));
+        assertTrue(released, released.contains("entry " + id + " released"));
+        assertTrue("released: gone from the swap manager", engine.entry(id).isEmpty());
+    }
+
+    @Test
     public void everyTextIsEscaped() {
-        String page = new PageServlet(Page.ENTRIES, platform).render("GET", Map.of("q", "\"><script>alert(1)</script>"), null);
+        String page = new PageServlet(Page.ENTRIES, platform, confirmations).render("GET", Map.of("q", "\"><script>alert(1)</script>"), null);
         assertFalse(page, page.contains("<script>"));
         assertTrue(page, page.contains("0 of 1 entries"));
-        String confirm = new PageServlet(Page.ENTRIES, platform).render("GET", Map.of("action", "swap", "id", "1", "target", "<img src=x onerror=alert(1)>"), null);
+        String confirm = new PageServlet(Page.ENTRIES, platform, confirmations).render("GET", Map.of("action", "swap", "id", "1", "target", "<img src=x onerror=alert(1)>"), null);
         assertFalse(confirm, confirm.contains("<img"));
         JournalRecordDTO j = new JournalRecordDTO();
         j.kind = "swap";
