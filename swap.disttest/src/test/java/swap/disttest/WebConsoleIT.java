@@ -176,6 +176,19 @@ public class WebConsoleIT {
             assertEquals(401, status(url, "admin:admin"));
             assertEquals(401, status(url, null));
             assertFalse(c.transcript(), c.transcript().contains("password admin"));
+            // bound to 127.0.0.1 only: the machine's other addresses do not answer on the port
+            for (java.net.NetworkInterface n : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+                for (java.net.InetAddress address : java.util.Collections.list(n.getInetAddresses())) {
+                    if (!address.isLoopbackAddress() && address instanceof java.net.Inet4Address) {
+                        try (java.net.Socket socket = new java.net.Socket()) {
+                            socket.connect(new java.net.InetSocketAddress(address, port), 2000);
+                            org.junit.Assert.fail("the web console answers on " + address + ":" + port);
+                        } catch (IOException refused) {
+                            // as it should
+                        }
+                    }
+                }
+            }
             assertEquals(0, c.exit());
         }
     }
