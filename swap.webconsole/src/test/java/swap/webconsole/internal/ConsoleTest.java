@@ -258,6 +258,21 @@ public class ConsoleTest {
     }
 
     @Test
+    public void implementationsShowTheTrustVerdictAndRefusedOnesAreNoTarget() {
+        swap.api.ImplementationDTO ok = new swap.api.ImplementationDTO();
+        ok.iface = "I";
+        ok.name = "good";
+        swap.api.ImplementationDTO bad = new swap.api.ImplementationDTO();
+        bad.iface = "I";
+        bad.name = "unsigned";
+        bad.refused = "bundle x is not signed <by anyone>";
+        String page = Pages.implementations(List.of(ok, bad), List.of());
+        assertTrue(page, page.contains("<td class=\"swap-trusted\">trusted</td>"));
+        assertTrue(page, page.contains("<td class=\"swap-refused\">refused: bundle x is not signed &lt;by anyone&gt;</td>"));
+        assertEquals(Map.of("I", List.of("good")), Pages.targets(List.of(ok, bad)));
+    }
+
+    @Test
     public void theFilterKeepsTheMatchingEntries() {
         engine.create(Counter.class, "plain2");
         String all = Page.ENTRIES.content(platform, Map.of());
