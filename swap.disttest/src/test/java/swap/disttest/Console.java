@@ -87,9 +87,19 @@ final class Console implements AutoCloseable {
         return Files.createDirectories(dir);
     }
 
+    /**
+     * The distribution's HTTP port (its web console) is 8080 unless told otherwise; tests that do not
+     * choose one get any free port ({@code 0}), so that several platforms (FleetIT's nodes, other builds on
+     * the machine) never compete for 8080.
+     */
+    static final String HTTP_PORT = "-Dorg.osgi.service.http.port=";
+
     static Console start(Path work, String... systemProperties) throws IOException {
         List<String> command = new ArrayList<>(List.of(java()));
         command.addAll(List.of(systemProperties));
+        if (command.stream().noneMatch(a -> a.startsWith(HTTP_PORT))) {
+            command.add(HTTP_PORT + "0");
+        }
         command.addAll(List.of("-jar", jar().toString()));
         Process p = new ProcessBuilder(command)
                 .directory(work.toFile())
@@ -105,7 +115,7 @@ final class Console implements AutoCloseable {
      */
     static String piped(Path work, String input) throws IOException, InterruptedException {
         Path out = work.resolve("output.txt");
-        Process p = new ProcessBuilder(java(), "-jar", jar().toString())
+        Process p = new ProcessBuilder(java(), HTTP_PORT + "0", "-jar", jar().toString())
                 .directory(work.toFile()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         try (OutputStream in = p.getOutputStream()) {
             in.write(input.getBytes(StandardCharsets.UTF_8));

@@ -79,6 +79,9 @@ public abstract class PlatformTestSupport {
         options.add(frameworkProperty("gosh.home").value(goshHome.getAbsolutePath()));
         options.add(frameworkProperty("felix.fileinstall.dir").value(deploy.getAbsolutePath()));
         options.add(frameworkProperty("felix.fileinstall.poll").value("1000"));
+        // The web console's HTTP server (Felix HTTP Jetty, a bundle of the distribution) on any free port, not 8080:
+        // test platforms never compete for one port.
+        options.add(frameworkProperty("org.osgi.service.http.port").value("0"));
         options.add(junitBundles());
         for (File f : distributionBundles()) {
             options.add(bundle("file:" + f.getAbsolutePath()));

@@ -34,6 +34,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 import org.osgi.framework.startlevel.BundleStartLevel;
@@ -164,7 +165,10 @@ public final class Main {
                 System.err.println("swap: after " + waitSeconds + " s, FileInstall has not yet installed and started " + missing
                         + "; the console starts anyway (lb shows the bundles)");
             }
+            consoleNotice(framework.getBundleContext());
             framework.adapt(org.osgi.framework.startlevel.FrameworkStartLevel.class).setStartLevel(beginning);
+        } else {
+            consoleNotice(framework.getBundleContext());
         }
         FrameworkEvent stopped = framework.waitForStop(0);
         cleanup.run();
@@ -223,6 +227,49 @@ public final class Main {
         for (Bundle b : toStart) {
             b.start(); // persistent: the bundle starts when the framework reaches its start level
         }
+    }
+
+    /** The Web Console's configuration PID (its user name and password, see docs/web-console.md). */
+    static final String WEBCONSOLE_PID = "org.apache.felix.webconsole.internal.servlet.OsgiManager";
+
+    /**
+     * Prints one line when the Web Console still has its default password (admin): neither the framework
+     * property {@code felix.webconsole.password} nor a {@code password} in configuration {@value #WEBCONSOLE_PID}
+     * (e.g. from deploy/, applied by now) sets one. Runs before the console starts, so the line comes
+     * before its banner; prints nothing without the Web Console bundle.
+     */
+    static void consoleNotice(BundleContext context) {
+        Bundle console = null;
+        for (Bundle b : context.getBundles()) {
+            if ("org.apache.felix.webconsole".equals(b.getSymbolicName())) {
+                console = b;
+            }
+        }
+        if (console == null || context.getProperty("felix.webconsole.password") != null) {
+            return;
+        }
+        try {
+            ServiceReference<?> ref = context.getServiceReference("org.osgi.service.cm.ConfigurationAdmin");
+            if (ref != null) {
+                Object admin = context.getService(ref);
+                try {
+                    Class<?> api = ref.getBundle().loadClass("org.osgi.service.cm.ConfigurationAdmin");
+                    Object[] set = (Object[]) api.getMethod("listConfigurations", String.class).invoke(admin,
+                            "(&(service.pid=" + WEBCONSOLE_PID + ")(password=*))");
+                    if (set != null && set.length > 0) {
+                        return;
+                    }
+                } finally {
+                    context.ungetService(ref);
+                }
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // cannot tell: say it anyway
+        }
+        String host = context.getProperty("org.apache.felix.http.host");
+        String port = context.getProperty("org.osgi.service.http.port");
+        System.out.println("swap: web console http://" + (host == null ? "localhost" : host) + ":" + ("0".equals(port) ? "PORT" : port == null ? "8080" : port)
+                + "/system/console: user admin, password admin (the default); set a password: docs/web-console.md");
     }
 
     /** Every {@code bundles/*.jar} next to this class (in swap.jar, or a directory during development), by name. */

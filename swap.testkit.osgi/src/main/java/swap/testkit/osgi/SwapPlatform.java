@@ -101,6 +101,9 @@ public final class SwapPlatform {
         options.add(frameworkProperty("gosh.args").value("--nointeractive"));
         options.add(frameworkProperty("gosh.home").value(goshHome.getAbsolutePath()));
         options.add(frameworkProperty("felix.fileinstall.dir").value(deploy.getAbsolutePath()));
+        // The web console's HTTP server (Felix HTTP Jetty, a bundle of the distribution) on any free port, not 8080:
+        // test platforms never compete for one port.
+        options.add(frameworkProperty("org.osgi.service.http.port").value("0"));
         options.add(junitBundles());
         for (String[] gav : distribution()) {
             options.add(installed(gav[0], gav[1], gav[2]));
