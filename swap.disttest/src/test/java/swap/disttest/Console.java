@@ -87,8 +87,18 @@ final class Console implements AutoCloseable {
         return Files.createDirectories(dir);
     }
 
+    /**
+     * {@code -Dorg.osgi.service.http.port=N} with a local port free now: the distribution's HTTP
+     * (8080 by default) may be taken by a running distribution or another build's test.
+     */
+    static String httpPort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return "-Dorg.osgi.service.http.port=" + s.getLocalPort();
+        }
+    }
+
     static Console start(Path work, String... systemProperties) throws IOException {
-        List<String> command = new ArrayList<>(List.of(java()));
+        List<String> command = new ArrayList<>(List.of(java(), httpPort()));
         command.addAll(List.of(systemProperties));
         command.addAll(List.of("-jar", jar().toString()));
         Process p = new ProcessBuilder(command)
@@ -105,7 +115,7 @@ final class Console implements AutoCloseable {
      */
     static String piped(Path work, String input) throws IOException, InterruptedException {
         Path out = work.resolve("output.txt");
-        Process p = new ProcessBuilder(java(), "-jar", jar().toString())
+        Process p = new ProcessBuilder(java(), httpPort(), "-jar", jar().toString())
                 .directory(work.toFile()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         try (OutputStream in = p.getOutputStream()) {
             in.write(input.getBytes(StandardCharsets.UTF_8));
