@@ -51,14 +51,12 @@ public class MetricsComponent implements EventHandler, MetricsText {
         boolean jmx_enabled() default true;
     }
 
-    private final SwapManager manager;
     private final SwapMetrics metrics;
     private final JmxBeans beans;
     private final ScheduledExecutorService poller;
 
     @Activate
     public MetricsComponent(@Reference SwapManager manager, Config config) {
-        this.manager = manager;
         this.metrics = new SwapMetrics(manager::list, manager::statistics);
         if (config.jmx_enabled()) {
             beans = new JmxBeans(JmxBeans.platform(), metrics, manager::list, id -> manager.entry(id).map(Entry::describe), manager::statistics);
@@ -86,7 +84,11 @@ public class MetricsComponent implements EventHandler, MetricsText {
     public void handleEvent(Event event) {
         metrics.onEvent(event.getTopic(), event::getProperty);
         if (poller != null) {
-            poller.execute(this::reconcile);
+            try {
+                poller.execute(this::reconcile);
+            } catch (java.util.concurrent.RejectedExecutionException deactivating) {
+                // the component is being deactivated: its MBeans are going away anyway
+            }
         }
     }
 
@@ -98,11 +100,6 @@ public class MetricsComponent implements EventHandler, MetricsText {
     @Override
     public void write(OutputStream out) throws IOException {
         metrics.write(out);
-    }
-
-    /** For tests in this bundle's package: the figures. */
-    SwapMetrics metrics() {
-        return metrics;
     }
 
     @Deactivate
