@@ -217,6 +217,18 @@ public final class SwapConstants {
     public static final String EVENT_FORMAT = "swap.format";
     /** Event property, {@code String}: why the swap was requested, or why it rolled back or failed. */
     public static final String EVENT_REASON = "swap.reason";
+    /**
+     * Event property, {@link SwapResult}: the result the event is about, as the history keeps it
+     * (outcome, phase durations, waited calls). Set on {@link #TOPIC_COMPLETED},
+     * {@link #TOPIC_ROLLED_BACK}, {@link #TOPIC_FAILED} and on the watch and canary topics
+     * ({@link #TOPIC_WATCH_STARTED}, {@link #TOPIC_WATCH_PASSED}, {@link #TOPIC_REVERTED},
+     * {@link #TOPIC_REVERT_FAILED}, {@link #TOPIC_CANARY_PASSED}, {@link #TOPIC_CANARY_FAILED});
+     * not on {@link #TOPIC_STARTED} nor {@link #TOPIC_TRANSFER_PROGRESS}, whose result is not final.
+     * Listeners must not change it. Metrics exporters read the phase durations from it.
+     *
+     * @since 1.6
+     */
+    public static final String EVENT_RESULT = "swap.result";
 
     /**
      * The trust policy refused an implementation: it is registered but never a swap target. Posted

@@ -33,6 +33,8 @@
  * <li>The DTOs ({@link swap.api.EntryDTO}, {@link swap.api.ImplementationDTO},
  * {@link swap.api.JournalRecordDTO}, {@link swap.api.PolicyDTO}, {@link swap.api.SwappableServiceDTO})
  * print as one readable line ({@code toString}), as a script's {@code echo $it} shows them (since 1.6).</li>
+ * <li>{@link swap.api.SwapConstants#EVENT_RESULT}: swap events carry their {@link swap.api.SwapResult}
+ * (phase durations for metrics exporters) (since 1.6).</li>
  * </ul>
  */
 @org.osgi.annotation.bundle.Export

@@ -88,17 +88,27 @@ final class Console implements AutoCloseable {
     }
 
     /**
-     * The distribution's HTTP port (its web console) is 8080 unless told otherwise; tests that do not
-     * choose one get any free port ({@code 0}), so that several platforms (FleetIT's nodes, other builds on
-     * the machine) never compete for 8080.
+     * The distribution's HTTP port (its web console, /metrics) is 8080 unless told otherwise; tests that do
+     * not choose one ({@code HTTP_PORT + port}) get a local port free now ({@link #httpPort()}), so that several
+     * platforms (FleetIT's nodes, other builds on the machine) never compete for 8080.
      */
     static final String HTTP_PORT = "-Dorg.osgi.service.http.port=";
+
+    /**
+     * {@code -Dorg.osgi.service.http.port=N} with a local port free now: the distribution's HTTP
+     * (8080 by default) may be taken by a running distribution or another build's test.
+     */
+    static String httpPort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return "-Dorg.osgi.service.http.port=" + s.getLocalPort();
+        }
+    }
 
     static Console start(Path work, String... systemProperties) throws IOException {
         List<String> command = new ArrayList<>(List.of(java()));
         command.addAll(List.of(systemProperties));
         if (command.stream().noneMatch(a -> a.startsWith(HTTP_PORT))) {
-            command.add(HTTP_PORT + "0");
+            command.add(httpPort());
         }
         command.addAll(List.of("-jar", jar().toString()));
         Process p = new ProcessBuilder(command)
@@ -115,7 +125,7 @@ final class Console implements AutoCloseable {
      */
     static String piped(Path work, String input) throws IOException, InterruptedException {
         Path out = work.resolve("output.txt");
-        Process p = new ProcessBuilder(java(), HTTP_PORT + "0", "-jar", jar().toString())
+        Process p = new ProcessBuilder(java(), httpPort(), "-jar", jar().toString())
                 .directory(work.toFile()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         try (OutputStream in = p.getOutputStream()) {
             in.write(input.getBytes(StandardCharsets.UTF_8));

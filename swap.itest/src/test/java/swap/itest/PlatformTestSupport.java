@@ -56,6 +56,21 @@ public abstract class PlatformTestSupport {
         System.setProperty("org.ops4j.pax.url.mvn.useFallbackRepositories", "false");
     }
 
+    /**
+     * The HTTP port given to the framework: a port that was free when the configuration was made.
+     * Tests read it with {@link #httpPort()} (inside the framework this class is loaded again, by the
+     * test probe, so this field holds another value there).
+     */
+    private static final int HTTP_PORT = freePort();
+
+    private static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("no free local port: " + e.getMessage(), e);
+        }
+    }
+
     @Inject
     protected BundleContext context;
 
@@ -79,15 +94,21 @@ public abstract class PlatformTestSupport {
         options.add(frameworkProperty("gosh.home").value(goshHome.getAbsolutePath()));
         options.add(frameworkProperty("felix.fileinstall.dir").value(deploy.getAbsolutePath()));
         options.add(frameworkProperty("felix.fileinstall.poll").value("1000"));
-        // The web console's HTTP server (Felix HTTP Jetty, a bundle of the distribution) on any free port, not 8080:
-        // test platforms never compete for one port.
-        options.add(frameworkProperty("org.osgi.service.http.port").value("0"));
+        // HTTP (Felix HTTP Jetty) on a free local port, not the distribution's 8080: tests of several builds may run at once.
+        options.add(frameworkProperty("org.osgi.service.http.host").value("127.0.0.1"));
+        options.add(frameworkProperty("org.apache.felix.http.host").value("127.0.0.1"));
+        options.add(frameworkProperty("org.osgi.service.http.port").value(String.valueOf(HTTP_PORT)));
         options.add(junitBundles());
         for (File f : distributionBundles()) {
             options.add(bundle("file:" + f.getAbsolutePath()));
         }
         options.addAll(Arrays.asList(extraOptions()));
         return options.toArray(new Option[0]);
+    }
+
+    /** The framework's HTTP port (Felix HTTP Jetty on 127.0.0.1). */
+    protected int httpPort() {
+        return Integer.parseInt(context.getProperty("org.osgi.service.http.port"));
     }
 
     /** Override to add options (bundles, properties) on top of the distribution. */

@@ -264,7 +264,7 @@ public class TrustIT extends PlatformTestSupport {
             assertNull(oc.getAllServiceReferences(null, "(objectClass=" + SwapManager.class.getName() + ")"));
             assertNull("nor the journal", oc.getServiceReference(SwapJournal.class));
             assertNotNull("the probe, allowed by the framework property, sees it", context.getServiceReference(SwapManager.class));
-            awaitJournal("policy", "swap manager visible to bundles [swap.shell, swap.monitor, swap.fcm.*, swap.fleet, PAXEXAM-PROBE-*");
+            awaitJournal("policy", "swap manager visible to bundles [swap.shell, swap.monitor, swap.fcm.*, swap.fleet, swap.webconsole, swap.metrics, PAXEXAM-PROBE-*");
             // swap:health (the swap health check) tells of the refusal, with the line that allows the bundle
             awaitJournal("refusal", "bundle swap.test.outsider [" + outsider.getBundleId() + "] is not allowed to see the swap manager");
             org.apache.felix.hc.api.HealthCheck hc = (org.apache.felix.hc.api.HealthCheck) context.getService(
@@ -275,7 +275,7 @@ public class TrustIT extends PlatformTestSupport {
             assertEquals(messages.toString(), org.apache.felix.hc.api.Result.Status.WARN, health.getStatus());
             assertTrue(messages.toString(), messages.toString().contains("WARN bundle swap.test.outsider [" + outsider.getBundleId()
                     + "] is not allowed to see the swap manager") && messages.toString().contains(
-                    "allowed.bundles=[\"swap.shell\",\"swap.monitor\",\"swap.fcm.*\",\"swap.fleet\",\"swap.test.outsider\"]"));
+                    "allowed.bundles=[\"swap.shell\",\"swap.monitor\",\"swap.fcm.*\",\"swap.fleet\",\"swap.webconsole\",\"swap.metrics\",\"swap.test.outsider\"]"));
 
             Configuration c = ca.getConfiguration("swap.visibility", "?");
             Dictionary<String, Object> p = new Hashtable<>();

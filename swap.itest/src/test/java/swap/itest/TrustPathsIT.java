@@ -307,7 +307,9 @@ public class TrustPathsIT extends StoreTestSupport {
 
         Bundle again = installAndStart(testBundleUrl("example.simple"));
         assertTrue("entry " + e.id() + " adopted by the allowed counter.simple of bundle " + again.getBundleId() + ": " + describe(e.describe())
-                + "; history " + history(e.id()), poll(MARGIN_MILLIS, () -> "ACTIVE".equals(e.describe().state) && e.describe().bundleId == again.getBundleId()));
+                + "; history " + history(e.id()), poll(MARGIN_MILLIS, () -> "ACTIVE".equals(e.describe().state) && e.describe().bundleId == again.getBundleId()
+                        // the history's row is written just after the entry points at the new instance: wait for both
+                        && history(e.id()).stream().anyMatch(r -> r.outcome == SwapOutcome.COMPLETED)));
         assertEquals("the count survived the adoption", 501, e.handle().get());
         List<SwapResult> completed = history(e.id()).stream().filter(r -> r.outcome == SwapOutcome.COMPLETED).collect(Collectors.toList());
         assertEquals("one move: the adoption by the allowed bundle: " + completed, 1, completed.size());

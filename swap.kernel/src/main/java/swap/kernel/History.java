@@ -99,6 +99,9 @@ public final class History {
             return; // nobody listens (outside OSGi): do not build the properties
         }
         Map<String, Object> p = new HashMap<>(extra);
+        if (!SwapConstants.TOPIC_STARTED.equals(topic) && !SwapConstants.TOPIC_TRANSFER_PROGRESS.equals(topic)) {
+            p.put(SwapConstants.EVENT_RESULT, r); // final from here on (a watch's verdict is a new object)
+        }
         p.put(SwapConstants.EVENT_ENTRY_ID, e.id());
         p.put(SwapConstants.EVENT_INTERFACE, e.type().getName());
         put(p, SwapConstants.EVENT_FROM, r.from);

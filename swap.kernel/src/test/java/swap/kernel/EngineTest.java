@@ -92,6 +92,7 @@ public class EngineTest {
         Entry<Counter> e = atomicEntry();
         Counter h = e.handle();
         SwapResult r = await(engine.swap(e.id(), "(concurrency=distributed)", "test"));
+        SwapResult first = r;
         assertEquals(r.toString(), SwapOutcome.COMPLETED, r.outcome);
         assertEquals("counter.value", r.format);
         assertEquals("atomic 1.0.0", r.from);
@@ -114,6 +115,10 @@ public class EngineTest {
         assertEquals(e.id(), events.get(1).get(SwapConstants.EVENT_ENTRY_ID));
         assertEquals("counter.value", events.get(1).get(SwapConstants.EVENT_FORMAT));
         assertEquals("striped 1.0.0", events.get(1).get(SwapConstants.EVENT_TO));
+        // the outcome event carries the result the history keeps (metrics read its phase durations); STARTED does not
+        assertSame(first, events.get(1).get(SwapConstants.EVENT_RESULT));
+        assertSame(first, engine.history(10).get(2));
+        assertNull(events.get(0).get(SwapConstants.EVENT_RESULT));
     }
 
     @Test

@@ -53,7 +53,7 @@ public class SwapManagerVisibility implements FindHook, EventListenerHook {
     @ObjectClassDefinition(id = PID, name = "Swap manager visibility", description = "Which bundles may see (and so use) the swap manager.")
     public @interface Config {
         @AttributeDefinition(name = "Allowed bundles", description = "Bundle symbolic-name patterns (globs, * is any text) that see the swap manager and the journal.")
-        String[] allowed_bundles() default {"swap.shell", "swap.monitor", "swap.fcm.*", "swap.fleet", "swap.webconsole"};
+        String[] allowed_bundles() default {"swap.shell", "swap.monitor", "swap.fcm.*", "swap.fleet", "swap.webconsole", "swap.metrics"};
     }
 
     private static final Set<String> HIDDEN = Set.of(SwapManager.class.getName(), SwapJournal.class.getName());

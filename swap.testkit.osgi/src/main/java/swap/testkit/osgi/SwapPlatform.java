@@ -101,15 +101,25 @@ public final class SwapPlatform {
         options.add(frameworkProperty("gosh.args").value("--nointeractive"));
         options.add(frameworkProperty("gosh.home").value(goshHome.getAbsolutePath()));
         options.add(frameworkProperty("felix.fileinstall.dir").value(deploy.getAbsolutePath()));
-        // The web console's HTTP server (Felix HTTP Jetty, a bundle of the distribution) on any free port, not 8080:
-        // test platforms never compete for one port.
-        options.add(frameworkProperty("org.osgi.service.http.port").value("0"));
+        // HTTP (Felix HTTP Jetty, /metrics and /health/ready) on a local port that is free now, not 8080:
+        // a running distribution or another build's tests may hold that one.
+        options.add(frameworkProperty("org.osgi.service.http.host").value("127.0.0.1"));
+        options.add(frameworkProperty("org.apache.felix.http.host").value("127.0.0.1"));
+        options.add(frameworkProperty("org.osgi.service.http.port").value(String.valueOf(freePort())));
         options.add(junitBundles());
         for (String[] gav : distribution()) {
             options.add(installed(gav[0], gav[1], gav[2]));
         }
         options.addAll(Arrays.asList(extra));
         return options.toArray(new Option[0]);
+    }
+
+    private static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException ex) {
+            throw new UncheckedIOException("no free local port for HTTP: " + ex.getMessage(), ex);
+        }
     }
 
     /**
