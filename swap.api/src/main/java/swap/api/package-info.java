@@ -30,8 +30,9 @@
  * ({@link swap.api.SwapOptions#transferTimeout(long)}) (since 1.5).</li>
  * <li>{@link swap.api.SwapManager#entry(long, Class)}: an entry, typed (since 1.5); an implementation
  * without {@link swap.api.SwapConstants#IMPL_VERSION} takes its bundle's version (since 1.5).</li>
+ * <li>{@link swap.api.SwapConstants#TOPIC_CREATED}: an event when an entry is created (since 1.6).</li>
  * </ul>
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.5.0")
+@org.osgi.annotation.versioning.Version("1.6.0")
 package swap.api;

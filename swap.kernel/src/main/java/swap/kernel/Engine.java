@@ -214,6 +214,7 @@ public class Engine implements SwapManager {
             throw ex;
         }
         table.add(e, instance);
+        history.created(e);
         return e;
     }
 
