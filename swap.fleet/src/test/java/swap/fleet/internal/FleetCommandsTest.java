@@ -122,4 +122,55 @@ public class FleetCommandsTest {
         assertEquals(99, back.ended);
         assertEquals("done\nwith a new line", back.reason);
     }
+
+    /** Issue 27 item 4: the docs' swap.fleet.cfg with trailing comments works; a bad value is one line naming key and value. */
+    @Test
+    public void configurationCommentsAreStrippedAndABadValueIsOneLine() {
+        FleetConfig c = new FleetConfig(java.util.Map.of("connect", "127.0.0.1:2181", "node", "web-07                   # unique in the fleet",
+                "labels", "web,eu  # a rollout may be limited", "session.timeout.millis", "15000  # a node silent this long leaves the fleet",
+                "reconcile.millis", "2000"));
+        assertEquals("web-07", c.node);
+        assertEquals("web,eu", c.labels);
+        assertEquals(15_000, c.sessionTimeoutMillis);
+        assertEquals(2_000, c.reconcileMillis);
+        assertEquals(250, c.pollMillis);
+        String m = error(() -> new FleetConfig(java.util.Map.of("connect", "zk:2181", "session.timeout.millis", "15s")));
+        assertEquals("session.timeout.millis=15s is not a whole number of milliseconds; write e.g. session.timeout.millis=15000", m);
+        m = error(() -> new FleetConfig(java.util.Map.of("node", "n1")));
+        assertTrue(m, m.startsWith("connect is empty"));
+    }
+
+    /** Errors reach the console as "fleet: ..." (the exception's toString()), never "java.lang.IllegalStateException: ...". */
+    @Test
+    public void errorsPrintAsOneFleetLine() {
+        try {
+            commands.status();
+            fail("no error");
+        } catch (FleetException e) {
+            assertTrue(e.toString(), e.toString().startsWith("fleet: this node is not in a fleet: configure PID swap.fleet"));
+        }
+        try {
+            commands.abort("r-0000000001", "the", "gate", "looked", "wrong");
+            fail("no error");
+        } catch (FleetException e) {
+            assertTrue(e.toString(), e.toString().startsWith("fleet: this node is not in a fleet"));
+        }
+    }
+
+    /** A bundle URL is read from the issuing node before a rollout exists. */
+    @Test
+    public void anUnreadableBundleUrlIsRefusedBeforeARolloutIsCreated() throws Exception {
+        String m = error(() -> FleetCommands.readBundle("file:/nonexistent/fcm-9.jar"));
+        assertEquals("cannot read file:/nonexistent/fcm-9.jar from this node (no such file); every node must reach the bundle's URL", m);
+        m = error(() -> FleetCommands.readBundle("fcm-9.jar"));
+        assertTrue(m, m.startsWith("'fcm-9.jar' is not a URL"));
+        java.io.File f = java.io.File.createTempFile("notabundle", ".jar");
+        try {
+            java.nio.file.Files.write(f.toPath(), new byte[] {1, 2, 3});
+            m = error(() -> FleetCommands.readBundle(f.toURI().toString()));
+            assertTrue(m, m.endsWith("is not a bundle (a jar without a manifest)"));
+        } finally {
+            f.delete();
+        }
+    }
 }
