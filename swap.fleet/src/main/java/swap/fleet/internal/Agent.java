@@ -40,6 +40,10 @@ final class Agent {
     /** Brings this node to the desired state; {@code null}: this agent only runs steps (protocol tests). */
     private Reconciler reconciler;
     private Reconciler.Report lastReport;
+    /** The fleet's pin on this node: given the rules at every reconcile; {@code null}: none. */
+    private FleetPin pin;
+    /** The rules may have changed (a step ran, a rollout ended): reconcile soon. */
+    private boolean rulesChanged;
     private int lastRevision = -1;
 
     Agent(FleetStore store, String node, String incarnation, Set<String> labels, StepRunner runner, Consumer<String> log) {
@@ -63,7 +67,9 @@ final class Agent {
             }
             Rollout r = v.get().rollout();
             if (r.state.terminal() || r.state == Rollout.State.ROLLING_BACK) {
-                inFlight.remove(id);
+                if (inFlight.remove(id) != null || r.state == Rollout.State.COMPLETED) {
+                    rulesChanged = true; // a new desired revision, or an applied rule that no longer counts
+                }
             }
             boolean mine = false;
             boolean pending = false;
@@ -94,8 +100,10 @@ final class Agent {
                 store.report(id, node, step, res);
                 if (step.equals(FleetStore.APPLY) && res.ok() && !res.noop() && !r.state.terminal() && r.state != Rollout.State.ROLLING_BACK) {
                     inFlight.put(id, DesiredState.Rule.of(r));
+                    rulesChanged = true;
                 } else if (step.equals(FleetStore.ROLLBACK)) {
                     inFlight.remove(id);
+                    rulesChanged = true;
                 }
             }
             // Nothing more can be asked of this incarnation in an ended rollout once every step asked of
@@ -110,6 +118,18 @@ final class Agent {
     Agent reconciler(Reconciler r) {
         this.reconciler = r;
         return this;
+    }
+
+    Agent pin(FleetPin p) {
+        this.pin = p;
+        return this;
+    }
+
+    /** @return whether the rules may have changed since the last call (then reconcile now) */
+    boolean takeRulesChanged() {
+        boolean c = rulesChanged;
+        rulesChanged = false;
+        return c;
     }
 
     /**
@@ -128,6 +148,9 @@ final class Agent {
             if (!d.rollout.equals(u.rollout)) {
                 rules.add(u);
             }
+        }
+        if (pin != null) {
+            pin.rules(d.revision, rules);
         }
         if (d.revision != lastRevision) {
             log.accept("desired state revision " + d.revision + ": " + (rules.isEmpty() ? "no rule for this node" : rules.size() + " rule(s) for this node"));

@@ -146,16 +146,30 @@ public final class Fleet {
         Agent agent = new Agent(store, node, incarnation, labels, new FrameworkSteps(context, swaps, upgrades, config.targetWaitMillis), info)
                 .reconciler(new Reconciler(swaps, context, upgrades));
         this.agent = agent;
+        FleetPin pin = new FleetPin(node, null);
+        agent.pin(pin);
         Coordinator coordinator = new Coordinator(store, config.lostGraceMillis, info);
         long poll = Math.max(10, config.pollMillis);
         threads.add(loop("swap-fleet-agent", poll, () -> {
             agent.tick();
             long now = System.nanoTime();
-            if (reconcileAsked.getAndSet(false) || now - lastReconcile >= TimeUnit.MILLISECONDS.toNanos(reconcileMillis)) {
+            if (agent.takeRulesChanged() | reconcileAsked.getAndSet(false) || now - lastReconcile >= TimeUnit.MILLISECONDS.toNanos(reconcileMillis)) {
                 lastReconcile = now;
                 lastReport = agent.reconcile();
             }
         }));
+        // the pin: while the desired state names an entry's target, other requesters cannot move it elsewhere
+        pin.agent(threads.get(0));
+        if (context != null) {
+            org.osgi.framework.ServiceRegistration<?> reg = context.registerService(swap.api.EntryPin.class, pin, null);
+            unlisten.add(() -> {
+                try {
+                    reg.unregister();
+                } catch (IllegalStateException gone) {
+                    // unregistered with the bundle
+                }
+            });
+        }
         threads.add(loop("swap-fleet-coordinator", poll, () -> {
             if (latch.hasLeadership()) {
                 coordinator.tick();

@@ -28,7 +28,7 @@ import swap.fleet.internal.FleetStore.Member;
         "osgi.command.function=undo"})
 public final class FleetCommands {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
-    private static final String OPTIONS = "fleet:rollout [-l LABELS] [-c CANARY] [-w WAVE] [-f MAX-FAILURES] [-g GATE-SECONDS] [-t STEP-TIMEOUT-SECONDS] [--wait] "
+    private static final String OPTIONS = "fleet:rollout [-l LABELS] [-c CANARY] [-w WAVE] [-f MAX-FAILURES] [-g GATE-SECONDS] [-t STEP-TIMEOUT-SECONDS] [--wait] [-p] "
             + "swap SELECTOR TARGET [BUNDLE-URL] | upgrade SYMBOLIC-NAME BUNDLE-URL";
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
@@ -188,10 +188,12 @@ public final class FleetCommands {
             @Parameter(names = {"-t", "--timeout"}, absentValue = "120") double timeoutSeconds,
             @Descriptor("wait until the rollout has ended and print its status")
             @Parameter(names = {"--wait"}, presentValue = "true", absentValue = "false") boolean wait,
+            @Descriptor("policy decides: once completed, local triggers and policies may move the entries (the fleet neither pins nor reconciles them)")
+            @Parameter(names = {"-p", "--policy-decides"}, presentValue = "true", absentValue = "false") boolean policyDecides,
             @Descriptor("swap (entries SELECTOR selects to TARGET) or upgrade (bundle SYMBOLIC-NAME to BUNDLE-URL)") String action,
             @Descriptor("swap: implementation name or LDAP filter of the entries to move; upgrade: the bundle's symbolic name") String first,
             @Descriptor("swap: target implementation name or LDAP filter; upgrade: URL of the new version (every node must reach it)") String second) throws Exception {
-        return rollout(labels, canary, waves, maxFailures, gateSeconds, timeoutSeconds, wait, action, first, second, null);
+        return rollout(labels, canary, waves, maxFailures, gateSeconds, timeoutSeconds, wait, policyDecides, action, first, second, null);
     }
 
     @Descriptor("start a swap rollout that first installs the target's bundle from BUNDLE-URL on every node (uninstalled again on roll-back)")
@@ -203,16 +205,18 @@ public final class FleetCommands {
             @Parameter(names = {"-g", "--gate"}, absentValue = "5") double gateSeconds,
             @Parameter(names = {"-t", "--timeout"}, absentValue = "120") double timeoutSeconds,
             @Parameter(names = {"--wait"}, presentValue = "true", absentValue = "false") boolean wait,
+            @Parameter(names = {"-p", "--policy-decides"}, presentValue = "true", absentValue = "false") boolean policyDecides,
             @Descriptor("swap") String action,
             @Descriptor("implementation name or LDAP filter of the entries to move") String first,
             @Descriptor("target implementation name or LDAP filter") String second,
             @Descriptor("URL of the bundle that provides the target (every node must reach it)") String install) {
-        return guard(() -> doRollout(labels, canary, waves, maxFailures, gateSeconds, timeoutSeconds, wait, action, first, second, install));
+        return guard(() -> doRollout(labels, canary, waves, maxFailures, gateSeconds, timeoutSeconds, wait, policyDecides, action, first, second, install));
     }
 
-    private String doRollout(String labels, int canary, String waves, int maxFailures, double gateSeconds, double timeoutSeconds, boolean wait, String action,
-            String first, String second, String install) throws Exception {
+    private String doRollout(String labels, int canary, String waves, int maxFailures, double gateSeconds, double timeoutSeconds, boolean wait,
+            boolean policyDecides, String action, String first, String second, String install) throws Exception {
         Rollout r = new Rollout();
+        r.policyDecides = policyDecides;
         r.labels = Rollout.split(labels);
         if (canary < 0 || maxFailures < 0 || gateSeconds < 0 || timeoutSeconds <= 0) {
             throw new IllegalArgumentException("canary, max failures and gate are 0 or more, the step timeout more than 0; usage: " + OPTIONS);

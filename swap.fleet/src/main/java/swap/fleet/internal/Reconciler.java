@@ -192,7 +192,7 @@ final class Reconciler {
                 return new int[] {i, 1};
             }
             if (matches(u.select, p)) {
-                return new int[] {i, 0};
+                return new int[] {i, u.policyDecides ? 1 : 0}; // "policy decides": either side is in line
             }
         }
         return new int[] {-1, 0};

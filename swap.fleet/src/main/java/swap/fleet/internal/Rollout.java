@@ -110,7 +110,7 @@ final class Rollout {
         if (UPGRADE.equals(action)) {
             return "upgrade " + bundle + " to " + url;
         }
-        return "swap " + select + " -> " + target + (install.isEmpty() ? "" : " (install " + install + ")");
+        return "swap " + select + " -> " + target + (install.isEmpty() ? "" : " (install " + install + ")") + (policyDecides ? ", policy decides" : "");
     }
 
     boolean matches(Set<String> nodeLabels) {

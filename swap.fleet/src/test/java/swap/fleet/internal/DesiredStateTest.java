@@ -52,6 +52,7 @@ public class DesiredStateTest {
         final CuratorFramework zk;
         final Agent agent;
         final List<Entry<Tally>> entries = new ArrayList<>();
+        final FleetPin pin;
 
         Node(String name) throws Exception {
             this.name = name;
@@ -62,8 +63,11 @@ public class DesiredStateTest {
             String inc = name + "-" + System.nanoTime();
             zk.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL)
                     .forPath(FleetStore.NODES + "/" + name, FleetStore.memberData(Set.of(), inc, "localhost", 1, System.currentTimeMillis()));
+            // the pin as Fleet registers it: the test's thread plays the agent's (its swaps are the fleet's own)
+            pin = new FleetPin(name, Thread.currentThread());
+            engine.pins().add(pin);
             agent = new Agent(new FleetStore(zk), name, inc, Set.of(), new FrameworkSteps(null, engine, null, 1_000), m -> { })
-                    .reconciler(new Reconciler(engine, null, null));
+                    .reconciler(new Reconciler(engine, null, null)).pin(pin);
         }
 
         /** A new entry on tally.a that has counted to {@code n}. */
@@ -214,6 +218,55 @@ public class DesiredStateTest {
         assertEquals("tally.b", e.describe().implementation);
         assertEquals(4, e.handle().get());
         assertEquals(Reconciler.IN_LINE, n1.agent.reconcile().state());
+    }
+
+    /** A swap requested on another thread than the fleet's (an object trigger, a policy, the shell). */
+    private static swap.api.SwapResult localSwap(Node n, long id, String target) throws Exception {
+        java.util.concurrent.CompletableFuture<swap.api.SwapResult> f = new java.util.concurrent.CompletableFuture<>();
+        Thread t = new Thread(() -> f.complete(n.engine.swap(id, target, "one thread alone for 250 ms").toCompletableFuture().join()), "local-trigger");
+        t.start();
+        return f.get();
+    }
+
+    /** Issue 27 item 2: a local trigger does not undo a completed rollout; the refusal names the pin's owner and why. */
+    @Test
+    public void aLocalTriggerCannotUndoACompletedRollout() throws Exception {
+        Node n1 = nodes.get("n1");
+        Entry<Tally> e = n1.create(6);
+        assertEquals(State.COMPLETED, run(swap("tally.a", "tally.b")).state);
+        n1.agent.reconcile(); // the pin learns the revision (Fleet reconciles at once when a rollout ends)
+        long before = swapsIn(n1);
+        swap.api.SwapResult r = localSwap(n1, e.id(), "tally.a");
+        assertEquals(r.reason, swap.api.SwapOutcome.REFUSED, r.outcome);
+        assertTrue(r.reason, r.reason.startsWith("entry " + e.id() + " is pinned by fleet (node n1): desired state revision 1 says tally.a -> tally.b"));
+        assertTrue(r.reason, r.reason.endsWith("; the entry stays on tally.b 2.0.0"));
+        assertEquals("tally.b", e.describe().implementation);
+        assertEquals(6, e.handle().get());
+        assertEquals("a refusal is no swap", before, swapsIn(n1));
+        // onto the desired target (e.g. rejuvenation, an in-place upgrade) stays allowed
+        assertEquals(swap.api.SwapOutcome.COMPLETED, localSwap(n1, e.id(), "tally.b").outcome);
+        assertEquals(6, e.handle().get());
+    }
+
+    /** "Policy decides": the rollout's entries may be moved by local policies, and the reconcile leaves them where the policy put them. */
+    @Test
+    public void withPolicyDecidesALocalPolicyMovesTheEntryAndTheReconcileLeavesIt() throws Exception {
+        Node n1 = nodes.get("n1");
+        Entry<Tally> e = n1.create(8);
+        Rollout p = swap("tally.a", "tally.b");
+        p.policyDecides = true;
+        Rollout done = run(p);
+        assertEquals(State.COMPLETED, done.state);
+        assertTrue(store.desired().rules.get(0).what(), store.desired().rules.get(0).what().endsWith("policy decides"));
+        n1.agent.reconcile();
+        swap.api.SwapResult r = localSwap(n1, e.id(), "tally.a");
+        assertEquals(r.reason, swap.api.SwapOutcome.COMPLETED, r.outcome);
+        long before = swapsIn(n1);
+        Reconciler.Report rep = n1.agent.reconcile();
+        assertEquals(rep.toString(), Reconciler.IN_LINE, rep.state());
+        assertEquals(before, swapsIn(n1));
+        assertEquals("tally.a", e.describe().implementation);
+        assertEquals(8, e.handle().get());
     }
 
     @Test

@@ -36,27 +36,27 @@ public class FleetCommandsTest {
     public void anUnconfiguredNodeSaysHowToConfigureIt() {
         String m = error(commands::nodes);
         assertTrue(m, m.contains("deploy/swap.fleet.cfg with connect="));
-        m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, "swap", "fcm.shared", "fcm.example"));
+        m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, false, "swap", "fcm.shared", "fcm.example"));
         assertTrue(m, m.contains("PID swap.fleet"));
     }
 
     @Test
     public void badArgumentsAreRefusedWithTheUsage() {
-        String m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, "swop", "a", "b"));
+        String m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, false, "swop", "a", "b"));
         assertTrue(m, m.startsWith("unknown action 'swop': use swap or upgrade; usage: fleet:rollout"));
-        m = error(() -> commands.rollout("", 1, "half", 0, 5, 120, false, "swap", "a", "b"));
+        m = error(() -> commands.rollout("", 1, "half", 0, 5, 120, false, false, "swap", "a", "b"));
         assertTrue(m, m.contains("waves 'half': give a node count (e.g. 2) or a percentage"));
-        m = error(() -> commands.rollout("", 1, "0", 0, 5, 120, false, "swap", "a", "b"));
+        m = error(() -> commands.rollout("", 1, "0", 0, 5, 120, false, false, "swap", "a", "b"));
         assertTrue(m, m.contains("waves '0'"));
-        m = error(() -> commands.rollout("", 1, "150%", 0, 5, 120, false, "swap", "a", "b"));
+        m = error(() -> commands.rollout("", 1, "150%", 0, 5, 120, false, false, "swap", "a", "b"));
         assertTrue(m, m.contains("waves '150%'"));
-        m = error(() -> commands.rollout("", -1, "50%", 0, 5, 120, false, "swap", "a", "b"));
+        m = error(() -> commands.rollout("", -1, "50%", 0, 5, 120, false, false, "swap", "a", "b"));
         assertTrue(m, m.startsWith("canary, max failures and gate are 0 or more"));
-        m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, "swap", "(swap.impl.name=fcm.shared", "b"));
+        m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, false, "swap", "(swap.impl.name=fcm.shared", "b"));
         assertTrue(m, m.startsWith("selector (swap.impl.name=fcm.shared is not a valid LDAP filter"));
-        m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, "upgrade", "swap.example.fcm", "fcm-1.1.jar"));
+        m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, false, "upgrade", "swap.example.fcm", "fcm-1.1.jar"));
         assertTrue(m, m.startsWith("'fcm-1.1.jar' is not a URL"));
-        m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, "upgrade", "a", "file:/x.jar", "extra"));
+        m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, false, "upgrade", "a", "file:/x.jar", "extra"));
         assertTrue(m, m.startsWith("upgrade takes a symbolic name and a URL, nothing more"));
     }
 
@@ -67,14 +67,14 @@ public class FleetCommandsTest {
         Engine engine = new Engine(source);
         try {
             commands.swaps = engine;
-            String m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, "swap", "task.a", "task.b"));
+            String m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, false, "swap", "task.a", "task.b"));
             assertTrue(m, m.startsWith("no implementation here matches target task.b (swap:impls lists them); if a bundle provides it, give its URL"));
-            m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, "swap", "task.a", "(concurrency=distributed)"));
+            m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, false, "swap", "task.a", "(concurrency=distributed)"));
             assertTrue(m, m.startsWith("no implementation here matches target (concurrency=distributed)"));
             // a known target, or one a bundle will bring: only the missing fleet stops it
-            m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, "swap", "task.b", "(concurrency=shared)"));
+            m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, false, "swap", "task.b", "(concurrency=shared)"));
             assertTrue(m, m.startsWith("this node is not in a fleet"));
-            m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, "swap", "task.a", "task.b", "file:/opt/task-b.jar"));
+            m = error(() -> commands.rollout("", 1, "50%", 0, 5, 120, false, false, "swap", "task.a", "task.b", "file:/opt/task-b.jar"));
             assertTrue(m, m.startsWith("this node is not in a fleet"));
         } finally {
             engine.shutdown();
