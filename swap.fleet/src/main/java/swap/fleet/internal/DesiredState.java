@@ -126,6 +126,8 @@ final class DesiredState {
     String rollout = "";
     /** Oldest first; later rules decide. */
     List<Rule> rules = new ArrayList<>();
+    /** Where each target's bundle was installed from (target -> URL), kept across revisions. */
+    final java.util.Map<String, String> sources = new java.util.TreeMap<>();
     /** The move that led here from the revision before (its reverse leads back: {@code fleet:undo}); {@code null} for revision 0. */
     Rule change;
 
@@ -135,6 +137,16 @@ final class DesiredState {
 
     /** The next revision: these rules plus {@code rule}, minus the rules it replaces. */
     DesiredState with(Rule rule, String cause, String rolloutId, String by, long now) {
+        java.util.Map<String, String> src = new java.util.TreeMap<>(sources);
+        if (Rollout.SWAP.equals(rule.action)) {
+            if (rule.install.isEmpty()) {
+                // a rollout to a target its nodes already had: a node that joins later, without it, installs it
+                // from where an earlier rollout did
+                rule.install = src.getOrDefault(rule.target, "");
+            } else {
+                src.put(rule.target, rule.install);
+            }
+        }
         List<Rule> l = new ArrayList<>();
         for (Rule u : rules) {
             if (!u.replacedBy(rule)) {
@@ -142,7 +154,9 @@ final class DesiredState {
             }
         }
         l.add(rule);
-        return next(l, rule, cause, rolloutId, by, now);
+        DesiredState d = next(l, rule, cause, rolloutId, by, now);
+        d.sources.putAll(src);
+        return d;
     }
 
     /** The next revision, with {@code rules} (an undo: the rules of an earlier revision) reached by {@code change}. */
@@ -155,6 +169,7 @@ final class DesiredState {
         d.rollout = rolloutId;
         d.rules.addAll(rules);
         d.change = change;
+        d.sources.putAll(sources);
         return d;
     }
 
@@ -183,6 +198,12 @@ final class DesiredState {
         if (change != null) {
             change.store(p, "change.");
         }
+        int i = 0;
+        for (java.util.Map.Entry<String, String> e : sources.entrySet()) {
+            p.setProperty("source." + i + ".target", e.getKey());
+            p.setProperty("source." + i + ".url", e.getValue());
+            i++;
+        }
         return FleetStore.bytes(p);
     }
 
@@ -200,6 +221,9 @@ final class DesiredState {
         }
         if (p.getProperty("change.action") != null) {
             d.change = Rule.load(p, "change.");
+        }
+        for (int i = 0; p.getProperty("source." + i + ".target") != null; i++) {
+            d.sources.put(p.getProperty("source." + i + ".target"), p.getProperty("source." + i + ".url", ""));
         }
         return d;
     }

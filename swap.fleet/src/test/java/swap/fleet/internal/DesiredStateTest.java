@@ -309,6 +309,32 @@ public class DesiredStateTest {
         assertEquals(List.of(1, 2), store.revisions());
     }
 
+    /** A rollout back to a target an earlier rollout installed keeps that bundle URL (a node that joins later installs it from there). */
+    @Test
+    public void aRuleReplacingAnotherKeepsTheBundleUrlItsTargetCameFrom() {
+        DesiredState.Rule first = new DesiredState.Rule();
+        first.select = "fcm.shared";
+        first.target = "fcm.example";
+        first.install = "file:/opt/fcm-example.jar";
+        DesiredState d = DesiredState.empty().with(first, "r0", "r-0", "n1", 1);
+        DesiredState.Rule back = new DesiredState.Rule();
+        back.select = "fcm.example";
+        back.target = "fcm.shared";
+        d = d.with(back, "r1", "r-1", "n1", 2);
+        assertEquals("the exact reverse replaces it", 1, d.rules.size());
+        DesiredState.Rule again = new DesiredState.Rule();
+        again.select = "fcm.shared";
+        again.target = "fcm.example";
+        d = d.with(again, "r2", "r-2", "n1", 3);
+        assertEquals(1, d.rules.size());
+        assertEquals("fcm.shared -> fcm.example (from file:/opt/fcm-example.jar)", d.rules.get(0).what());
+        assertEquals(3, d.revision);
+        DesiredState copy = DesiredState.fromBytes(d.toBytes());
+        assertEquals(d.rules.get(0).what(), copy.rules.get(0).what());
+        assertEquals("r-2", copy.rollout);
+        assertEquals(java.util.Map.of("fcm.example", "file:/opt/fcm-example.jar"), copy.sources);
+    }
+
     @Test
     public void laterRulesDecideSoOppositeRolloutsNeverMoveAnEntryInACircle() throws Exception {
         Node n1 = nodes.get("n1");
