@@ -90,6 +90,9 @@ public class FleetIT {
         Path deploy = Files.createDirectories(work.resolve("deploy"));
         Files.write(deploy.resolve("swap.fcm.shared.cfg"), "self.swap=false\n".getBytes(StandardCharsets.UTF_8));
         Files.write(deploy.resolve("swap.fcm.distributed.cfg"), "self.swap=false\n".getBytes(StandardCharsets.UTF_8));
+        // 5 platforms under load on a 2-core machine shared with other builds (load average 20 seen): a load call can stay
+        // inside the FCM for more than the default 1 s quiescence timeout, which would roll a step back for that alone
+        Files.write(deploy.resolve("swap.core.manager.cfg"), "timeout.millis=10000\n".getBytes(StandardCharsets.UTF_8));
         if (fleet) {
             joinFleet(work);
         }

@@ -157,7 +157,8 @@ final class Agent {
             lastRevision = d.revision;
         }
         Reconciler.Report rep = reconciler.reconcile(d.revision, rules);
-        if (rep.moved() > 0 || !rep.sameAs(lastReport)) {
+        // republished when the verdict changed, or when its ephemeral znode went with a lost session
+        if (rep.moved() > 0 || !rep.sameAs(lastReport) || store.status(node) == null) {
             if (!rep.state().equals(Reconciler.IN_LINE) || lastReport == null || !lastReport.state().equals(Reconciler.IN_LINE)) {
                 log.accept("reconcile (revision " + d.revision + "): " + rep.state() + ": " + rep.why());
             }

@@ -81,7 +81,9 @@ public final class FleetCommands {
             DesiredState d = f.store.desired();
             StringBuilder b = new StringBuilder(String.format("%-2s %-12s %-12s %-16s %-8s %-12s %-11s %s%n", "", "NODE", "LABELS", "HOST", "PID", "JOINED", "STATE", "WHY"));
             Map<String, Integer> count = new TreeMap<>();
-            for (Member m : f.members()) {
+            List<Member> members = new java.util.ArrayList<>(f.members());
+            members.sort(java.util.Comparator.comparing(Member::name));
+            for (Member m : members) {
                 String mark = (m.name().equals(f.node) ? "*" : "") + (m.name().equals(leader) ? "C" : "");
                 java.util.Properties st = f.store.status(m.name());
                 String state = st == null ? "unknown" : st.getProperty("state", "unknown");

@@ -394,16 +394,18 @@ public class DesiredStateTest {
         }
         long before = swapsIn(n1);
         long best = Long.MAX_VALUE;
+        long bestReconciler = Long.MAX_VALUE;
         Reconciler.Report rep = null;
         for (int i = 0; i < 5; i++) {
             long t0 = System.nanoTime();
             rep = n1.agent.reconcile();
             best = Math.min(best, System.nanoTime() - t0);
+            bestReconciler = Math.min(bestReconciler, rep.micros());
             assertEquals(rep.toString(), Reconciler.IN_LINE, rep.state());
         }
         assertEquals(10_001, rep.governed());
         assertEquals("no swap sent", before, swapsIn(n1));
-        System.out.printf("reconcile of %d entries in line: best of 5 passes %.1f ms (reconciler alone %.1f ms, incl. one ZooKeeper read)%n", rep.entries(),
-                best / 1e6, rep.micros() / 1e3);
+        System.out.printf("reconcile of %d entries in line, best of 5 passes: %.1f ms for the agent's pass (two ZooKeeper reads included), %.1f ms for the reconciler alone%n",
+                rep.entries(), best / 1e6, bestReconciler / 1e3);
     }
 }
