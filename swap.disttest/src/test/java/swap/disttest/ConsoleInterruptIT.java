@@ -23,6 +23,7 @@ public class ConsoleInterruptIT {
             assertTrue("the platform is still running after two SIGINTs", c.alive());
             String out = c.run("echo still-here");
             assertTrue(out, out.contains("still-here"));
+            assertTrue("the platform said what to do instead:\n" + out, out.contains("swap: Ctrl-C does not stop the platform; type exit"));
             String lb = c.run("lb -s swap.core");
             assertTrue(lb, lb.contains("Active"));
         }
