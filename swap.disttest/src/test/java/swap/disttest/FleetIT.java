@@ -100,7 +100,7 @@ public class FleetIT {
 
     private static void joinFleet(Path work) throws Exception {
         String node = work.getFileName().toString().substring("fleet-".length());
-        String cfg = "connect=" + zk.getConnectString() + "\nnode=" + node + "\nlabels=it\nsession.timeout.millis=8000\n"
+        String cfg = "connect=" + zk.getConnectString() + "\nnode=" + node + "\nlabels=it\nsession.timeout.millis=8000   # a node silent this long leaves the fleet (trailing comment: ignored)\n"
                 + "lost.grace.millis=2000\npoll.millis=200\nreconcile.millis=" + RECONCILE_MILLIS + "\n";
         Path tmp = work.resolve("swap.fleet.cfg.tmp");
         Files.write(tmp, cfg.getBytes(StandardCharsets.UTF_8));
