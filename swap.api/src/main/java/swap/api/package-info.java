@@ -31,6 +31,8 @@
  * <li>{@link swap.api.SwapManager#entry(long, Class)}: an entry, typed (since 1.5); an implementation
  * without {@link swap.api.SwapConstants#IMPL_VERSION} takes its bundle's version (since 1.5).</li>
  * <li>{@link swap.api.SwapConstants#TOPIC_CREATED}: an event when an entry is created (since 1.6).</li>
+ * <li>{@link swap.api.EntryPin}: a pin, a whiteboard service the swap manager asks before any swap moves
+ * an entry; it may hold the entry where it is, its refusal naming its owner (since 1.6).</li>
  * </ul>
  */
 @org.osgi.annotation.bundle.Export
