@@ -54,6 +54,13 @@ public final class SwapConstants {
 
     /** Prefix of every event topic the platform posts through Event Admin: {@value}. */
     public static final String TOPIC_PREFIX = "swap/entry/";
+    /**
+     * An entry was created ({@link SwapManager#create}, {@link SwapManager#register}): it is in the
+     * table and its handle may be called. Properties: {@link #EVENT_ENTRY_ID}, {@link #EVENT_INTERFACE},
+     * {@link #EVENT_TO} (its implementation, {@code name version}). A fleet node reconciles its new
+     * entries on it. @since 1.6
+     */
+    public static final String TOPIC_CREATED = TOPIC_PREFIX + "CREATED";
     /** A swap began (after the replacement was instantiated). */
     public static final String TOPIC_STARTED = TOPIC_PREFIX + "STARTED";
     /** A swap completed: the entry now points at the new instance. */

@@ -35,6 +35,9 @@
  * print as one readable line ({@code toString}), as a script's {@code echo $it} shows them (since 1.6).</li>
  * <li>{@link swap.api.SwapConstants#EVENT_RESULT}: swap events carry their {@link swap.api.SwapResult}
  * (phase durations for metrics exporters) (since 1.6).</li>
+ * <li>{@link swap.api.SwapConstants#TOPIC_CREATED}: an event when an entry is created (since 1.6).</li>
+ * <li>{@link swap.api.EntryPin}: a pin, a whiteboard service the swap manager asks before any swap moves
+ * an entry; it may hold the entry where it is, its refusal naming its owner (since 1.6).</li>
  * </ul>
  */
 @org.osgi.annotation.bundle.Export

@@ -238,6 +238,16 @@ final class Console implements AutoCloseable {
         pump.join(10_000);
     }
 
+    /** Sends a signal to the platform's process ({@code kill -SIG PID}), as Ctrl-C at a terminal sends INT. */
+    void signal(String name) throws IOException, InterruptedException {
+        Process k = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).redirectErrorStream(true).start();
+        assertTrue("kill -" + name + " " + process.pid(), k.waitFor(10, TimeUnit.SECONDS) && k.exitValue() == 0);
+    }
+
+    boolean alive() {
+        return process.isAlive();
+    }
+
     @Override
     public void close() {
         if (process.isAlive()) {

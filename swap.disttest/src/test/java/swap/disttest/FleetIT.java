@@ -40,6 +40,11 @@ import org.junit.runners.MethodSorters;
  * <li>the ZooKeeper leader killed mid-rollout: the rollout completes, each node applied once;</li>
  * <li>an upgrade rollout: a new version of the example FCM bundle, side by side on every node; and
  * one whose new version fails on node 3: every node that upgraded is downgraded;</li>
+ * <li>the desired state (issue 27): a node restarted that joins first and opens its file afterwards
+ * ends on the desired implementation within one reconcile period; a file opened after a rollout
+ * lands there too; a local swap cannot undo a rollout (the fleet's pin refuses it); a selector typo
+ * ends NO_OP and writes no revision; {@code fleet:history} and {@code fleet:undo}; the whole
+ * ZooKeeper ensemble restarted from its data directories mid-rollout;</li>
  * <li>through all of it the loads saw no error, and every file's bytes are intact on disk.</li>
  * </ol>
  */
@@ -48,6 +53,8 @@ public class FleetIT {
     private static final int NODES = 5;
     private static final long MARKER_AT = 2_000_000; // beyond the first MiB, which fcm:load writes to
     private static final Pattern ID = Pattern.compile("rollout (r-\\d+)");
+    /** Each node's reconcile period (swap.fleet.cfg reconcile.millis). */
+    private static final long RECONCILE_MILLIS = 3_000;
 
     private static TestingCluster zk;
     private static final Map<String, Console> consoles = new LinkedHashMap<>();
@@ -83,6 +90,9 @@ public class FleetIT {
         Path deploy = Files.createDirectories(work.resolve("deploy"));
         Files.write(deploy.resolve("swap.fcm.shared.cfg"), "self.swap=false\n".getBytes(StandardCharsets.UTF_8));
         Files.write(deploy.resolve("swap.fcm.distributed.cfg"), "self.swap=false\n".getBytes(StandardCharsets.UTF_8));
+        // 5 platforms under load on a 2-core machine shared with other builds (load average 20 seen): a load call can stay
+        // inside the FCM for more than the default 1 s quiescence timeout, which would roll a step back for that alone
+        Files.write(deploy.resolve("swap.core.manager.cfg"), "timeout.millis=10000\n".getBytes(StandardCharsets.UTF_8));
         if (fleet) {
             joinFleet(work);
         }
@@ -90,8 +100,8 @@ public class FleetIT {
 
     private static void joinFleet(Path work) throws Exception {
         String node = work.getFileName().toString().substring("fleet-".length());
-        String cfg = "connect=" + zk.getConnectString() + "\nnode=" + node + "\nlabels=it\nsession.timeout.millis=8000\n"
-                + "lost.grace.millis=2000\npoll.millis=200\n";
+        String cfg = "connect=" + zk.getConnectString() + "\nnode=" + node + "\nlabels=it\nsession.timeout.millis=8000   # a node silent this long leaves the fleet (trailing comment: ignored)\n"
+                + "lost.grace.millis=2000\npoll.millis=200\nreconcile.millis=" + RECONCILE_MILLIS + "\n";
         Path tmp = work.resolve("swap.fleet.cfg.tmp");
         Files.write(tmp, cfg.getBytes(StandardCharsets.UTF_8));
         Files.move(tmp, work.resolve("deploy/swap.fleet.cfg")); // whole, so FileInstall never reads half a file
@@ -155,7 +165,7 @@ public class FleetIT {
         String s = "";
         for (int i = 0; i < 600; i++) {
             s = driver.run("fleet:status " + id);
-            if (s.matches("(?s)rollout " + id + ": (COMPLETED|ROLLED_BACK|ABORTED).*")) {
+            if (s.matches("(?s)rollout " + id + ": (COMPLETED|ROLLED_BACK|ABORTED|NO_OP).*")) {
                 return s;
             }
             Thread.sleep(200);
@@ -268,10 +278,10 @@ public class FleetIT {
 
         // node4 comes back: a fresh platform (the old version: fcm.shared), a file open under load, then it joins
         Console back = comeBack("node4", "fcm.distributed");
+        // brought there by its reconcile (desired state) or by the rollouts' catch-up steps, whichever ran first
         String history = back.run("swap:history");
-        assertTrue(history, history.contains("fleet rollout " + completed.get(0)));
-        assertTrue(history, history.contains("fleet rollout " + id));
-        String late = awaitState(id, "(?m)^\\s+node4  OK: moved 1 entry to fcm\\.distributed");
+        assertTrue(history, history.contains("fleet reconcile: desired revision") || history.contains("fleet rollout " + id));
+        String late = awaitState(id, "(?m)^\\s+node4  (OK: moved 1 entry to fcm\\.distributed|NO-OP: no entry matches fcm\\.example here)");
         assertTrue(late, late.contains("late joiners:"));
         System.out.println(late);
         assertLoadClean("node4");
@@ -296,7 +306,7 @@ public class FleetIT {
         assertEquals(node + " brought to the target of every completed rollout, in order", target, impl);
         // caught up one rollout at a time, oldest first: the newest one's report comes last
         awaitState(consoles.entrySet().stream().filter(e -> !e.getKey().equals(node)).findFirst().orElseThrow().getValue(),
-                completed.get(completed.size() - 1), "(?m)late joiners:(\\n\\s+node\\d  .*)*\\n\\s+" + node + "  OK: ");
+                completed.get(completed.size() - 1), "(?m)late joiners:(\\n\\s+node\\d  .*)*\\n\\s+" + node + "  (OK|NO-OP): ");
         assertEquals(node, target, implementationOf(node));
         return back;
     }
@@ -395,6 +405,126 @@ public class FleetIT {
             assertEquals(node, "fcm.flaky", implementationOf(node));
             assertLoadClean(node);
         }
+    }
+
+    /** Polls swap:list on {@code node} until {@code entry} runs {@code impl}; returns the milliseconds it took. */
+    private static long awaitImplementation(String node, String entry, String impl, long maxMillis) throws Exception {
+        long t0 = System.nanoTime();
+        String now = "";
+        while ((System.nanoTime() - t0) / 1_000_000 < maxMillis) {
+            String row = ShellCommandsIT.row(consoles.get(node).run("swap:list"), entry);
+            now = row.split("\\|")[2];
+            if (now.equals(impl)) {
+                return (System.nanoTime() - t0) / 1_000_000;
+            }
+            Thread.sleep(100);
+        }
+        fail(node + ": entry " + entry + " still on " + now + " after " + maxMillis + " ms, not on the desired " + impl + "\n" + consoles.get(node).run("fleet:nodes"));
+        return -1;
+    }
+
+    /** The desired state after t5b: fcm.example -> fcm.flaky (and the rules before it). */
+    private static final String DESIRED = "fcm.flaky";
+
+    @Test
+    public void t5c_aRestartedNodeThatOpensItsFileAfterJoiningEndsOnTheDesiredImplementation() throws Exception {
+        consoles.remove("node2").kill();
+        Path work = Console.scratch("fleet-node2");
+        writeDeploy(work, true); // the fleet's configuration first: the node joins before it has any entry
+        Console back = Console.start(work);
+        consoles.put("node2", back);
+        String nodes = "";
+        for (int i = 0; i < 120 && !Pattern.compile("(?m)^\\*\\S*\\s+node2 ").matcher(nodes).find(); i++) {
+            Thread.sleep(250);
+            nodes = back.run("fleet:nodes");
+        }
+        assertTrue("node2 joined:\n" + nodes, Pattern.compile("(?m)^\\*\\S*\\s+node2 ").matcher(nodes).find());
+        entries.put("node2", openUnderLoad("node2", back)); // the file opened after joining, on fcm.shared
+        // one reconcile period, plus the slack of 5 JVMs on 2 cores (installs and two swaps: shared -> example -> flaky)
+        long took = awaitImplementation("node2", entries.get("node2"), DESIRED, RECONCILE_MILLIS + 27_000);
+        System.out.println("node2, restarted, opened its file after joining: on " + DESIRED + " " + took + " ms later (reconcile period " + RECONCILE_MILLIS + " ms)");
+        assertLoadClean("node2");
+        String status = "";
+        for (int i = 0; i < 100 && !Pattern.compile("(?m)^\\*\\S*\\s+node2 .* in line ").matcher(status).find(); i++) {
+            Thread.sleep(100);
+            status = back.run("fleet:nodes");
+        }
+        System.out.println(status);
+        assertTrue(status, Pattern.compile("(?m)^\\*\\S*\\s+node2 .* in line ").matcher(status).find());
+    }
+
+    @Test
+    public void t5d_aFileOpenedAfterARolloutLandsOnTheDesiredImplementation() throws Exception {
+        Console c = consoles.get("node1");
+        String opened = c.run("fcm:open -c later.bin");
+        Matcher m = Pattern.compile("(?m)^entry (\\d+): .*later\\.bin \\(fcm\\.shared ").matcher(opened);
+        assertTrue(opened, m.find());
+        long took = awaitImplementation("node1", m.group(1), DESIRED, RECONCILE_MILLIS + 27_000);
+        System.out.println("node1: a file opened after the rollouts on " + DESIRED + " " + took + " ms later");
+        c.run("fcm:close " + m.group(1));
+    }
+
+    @Test
+    public void t5e_aLocalSwapCannotUndoARollout() throws Exception {
+        Console c = consoles.get("node3");
+        String out = c.run("swap:swap " + entries.get("node3") + " fcm.shared");
+        System.out.println(out);
+        assertTrue(out, out.contains("pinned by fleet (node node3): desired state revision"));
+        assertEquals(DESIRED, implementationOf("node3"));
+        String journal = c.run("swap:journal");
+        assertTrue(journal, journal.contains("pinned by fleet (node node3)"));
+        assertLoadClean("node3");
+    }
+
+    @Test
+    public void t5f_aSelectorTypoEndsNoOpAndWritesNoRevision() throws Exception {
+        Console c = consoles.get("node1");
+        String before = c.run("fleet:history");
+        String out = c.run("fleet:rollout --wait -g 0 -w '100%' -t 90 swap fcm.flakky fcm.example");
+        System.out.println(out);
+        assertTrue(out, out.contains(": NO_OP "));
+        assertTrue(out, out.contains("reason: nothing matched on any node (5 NO-OP)"));
+        assertEquals(out, NODES, count(out, "(?m)^\\s+node\\d  NO-OP: no entry matches fcm\\.flakky here"));
+        assertEquals("no revision written", before, c.run("fleet:history"));
+        String bad = c.run("fleet:rollout -l nosuchlabel swap fcm.example fcm.shared");
+        assertTrue(bad, bad.contains("fleet: no live node has the labels nosuchlabel"));
+        bad = c.run("fleet:rollout swap fcm.example fcm.other file:/nonexistent/fcm-9.jar");
+        assertTrue(bad, bad.contains("fleet: cannot read file:/nonexistent/fcm-9.jar from this node (no such file)"));
+        assertEquals("nothing was created", before, c.run("fleet:history"));
+    }
+
+    @Test
+    public void t5g_historyAndUndoAcrossAZooKeeperRestartFromItsDataDirectories() throws Exception {
+        Console c = consoles.get("node1");
+        String history = c.run("fleet:history");
+        System.out.println(history);
+        Matcher cur = Pattern.compile("current: revision (\\d+)").matcher(history);
+        assertTrue(history, cur.find());
+        int revision = Integer.parseInt(cur.group(1));
+        assertTrue(history, history.contains("fleet:undo rolls out fcm.flaky -> fcm.example"));
+        String id = start("fleet:undo -g 1 -t 90");
+        awaitState(id, "(CANARY|WAVE 1): asked");
+        // every ZooKeeper server stopped and started again from its data directory, mid-rollout
+        for (InstanceSpec server : zk.getInstances()) {
+            zk.killServer(server);
+        }
+        for (InstanceSpec server : zk.getInstances()) {
+            zk.restartServer(server);
+        }
+        String s = awaitEnd(id);
+        System.out.println("undo, with the ZooKeeper ensemble restarted from its data directories mid-rollout:\n" + s);
+        assertTrue(s, s.contains(": COMPLETED "));
+        assertTrue(s, s.contains("desired state revision " + (revision + 1)));
+        String after = c.run("fleet:history");
+        System.out.println(after);
+        assertTrue(after, after.contains("current: revision " + (revision + 1)));
+        assertTrue(after, after.contains("undo of revision " + revision));
+        for (String node : consoles.keySet()) {
+            assertEquals(node, "fcm.example", implementationOf(node));
+            assertLoadClean(node);
+        }
+        String nodes = c.run("fleet:nodes");
+        System.out.println(nodes);
     }
 
     /** Copies a bundle with another Bundle-Version (a new version of the same code, as a plug-in author would release it). */

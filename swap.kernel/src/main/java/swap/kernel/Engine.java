@@ -122,6 +122,11 @@ public class Engine implements SwapManager {
         history.journal(sink);
     }
 
+    /** The pins every swap of this engine asks ({@link swap.api.EntryPin}s add and remove themselves here). */
+    public Pins pins() {
+        return protocol.pins;
+    }
+
     /** Sets the default quiescence timeout (milliseconds, &gt; 0) and the history length. */
     public void configure(long timeoutMillis, int historyLength) {
         if (timeoutMillis <= 0 || historyLength < 0) {
@@ -214,6 +219,7 @@ public class Engine implements SwapManager {
             throw ex;
         }
         table.add(e, instance);
+        history.created(e);
         return e;
     }
 

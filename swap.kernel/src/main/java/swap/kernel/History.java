@@ -62,6 +62,18 @@ public final class History {
         journal.released(e, impl.label());
     }
 
+    /** Entry {@code e} was created and is in the table: posts {@link SwapConstants#TOPIC_CREATED} (not journaled). */
+    void created(EntryImpl<?> e) {
+        if (events == EventSink.NONE) {
+            return; // nobody listens (outside OSGi): do not build the properties
+        }
+        Map<String, Object> p = new HashMap<>();
+        p.put(SwapConstants.EVENT_ENTRY_ID, e.id());
+        p.put(SwapConstants.EVENT_INTERFACE, e.type().getName());
+        put(p, SwapConstants.EVENT_TO, e.implementation().label());
+        send(SwapConstants.TOPIC_CREATED, p);
+    }
+
     void started(EntryImpl<?> e, SwapResult r, long batchId) {
         post(SwapConstants.TOPIC_STARTED, e, r, r.reason, batchId);
     }

@@ -67,6 +67,11 @@ public final class SwapJob {
      *         or {@link SwapOutcome#FAILED}), with the reason in {@link #result}
      */
     public SwapOutcome prepare(Supplier<Implementation> target, StateFormat<?> forced, ImplementationSource gate) {
+        return prepare(target, forced, gate, null);
+    }
+
+    /** {@link #prepare(Supplier, StateFormat, ImplementationSource)}, asking {@code pins} (if not {@code null}) after the trust gate. */
+    public SwapOutcome prepare(Supplier<Implementation> target, StateFormat<?> forced, ImplementationSource gate, Pins pins) {
         if (!entry.swapping.compareAndSet(false, true)) {
             return end(SwapOutcome.REFUSED, "entry " + entry.id() + " is mid-swap; retry when the running swap has ended");
         }
@@ -87,6 +92,10 @@ public final class SwapJob {
         if (refused != null) {
             return end(SwapOutcome.REFUSED, "implementation " + to.label() + " is refused by the trust policy: " + refused
                     + (parked() != null ? "; the entry stays parked with its state" : "; the entry stays on " + from.label()));
+        }
+        String pinned = pins == null ? null : pins.check(entry, from, to, result.reason);
+        if (pinned != null) {
+            return end(SwapOutcome.REFUSED, "entry " + entry.id() + " is " + pinned + (parked() != null ? "; the entry stays parked with its state" : "; the entry stays on " + from.label()));
         }
         try {
             fresh = Engine.instantiate(entry.type(), to);

@@ -34,6 +34,7 @@ public final class SwapProtocol {
     private final History history;
     private final ForkJoinPool importers;
     private final ImplementationSource gate;
+    final Pins pins = new Pins();
 
     SwapProtocol(Table table, History history, ForkJoinPool importers, ImplementationSource gate) {
         this.table = table;
@@ -66,7 +67,7 @@ public final class SwapProtocol {
         try {
             SwapJob refusedBy = null;
             for (SwapJob j : q.jobs) {
-                if (j.prepare(q.target.apply(j), q.forced, gate) == null) {
+                if (j.prepare(q.target.apply(j), q.forced, gate, pins) == null) {
                     ready.add(j);
                 } else if (refusedBy == null) {
                     refusedBy = j;
@@ -275,7 +276,7 @@ public final class SwapProtocol {
         List<SwapResult> results = new ArrayList<>();
         for (SwapJob j : q.jobs) {
             try {
-                if (j.prepare(q.target.apply(j), q.forced, gate) == null) {
+                if (j.prepare(q.target.apply(j), q.forced, gate, pins) == null) {
                     j.abandon(SwapOutcome.COMPLETED, "would move: " + j.result.reason);
                     b.completed++;
                 } else {

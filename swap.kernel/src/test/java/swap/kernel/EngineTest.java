@@ -39,6 +39,7 @@ public class EngineTest {
     private Engine engine;
     private final List<String> topics = new CopyOnWriteArrayList<>();
     private final List<Map<String, Object>> events = new CopyOnWriteArrayList<>();
+    private final List<Map<String, Object>> created = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Before
     public void setUp() {
@@ -49,6 +50,10 @@ public class EngineTest {
         source.add(Counter.class, "stateless", "1.0.0", Counters.Stateless::new);
         engine = new Engine(source);
         engine.events((t, p) -> {
+            if (t.equals(swap.api.SwapConstants.TOPIC_CREATED)) {
+                created.add(p); // entry creations: apart from the swap events these tests count
+                return;
+            }
             topics.add(t);
             events.add(p);
         });
@@ -620,5 +625,59 @@ public class EngineTest {
         assertEquals(43, e.handle().increment());
         assertNotNull(engine.history(10).get(0));
         assertEquals(r, engine.history(10).get(0));
+    }
+
+    /** swap/entry/CREATED: posted once per new entry, with its id, interface and implementation (issue 27: a fleet node reconciles new entries on it). */
+    @Test
+    public void creatingAnEntryPostsCreated() {
+        Entry<Counter> e = engine.create(Counter.class, "atomic");
+        assertEquals(1, created.size());
+        assertEquals(e.id(), created.get(0).get(swap.api.SwapConstants.EVENT_ENTRY_ID));
+        assertEquals(Counter.class.getName(), created.get(0).get(swap.api.SwapConstants.EVENT_INTERFACE));
+        assertEquals("atomic 1.0.0", created.get(0).get(swap.api.SwapConstants.EVENT_TO));
+        assertEquals("creating is not a swap", List.of(), topics);
+    }
+
+    /**
+     * Pins (issue 27): the protocol asks every pin before an entry moves, whoever asks and however
+     * (a single swap, a batch); a pin's refusal names its owner, reaches the journal, and changes
+     * nothing; moves the pin allows, and every move once it is gone, run as before.
+     */
+    @Test
+    public void aPinRefusesAMoveElsewhereNamesItsOwnerAndIsJournaled() {
+        List<String> journaled = new CopyOnWriteArrayList<>();
+        engine.journal(new JournalSink() {
+            @Override
+            public void swap(EntryImpl<?> e, swap.api.SwapResult r, long batchId) {
+                journaled.add(r.outcome + ": " + r.reason);
+            }
+        });
+        Entry<Counter> e = engine.create(Counter.class, "atomic");
+        e.handle().increment();
+        swap.api.EntryPin pin = new swap.api.EntryPin() {
+            @Override
+            public String owner() {
+                return "test pin";
+            }
+
+            @Override
+            public String pinned(long id, String iface, Map<String, Object> from, Map<String, Object> to, String initiator, String reason) {
+                return "atomic".equals(to.get(swap.api.SwapConstants.IMPL_NAME)) ? null : "stays on atomic (test rule, asked by " + initiator + ")";
+            }
+        };
+        engine.pins().add(pin);
+        swap.api.SwapResult r = engine.swap(e.id(), "striped", "a policy").toCompletableFuture().join();
+        assertEquals(r.reason, swap.api.SwapOutcome.REFUSED, r.outcome);
+        assertEquals("entry " + e.id() + " is pinned by test pin: stays on atomic (test rule, asked by platform); the entry stays on atomic 1.0.0", r.reason);
+        swap.api.BatchResult b = engine.swap(swap.api.Batch.of(e.id()).to("striped")).toCompletableFuture().join();
+        assertEquals(swap.api.SwapOutcome.REFUSED, b.results.get(0).outcome);
+        assertEquals("atomic", e.describe().implementation);
+        assertEquals(1, e.handle().get());
+        assertTrue(journaled.toString(), journaled.get(0).startsWith("REFUSED: entry " + e.id() + " is pinned by test pin"));
+        // onto the implementation the pin wants: allowed
+        assertEquals(swap.api.SwapOutcome.COMPLETED, engine.rejuvenate(e.id(), true, "fresh").toCompletableFuture().join().outcome);
+        engine.pins().remove(pin);
+        assertEquals(swap.api.SwapOutcome.COMPLETED, engine.swap(e.id(), "striped", "a policy").toCompletableFuture().join().outcome);
+        assertEquals(1, e.handle().get());
     }
 }

@@ -154,6 +154,7 @@ public final class Main {
             }
         };
         Runtime.getRuntime().addShutdownHook(new Thread(cleanup, "swap-shutdown"));
+        ignoreInterrupt();
 
         framework.init();
         installBundles(framework.getBundleContext(), config, storage.resolve(EXTRACTED));
@@ -181,6 +182,23 @@ public final class Main {
                 System.err.println("swap: framework stopped with " + stopped.getType()
                         + (stopped.getThrowable() != null ? ": " + stopped.getThrowable() : ""));
                 return 1;
+        }
+    }
+
+    /**
+     * Ctrl-C at the console (SIGINT) does not end the platform, as in Apache Karaf: only {@code exit}
+     * (or {@code stop 0}) or the end of the console's input does. Without this the JVM's default
+     * handler would stop the framework, also at a continuation prompt, taking a fleet's coordinator
+     * down with it. While a command runs on a terminal JLine installs its own handler, which
+     * interrupts that command, and puts this one back afterwards. SIGTERM still stops the platform
+     * cleanly. Best effort: a JVM without {@code sun.misc.Signal} keeps its default.
+     */
+    private static void ignoreInterrupt() {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("INT"), signal -> System.err.println(
+                    "swap: Ctrl-C does not stop the platform; type exit (or end the input, Ctrl-D) to stop it"));
+        } catch (RuntimeException | LinkageError e) {
+            // no SIGINT handling on this JVM or OS: the default (stop) stays
         }
     }
 

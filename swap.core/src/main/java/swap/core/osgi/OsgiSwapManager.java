@@ -86,10 +86,34 @@ public class OsgiSwapManager implements SwapManager, Platform {
     @Reference
     SwapManagerVisibility visibility;
 
+    /** Pins (whiteboard): every swap asks them ({@link swap.kernel.Pins}). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addPin(swap.api.EntryPin pin) {
+        pinsToAdd.add(pin);
+        Engine e = engine;
+        if (e != null) {
+            e.pins().add(pin);
+        }
+    }
+
+    void removePin(swap.api.EntryPin pin) {
+        pinsToAdd.remove(pin);
+        Engine e = engine;
+        if (e != null) {
+            e.pins().remove(pin);
+        }
+    }
+
+    /** Pins bound before the constructor ran (DS binds dynamic references after it; kept for safety). */
+    private final List<swap.api.EntryPin> pinsToAdd = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     @Activate
     public OsgiSwapManager(BundleContext context, Config config, @Reference TrustPolicy trust, @Reference JournalService journal) {
         source = new OsgiImplementationSource(context, trust, staging);
         engine = new Engine(source);
+        for (swap.api.EntryPin p : pinsToAdd) {
+            engine.pins().add(p);
+        }
         safeSwaps = SafeSwaps.on(engine);
         engine.journal(journal);
         engine.configure(config.timeout_millis(), config.history_size());
@@ -99,7 +123,9 @@ public class OsgiSwapManager implements SwapManager, Platform {
                 admin.postEvent(new Event(topic, (Map<String, ?>) properties));
             }
             Logger l = log;
-            if (l != null && !topic.equals(SwapConstants.TOPIC_STARTED)) {
+            if (l != null && topic.equals(SwapConstants.TOPIC_CREATED)) {
+                l.debug("entry " + properties.get(SwapConstants.EVENT_ENTRY_ID) + " CREATED on " + properties.get(SwapConstants.EVENT_TO));
+            } else if (l != null && !topic.equals(SwapConstants.TOPIC_STARTED)) {
                 String line = "entry " + properties.get(SwapConstants.EVENT_ENTRY_ID) + " " + topic.substring(SwapConstants.TOPIC_PREFIX.length())
                         + ": " + properties.get(SwapConstants.EVENT_FROM) + " -> " + properties.get(SwapConstants.EVENT_TO)
                         + ", format " + properties.get(SwapConstants.EVENT_FORMAT) + ": " + properties.get(SwapConstants.EVENT_REASON);

@@ -64,7 +64,7 @@ final class Coordinator {
             long now = System.currentTimeMillis();
             State before = r.state;
             int phaseBefore = r.phase;
-            if (r.state == State.ROLLED_BACK || r.state == State.ABORTED) {
+            if (r.state == State.ROLLED_BACK || r.state == State.ABORTED || r.state == State.NO_OP) {
                 ended.add(id); // never changes again: not read at the next ticks
                 continue;
             }
@@ -169,11 +169,50 @@ final class Coordinator {
                 startPhase(r, live, now);
             } else {
                 long ok = r.status.values().stream().filter(s -> s.startsWith("OK")).count();
-                r.transition(State.COMPLETED, ok + " of " + r.status.size() + " node(s) OK" + notOk(r), now);
+                long noop = r.status.values().stream().filter(s -> s.startsWith("NO-OP")).count();
+                if (ok == 0 && r.undoOf == 0) {
+                    long lost = r.status.values().stream().filter(s -> s.startsWith("LOST")).count();
+                    r.transition(State.NO_OP, (lost == 0 ? "nothing matched on any node (" : "no node moved anything (") + noop + " NO-OP"
+                            + (lost > 0 ? ", " + lost + " lost" : "") + "): the desired state is unchanged; check the selector (swap:list on a node shows its entries)", now);
+                } else {
+                    r.revision = desire(r, now);
+                    r.transition(State.COMPLETED, ok + " of " + r.status.size() + " node(s) OK" + notOk(r) + "; desired state revision " + r.revision, now);
+                }
             }
             return true;
         }
         return p.changed();
+    }
+
+    /**
+     * Writes the desired state this completed rollout leads to (idempotent: a revision written for
+     * this rollout already, e.g. by a coordinator that stopped before it wrote the document, is
+     * taken as it is): the current rules plus the rollout's, or for an undo the rules of the revision
+     * before the undone one.
+     *
+     * @return the revision
+     */
+    private int desire(Rollout r, long now) throws Exception {
+        for (int attempt = 0; attempt < 10; attempt++) {
+            DesiredState current = store.desired();
+            if (r.id.equals(current.rollout)) {
+                return current.revision;
+            }
+            DesiredState.Rule rule = DesiredState.Rule.of(r);
+            DesiredState next;
+            if (r.undoOf > 0) {
+                DesiredState before = store.revision(r.undoOf - 1).orElseGet(DesiredState::empty);
+                next = current.next(before.rules, rule, "undo of revision " + r.undoOf + " (rollout " + r.id + "): the rules of revision " + (r.undoOf - 1),
+                        r.id, r.createdBy, now);
+            } else {
+                next = current.with(rule, "rollout " + r.id + " completed: " + rule.what(), r.id, r.createdBy, now);
+            }
+            if (store.writeRevision(next)) {
+                log.accept("desired state revision " + next.revision + ": " + next.cause);
+                return next.revision;
+            }
+        }
+        throw new IllegalStateException("could not write the desired state of rollout " + r.id + " (revisions kept changing)");
     }
 
     /** What {@link #pollRunning} found: how many nodes still run their step, and whether a status changed. */

@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -39,6 +40,10 @@ import swap.fleet.internal.FleetStore.Versioned;
  * ephemeral znode for this node (Curator's {@link PersistentNode}, which re-creates it after a lost
  * session), a {@link LeaderLatch} that makes one node the coordinator, and two threads: the
  * {@link Agent} (every node) and the {@link Coordinator} (ticks only while this node leads).
+ *
+ * <p>Every node also keeps its entries on the fleet's desired state ({@link DesiredState}, written by
+ * completed rollouts): the agent's thread reconciles ({@link Reconciler}) at join, soon after an entry
+ * is created or swapped or an implementation or bundle changes, and every {@code reconcile.millis}.
  *
  * <p>Inactive until configured: PID {@value #PID} (e.g. {@code deploy/swap.fleet.cfg} with
  * {@code connect=zk1:2181,zk2:2181,zk3:2181}).
@@ -78,6 +83,10 @@ public final class Fleet {
 
         @AttributeDefinition(description = "How long a swap step waits for the target implementation to register after installing its bundle (ms)")
         long target_wait_millis() default 30_000;
+
+        @AttributeDefinition(description = "How often a node reconciles its entries with the desired state even when nothing happened (ms); "
+                + "it also reconciles on joining, when an entry is created or swapped and when an implementation or bundle changes")
+        long reconcile_millis() default 10_000;
     }
 
     final String node;
@@ -89,29 +98,41 @@ public final class Fleet {
     private final LeaderLatch latch;
     private final Logger log;
     private final List<Thread> threads = new ArrayList<>();
+    private final List<Runnable> unlisten = new ArrayList<>();
+    private final java.util.concurrent.atomic.AtomicBoolean reconcileAsked = new java.util.concurrent.atomic.AtomicBoolean(true); // at join
+    private final long reconcileMillis;
+    private final Agent agent;
+    private volatile long lastReconcile = System.nanoTime();
+    /** The last reconcile's verdict on this node ({@code null} before the first). */
+    volatile Reconciler.Report lastReport;
     private volatile boolean stopped;
 
     @Activate
-    public Fleet(BundleContext context, Config config, @Reference SwapManager swaps,
+    public Fleet(BundleContext context, Map<String, Object> properties, @Reference SwapManager swaps,
             @Reference(cardinality = ReferenceCardinality.OPTIONAL) UpgradeManager upgrades,
             @Reference(service = LoggerFactory.class) Logger log) throws Exception {
         this.log = log;
-        if (config.connect() == null || config.connect().isBlank()) {
-            throw new IllegalArgumentException("PID " + PID + ": connect is empty; give the ZooKeeper ensemble as host:port[,host:port...]");
+        FleetConfig config;
+        try {
+            config = new FleetConfig(properties);
+            FleetConfig.error = null;
+        } catch (IllegalArgumentException e) {
+            String line = "fleet: PID " + PID + " (deploy/swap.fleet.cfg): " + e.getMessage() + "; this node stays out of the fleet until it is fixed";
+            FleetConfig.error = line;
+            System.out.println(line); // at once on the console, not only in scr:info
+            log.error(line);
+            throw new IllegalArgumentException(line);
         }
         long pid = ProcessHandle.current().pid();
         String host = host();
-        this.node = config.node().isBlank() ? host + "-" + pid : config.node().trim();
-        if (node.contains("/")) {
-            throw new IllegalArgumentException("PID " + PID + ": node name '" + node + "' must not contain '/'");
-        }
-        this.labels = Rollout.split(config.labels());
+        this.node = config.node.isEmpty() ? host + "-" + pid : config.node;
+        this.labels = Rollout.split(config.labels);
         this.zk = CuratorFrameworkFactory.builder()
-                .connectString(config.connect())
-                .sessionTimeoutMs(config.session_timeout_millis())
-                .connectionTimeoutMs(config.connection_timeout_millis())
+                .connectString(config.connect)
+                .sessionTimeoutMs(config.sessionTimeoutMillis)
+                .connectionTimeoutMs(config.connectionTimeoutMillis)
                 .retryPolicy(new ExponentialBackoffRetry(200, 10, 5_000))
-                .namespace(config.namespace())
+                .namespace(config.namespace)
                 .build();
         this.store = new FleetStore(zk);
         zk.start();
@@ -121,16 +142,76 @@ public final class Fleet {
         this.latch = new LeaderLatch(zk, FleetStore.LEADER, node);
         latch.start();
         Consumer<String> info = s -> log.info("fleet {}: {}", node, s);
-        Agent agent = new Agent(store, node, incarnation, labels, new FrameworkSteps(context, swaps, upgrades, config.target_wait_millis()), info);
-        Coordinator coordinator = new Coordinator(store, config.lost_grace_millis(), info);
-        long poll = Math.max(10, config.poll_millis());
-        threads.add(loop("swap-fleet-agent", poll, agent::tick));
+        this.reconcileMillis = config.reconcileMillis;
+        Agent agent = new Agent(store, node, incarnation, labels, new FrameworkSteps(context, swaps, upgrades, config.targetWaitMillis), info)
+                .reconciler(new Reconciler(swaps, context, upgrades));
+        this.agent = agent;
+        FleetPin pin = new FleetPin(node, null);
+        agent.pin(pin);
+        Coordinator coordinator = new Coordinator(store, config.lostGraceMillis, info);
+        long poll = Math.max(10, config.pollMillis);
+        threads.add(loop("swap-fleet-agent", poll, () -> {
+            agent.tick();
+            long now = System.nanoTime();
+            if (agent.takeRulesChanged() | reconcileAsked.getAndSet(false) || now - lastReconcile >= TimeUnit.MILLISECONDS.toNanos(reconcileMillis)) {
+                lastReconcile = now;
+                lastReport = agent.reconcile();
+            }
+        }));
+        // the pin: while the desired state names an entry's target, other requesters cannot move it elsewhere
+        pin.agent(threads.get(0));
+        if (context != null) {
+            org.osgi.framework.ServiceRegistration<?> reg = context.registerService(swap.api.EntryPin.class, pin, null);
+            unlisten.add(() -> {
+                try {
+                    reg.unregister();
+                } catch (IllegalStateException gone) {
+                    // unregistered with the bundle
+                }
+            });
+        }
         threads.add(loop("swap-fleet-coordinator", poll, () -> {
             if (latch.hasLeadership()) {
                 coordinator.tick();
             }
         }));
-        log.info("fleet {}: joining {} (namespace {}, labels {}, incarnation {})", node, config.connect(), config.namespace(), labels, incarnation);
+        listen(context);
+        log.info("fleet {}: joining {} (namespace {}, labels {}, incarnation {}, reconcile every {} ms)", node, config.connect, config.namespace, labels,
+                incarnation, reconcileMillis);
+    }
+
+    /**
+     * Asks for a reconcile at the agent's next poll when an entry is created or swapped (Event Admin,
+     * {@code swap/entry/*}, if it is installed), an implementation service comes or goes, or a bundle
+     * changes. Many events before that poll make one reconcile.
+     */
+    private void listen(BundleContext context) {
+        if (context == null) {
+            return;
+        }
+        Runnable ask = () -> reconcileAsked.set(true);
+        org.osgi.framework.ServiceListener services = ev -> ask.run();
+        org.osgi.framework.BundleListener bundles = ev -> ask.run();
+        try {
+            context.addServiceListener(services, "(" + swap.api.SwapConstants.IMPL_NAME + "=*)");
+        } catch (org.osgi.framework.InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        context.addBundleListener(bundles);
+        unlisten.add(() -> context.removeServiceListener(services));
+        unlisten.add(() -> context.removeBundleListener(bundles));
+        try {
+            org.osgi.framework.ServiceRegistration<?> reg = EntryEvents.register(context, ask);
+            unlisten.add(() -> {
+                try {
+                    reg.unregister();
+                } catch (IllegalStateException gone) {
+                    // unregistered with the bundle
+                }
+            });
+        } catch (LinkageError noEventAdminApi) {
+            log.info("fleet {}: no Event Admin API: new entries are reconciled every {} ms", node, reconcileMillis);
+        }
     }
 
     interface Tick {
@@ -170,6 +251,13 @@ public final class Fleet {
     @Deactivate
     void deactivate() {
         stopped = true;
+        for (Runnable r : unlisten) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                // the framework is stopping
+            }
+        }
         for (Thread t : threads) {
             t.interrupt();
         }

@@ -26,6 +26,8 @@ import org.apache.zookeeper.data.Stat;
  * /rollouts/ID/abort                   an operator asked to abort (who, why)
  * /rollouts/ID/steps/NODE/STEP         the coordinator asks NODE to run STEP (apply, rollback, apply.INCARNATION)
  * /rollouts/ID/results/NODE/STEP       NODE's result of STEP ({@link StepResult})
+ * /desired/rev-NNNNNNNNNN              persistent: revision N of the desired state ({@link DesiredState}), never overwritten
+ * /status/NODE                         ephemeral: NODE's last reconcile (in line / converging / drifted, and why)
  * </pre>
  *
  * Steps and results are created, never overwritten: a step is asked for once and its result is
@@ -38,6 +40,8 @@ final class FleetStore {
     static final String NODES = "/nodes";
     static final String ROLLOUTS = "/rollouts";
     static final String LEADER = "/leader";
+    static final String DESIRED = "/desired";
+    static final String STATUS = "/status";
     static final String APPLY = "apply";
     static final String ROLLBACK = "rollback";
 
@@ -192,6 +196,65 @@ final class FleetStore {
         } catch (KeeperException.NoNodeException e) {
             return null;
         }
+    }
+
+    // ------------------------------------------------------------------ desired state
+
+    private static String revisionPath(int revision) {
+        return DESIRED + "/rev-" + String.format("%010d", revision);
+    }
+
+    /** Every revision number, oldest first. */
+    List<Integer> revisions() throws Exception {
+        List<Integer> out = new ArrayList<>();
+        for (String c : children(DESIRED)) {
+            if (c.startsWith("rev-")) {
+                out.add(Integer.parseInt(c.substring(4)));
+            }
+        }
+        Collections.sort(out);
+        return out;
+    }
+
+    Optional<DesiredState> revision(int revision) throws Exception {
+        if (revision == 0) {
+            return Optional.of(DesiredState.empty());
+        }
+        byte[] data = data(revisionPath(revision));
+        return data == null ? Optional.empty() : Optional.of(DesiredState.fromBytes(data));
+    }
+
+    /** The current desired state: the highest revision, or the empty state (revision 0). */
+    DesiredState desired() throws Exception {
+        List<Integer> revs = revisions();
+        if (revs.isEmpty()) {
+            return DesiredState.empty();
+        }
+        return revision(revs.get(revs.size() - 1)).orElseGet(DesiredState::empty);
+    }
+
+    /**
+     * Writes revision {@code d.revision}; returns whether it did ({@code false}: that revision exists,
+     * someone wrote it first: read the current one and decide again).
+     */
+    boolean writeRevision(DesiredState d) throws Exception {
+        try {
+            zk.create().creatingParentsIfNeeded().forPath(revisionPath(d.revision), d.toBytes());
+            return true;
+        } catch (KeeperException.NodeExistsException e) {
+            return false;
+        }
+    }
+
+    /** Publishes this node's last reconcile (ephemeral: it goes with the node). */
+    void status(String node, Properties report) throws Exception {
+        zk.create().orSetData().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(STATUS + "/" + node, bytes(report));
+    }
+
+    /** @return the node's last reconcile report, or {@code null} */
+    Properties status(String node) throws Exception {
+        byte[] data = data(STATUS + "/" + node);
+        return data == null ? null : props(data);
     }
 
     static byte[] bytes(Properties p) {

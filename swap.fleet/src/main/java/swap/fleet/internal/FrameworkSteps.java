@@ -114,7 +114,7 @@ final class FrameworkSteps implements StepRunner {
                 .toCompletableFuture().join();
         if (br.results.isEmpty()) {
             undo.put(r.id, u);
-            return StepResult.ok("no entry matches " + r.select + " here: nothing to move" + (u.installedBundle >= 0 ? " (bundle " + u.installedBundle + " installed)" : ""));
+            return StepResult.noop("no entry matches " + r.select + " here: nothing to move" + (u.installedBundle >= 0 ? " (bundle " + u.installedBundle + " installed)" : ""));
         }
         if (br.outcome != SwapOutcome.COMPLETED) {
             uninstall(u);
@@ -248,7 +248,7 @@ final class FrameworkSteps implements StepRunner {
             }
         }
         if (old == null) {
-            return StepResult.ok("bundle " + r.bundle + " is not installed here: nothing to upgrade");
+            return StepResult.noop("bundle " + r.bundle + " is not installed here: nothing to upgrade");
         }
         if (old.getVersion().equals(newVersion)) {
             return StepResult.ok(r.bundle + " is at " + newVersion + " already");

@@ -25,13 +25,14 @@ final class Rollout {
      * too many failures, or an abort: every node that was asked to apply is asked to roll back.
      * ROLLED_BACK: every one of them did (or was lost). ABORTED: aborted before any node was asked,
      * no live node matched, or a node's roll-back failed (its status says which: that node needs
-     * an operator).
+     * an operator). NO_OP: every phase passed but no node had anything to do (the selector matched
+     * nothing anywhere): the desired state is not changed.
      */
     enum State {
-        PENDING, CANARY, WAVE, COMPLETED, ROLLING_BACK, ROLLED_BACK, ABORTED;
+        PENDING, CANARY, WAVE, COMPLETED, ROLLING_BACK, ROLLED_BACK, ABORTED, NO_OP;
 
         boolean terminal() {
-            return this == COMPLETED || this == ROLLED_BACK || this == ABORTED;
+            return this == COMPLETED || this == ROLLED_BACK || this == ABORTED || this == NO_OP;
         }
     }
 
@@ -61,6 +62,14 @@ final class Rollout {
     long stepTimeoutMillis = 120_000;
     String createdBy = "";
     long created;
+    /** upgrade: the version of the bundle at {@link #url} (read on the issuing node). */
+    String bundleVersion = "";
+    /** Whether local triggers and policies may move the entries elsewhere once it completed ("policy decides"). */
+    boolean policyDecides;
+    /** For {@code fleet:undo}: the desired-state revision this rollout undoes (0: a normal rollout). */
+    int undoOf;
+    /** The desired-state revision its completion wrote (0: none yet, or none: NO_OP, rolled back). */
+    int revision;
 
     State state = State.PENDING;
     /** Index into {@link #phases} of the running phase (0 = canary if there is one); -1 before. */
@@ -95,10 +104,13 @@ final class Rollout {
     }
 
     String what() {
+        if (undoOf > 0) {
+            return "undo of desired revision " + undoOf + ": swap " + select + " -> " + target;
+        }
         if (UPGRADE.equals(action)) {
             return "upgrade " + bundle + " to " + url;
         }
-        return "swap " + select + " -> " + target + (install.isEmpty() ? "" : " (install " + install + ")");
+        return "swap " + select + " -> " + target + (install.isEmpty() ? "" : " (install " + install + ")") + (policyDecides ? ", policy decides" : "");
     }
 
     boolean matches(Set<String> nodeLabels) {
@@ -136,6 +148,10 @@ final class Rollout {
         p.setProperty("stepTimeoutMillis", String.valueOf(stepTimeoutMillis));
         p.setProperty("createdBy", createdBy);
         p.setProperty("created", String.valueOf(created));
+        p.setProperty("bundleVersion", bundleVersion);
+        p.setProperty("policyDecides", String.valueOf(policyDecides));
+        p.setProperty("undoOf", String.valueOf(undoOf));
+        p.setProperty("revision", String.valueOf(revision));
         p.setProperty("state", state.name());
         p.setProperty("phase", String.valueOf(phase));
         p.setProperty("phases", String.valueOf(phases.size()));
@@ -174,6 +190,10 @@ final class Rollout {
         r.stepTimeoutMillis = Long.parseLong(p.getProperty("stepTimeoutMillis", "120000"));
         r.createdBy = p.getProperty("createdBy", "");
         r.created = Long.parseLong(p.getProperty("created", "0"));
+        r.bundleVersion = p.getProperty("bundleVersion", "");
+        r.policyDecides = Boolean.parseBoolean(p.getProperty("policyDecides", "false"));
+        r.undoOf = Integer.parseInt(p.getProperty("undoOf", "0"));
+        r.revision = Integer.parseInt(p.getProperty("revision", "0"));
         r.state = State.valueOf(p.getProperty("state", "PENDING"));
         r.phase = Integer.parseInt(p.getProperty("phase", "-1"));
         int n = Integer.parseInt(p.getProperty("phases", "0"));
