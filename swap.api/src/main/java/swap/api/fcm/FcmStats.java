@@ -12,9 +12,13 @@ public final class FcmStats {
     public long cachedPages;
     /** Cached pages with changes not yet written back. */
     public long dirtyPages;
+    /** Pages read from the file ahead of the reads that want them (not counted in {@link #misses}; since 1.2). */
+    public long readAhead;
+    /** Pages read ahead and evicted before any read used them (since 1.2). */
+    public long readAheadWasted;
 
     @Override
     public String toString() {
-        return "hits=" + hits + " misses=" + misses + " evictions=" + evictions + " cached=" + cachedPages + " dirty=" + dirtyPages;
+        return "hits=" + hits + " misses=" + misses + " evictions=" + evictions + " cached=" + cachedPages + " dirty=" + dirtyPages + " readAhead=" + readAhead + " readAheadWasted=" + readAheadWasted;
     }
 }

@@ -27,6 +27,13 @@ public interface FileCacheManager {
     /** Service property: {@code shared} (one structure, one lock) or {@code distributed} (partitioned). */
     String CONCURRENCY = "concurrency";
 
+    /**
+     * Service property: the access pattern an implementation is made for: {@code sequential}
+     * (read-ahead with drop-behind), {@code mixed} (scan-resistant replacement: a hot set plus
+     * scans, or loops over more pages than the budget) or {@code random} (CLOCK). Since 1.2.
+     */
+    String PATTERN = "pattern";
+
     /** @return the file this FCM caches */
     Path path();
 

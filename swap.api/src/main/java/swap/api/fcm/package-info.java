@@ -4,5 +4,5 @@
  * behind its own swap-manager entry ({@link swap.api.fcm.FileCache}).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package swap.api.fcm;

@@ -68,6 +68,15 @@ public abstract class FcmContractTest {
         return implementation() + ".other";
     }
 
+    /**
+     * @return the implementations {@link #manySwapsUnderConcurrentWritersLoseNothing} swaps the
+     *         file to in turn, under load (all registered by {@link #register}; by default the
+     *         other registration, the implementation itself and {@code fcm.broken}, whose import fails)
+     */
+    protected String[] swapTargets() {
+        return new String[] {otherImplementation(), implementation(), "fcm.broken"};
+    }
+
     /** @return the implementation's own by-reference format, which {@code fcm.broken} lists first */
     protected abstract StateFormat<?> byReferenceFormat();
 
@@ -525,7 +534,7 @@ public abstract class FcmContractTest {
             writers.add(th);
             th.start();
         }
-        String[] targets = {otherImplementation(), implementation(), "fcm.broken"};
+        String[] targets = swapTargets();
         int i = 0;
         while (writers.stream().anyMatch(Thread::isAlive)) {
             SwapResult r = engine.swap(e.id(), targets[i++ % targets.length], "churn").toCompletableFuture().get(10, TimeUnit.SECONDS);

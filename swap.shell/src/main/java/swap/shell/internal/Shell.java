@@ -352,6 +352,8 @@ public final class Shell {
                 c.put("evictions", f.evictions);
                 c.put("cached", f.cachedPages);
                 c.put("dirty", f.dirtyPages);
+                c.put("read-ahead", f.readAhead);
+                c.put("read-ahead-wasted", f.readAheadWasted);
                 long lookups = f.hits + f.misses;
                 c.put("hit-ratio", lookups == 0 ? 0.0 : (double) f.hits / lookups);
                 s.cache = c;

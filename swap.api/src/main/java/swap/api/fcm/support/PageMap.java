@@ -58,6 +58,10 @@ public final class PageMap {
         boolean dirty;
         boolean referenced;
         boolean pinned;
+        /** Scan-resistant maps: not referenced again since it was cached (evicted first, see {@link PageMap#victim}). */
+        boolean probation;
+        /** Read ahead ({@link PagedFile#readAheadLocked}) and not known to be used since. */
+        boolean prefetched;
         CachedPage prev;
         CachedPage next;
         @SuppressWarnings("unused") // through STAMP
@@ -134,6 +138,12 @@ public final class PageMap {
     private CachedPage tail;
 
     final int budget;
+    final Replacement replacement;
+    /** Scan-resistant maps: the pages on probation, oldest first (entries of promoted or removed pages are skipped, and dropped now and then). */
+    private final java.util.ArrayDeque<CachedPage> probationQueue;
+    private int probationCount;
+    long readAhead;
+    long readAheadWasted;
     long hits;
     long misses;
     long evictions;
@@ -146,12 +156,45 @@ public final class PageMap {
     private long switches;
     private long uses;
 
-    /** @param budget the most pages this map caches, at least 1 */
+    /**
+     * How a map picks the page to evict.
+     *
+     * @since 1.3
+     */
+    public enum Replacement {
+        /** CLOCK (second chance), an approximation of least recently used. */
+        CLOCK,
+        /**
+         * Scan-resistant, after 2Q: a page enters on probation; once pages on probation exceed a
+         * quarter of the budget, the eldest of them not referenced since it entered is evicted (a
+         * referenced one met on the way is promoted to the CLOCK-managed main set), so a scan of
+         * pages read once passes through the probation quarter and does not evict a hot set.
+         */
+        SCAN_RESISTANT
+    }
+
+    /** @param budget the most pages this map caches, at least 1; CLOCK replacement */
     public PageMap(int budget) {
+        this(budget, Replacement.CLOCK);
+    }
+
+    /**
+     * @param budget      the most pages this map caches, at least 1
+     * @param replacement how it picks the page to evict
+     * @since 1.3
+     */
+    public PageMap(int budget, Replacement replacement) {
         if (budget < 1) {
             throw new IllegalArgumentException("budget must be >= 1, was " + budget);
         }
         this.budget = budget;
+        this.replacement = java.util.Objects.requireNonNull(replacement, "replacement");
+        this.probationQueue = replacement == Replacement.SCAN_RESISTANT ? new java.util.ArrayDeque<>() : null;
+    }
+
+    /** @return how this map picks the page to evict (since 1.3) */
+    public Replacement replacement() {
+        return replacement;
     }
 
     /** @return the most pages this map caches */
@@ -237,6 +280,14 @@ public final class PageMap {
         }
         insert(p);
         size++;
+        if (probationQueue != null) {
+            p.probation = true;
+            probationCount++;
+            probationQueue.addLast(p);
+            if (probationQueue.size() > 2 * budget + 16) {
+                probationQueue.removeIf(q -> !q.probation);
+            }
+        }
         p.prev = tail;
         p.next = null;
         if (tail == null) {
@@ -295,6 +346,10 @@ public final class PageMap {
         }
         s[i] = null;
         size--;
+        if (p.probation) {
+            p.probation = false;
+            probationCount--;
+        }
         unlink(p);
         p.kill();
         if (slots.length > MIN_CAPACITY && 8 * size < slots.length) {
@@ -335,12 +390,31 @@ public final class PageMap {
      * page not pinned (reads without the lock may set bits again as fast as the hand clears them).
      */
     CachedPage victim() {
+        if (probationQueue != null && probationCount > Math.max(1, budget / 4)) {
+            for (int n = probationQueue.size(); n > 0; n--) {
+                CachedPage p = probationQueue.pollFirst();
+                if (!p.probation) {
+                    continue; // promoted or removed
+                }
+                if (p.pinned) {
+                    probationQueue.addLast(p);
+                } else if (p.referenced) {
+                    p.probation = false; // promoted: the CLOCK below manages it from now on
+                    p.prefetched = false;
+                    probationCount--;
+                } else {
+                    probationQueue.addFirst(p); // still on probation until it is removed
+                    return p;
+                }
+            }
+        }
         for (int steps = 0, limit = 2 * size + 1; steps <= limit; steps++) {
             CachedPage p = head;
             if (p.pinned) {
                 moveToEnd(p);
             } else if (p.referenced) {
                 p.referenced = false;
+                p.prefetched = false; // used since it was read ahead
                 moveToEnd(p);
             } else {
                 return p;
@@ -356,6 +430,21 @@ public final class PageMap {
         throw new IllegalStateException("every cached page is pinned by the write in progress");
     }
 
+    /** Moves {@code p} to the front of the replacement order, unreferenced: the next page to evict (drop-behind). */
+    void demote(CachedPage p) {
+        if (p.referenced) {
+            p.referenced = false;
+            p.prefetched = false;
+        }
+        if (p == head) {
+            return;
+        }
+        unlink(p);
+        p.next = head;
+        head.prev = p;
+        head = p;
+    }
+
     /** @return the eldest page (the replacement order's first), or null */
     CachedPage eldest() {
         return head;
@@ -367,6 +456,10 @@ public final class PageMap {
             p.kill();
         }
         java.util.Arrays.fill(slots, null);
+        if (probationQueue != null) {
+            probationQueue.clear();
+            probationCount = 0;
+        }
         size = 0;
         head = null;
         tail = null;

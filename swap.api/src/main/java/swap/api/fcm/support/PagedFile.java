@@ -491,6 +491,9 @@ public abstract class PagedFile {
         if (p.dirty) {
             writeBack(m, p.number, p);
         }
+        if (p.prefetched && !p.referenced) {
+            m.readAheadWasted++;
+        }
         m.remove(p);
         m.evictions++;
     }
@@ -592,11 +595,55 @@ public abstract class PagedFile {
         channel.close();
     }
 
+    /**
+     * Caller holds the lock of page {@code number}'s map: reads page {@code number} from the file
+     * into the cache ahead of a read that will want it, unless it is cached or starts at or past
+     * the end of the file. Counted as read ahead, not as a miss; evicting to make room (dirty pages
+     * written back first). Evicted before any read used it, it counts as read-ahead waste.
+     *
+     * @return true if it read the page
+     * @since 1.3
+     */
+    public final boolean readAheadLocked(long number) throws IOException {
+        checkOpen();
+        if (number < 0 || number * pageSize >= size()) {
+            return false;
+        }
+        PageMap m = map(number);
+        if (m.get(number) != null) {
+            return false;
+        }
+        byte[] b = new byte[pageSize];
+        load(number, b);
+        makeRoom(m, 1);
+        CachedPage p = new CachedPage(number, b);
+        p.prefetched = true;
+        m.add(p);
+        m.readAhead++;
+        return true;
+    }
+
+    /**
+     * Caller holds the lock of page {@code number}'s map: if page {@code number} is cached and no
+     * write holds it, makes it the next page to evict (drop-behind: a stream will not read it again).
+     *
+     * @since 1.3
+     */
+    public final void dropBehindLocked(long number) {
+        PageMap m = map(number);
+        CachedPage p = m.get(number);
+        if (p != null && !p.pinned) {
+            m.demote(p);
+        }
+    }
+
     /** Caller holds {@code m}'s lock: adds its statistics to {@code s}. */
     public final void addStats(PageMap m, FcmStats s) {
         s.hits += m.hits + m.hitsWithoutLock.sum();
         s.misses += m.misses;
         s.evictions += m.evictions;
+        s.readAhead += m.readAhead;
+        s.readAheadWasted += m.readAheadWasted;
         s.cachedPages += m.cachedPages();
         s.dirtyPages += m.dirty;
     }
@@ -646,6 +693,8 @@ public abstract class PagedFile {
             m.hits += carried.hits;
             m.misses += carried.misses;
             m.evictions += carried.evictions;
+            m.readAhead += carried.readAhead;
+            m.readAheadWasted += carried.readAheadWasted;
         }
     }
 }

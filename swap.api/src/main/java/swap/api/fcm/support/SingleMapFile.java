@@ -17,8 +17,13 @@ public class SingleMapFile extends PagedFile {
     private final PageMap[] maps;
 
     public SingleMapFile(Path path, FileChannel channel, long size, int pageSize, int budget) {
+        this(path, channel, size, pageSize, budget, PageMap.Replacement.CLOCK);
+    }
+
+    /** A file whose one map evicts by {@code replacement} (since 1.3). */
+    public SingleMapFile(Path path, FileChannel channel, long size, int pageSize, int budget, PageMap.Replacement replacement) {
         super(path, channel, size, pageSize, budget);
-        this.map = new PageMap(budget);
+        this.map = new PageMap(budget, replacement);
         this.maps = new PageMap[] {map};
     }
 

@@ -1,0 +1,175 @@
+package swap.fcm.pattern.internal;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+import swap.api.Entry;
+import swap.api.SwapOutcome;
+import swap.api.fcm.FcmStats;
+import swap.api.fcm.FileCacheManager;
+import swap.core.fcm.FileCacheService;
+import swap.kernel.Engine;
+import swap.kernel.StandaloneSource;
+
+/**
+ * What each FCM of this bundle is for, counted in misses (reads from the file) on one thread:
+ * deterministic traces, no timing.
+ */
+public class PatternBehaviourTest {
+
+    static final int PAGE = 64;
+    static final int BUDGET = 64;
+    static final int PAGES = 1000;
+
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    private Engine engine;
+    private FileCacheService cache;
+    private Path file;
+    private byte[] content;
+
+    @Before
+    public void setUp() throws Exception {
+        StandaloneSource source = new StandaloneSource();
+        PatternContract.registerAll(source);
+        engine = new Engine(source);
+        cache = new FileCacheService(engine, PAGE, BUDGET, ClockFcm.NAME);
+        file = tmp.newFile().toPath();
+        content = new byte[PAGES * PAGE];
+        new Random(1).nextBytes(content);
+        Files.write(file, content);
+    }
+
+    @After
+    public void tearDown() {
+        cache.closeAll();
+        engine.shutdown();
+    }
+
+    private Entry<FileCacheManager> open(String impl) throws Exception {
+        return cache.open(file, "(" + swap.api.SwapConstants.IMPL_NAME + "=" + impl + ")", false);
+    }
+
+    private void readPage(FileCacheManager f, long page) throws Exception {
+        byte[] b = new byte[PAGE];
+        assertEquals(PAGE, f.read(page * PAGE, b, 0, PAGE));
+        byte[] want = java.util.Arrays.copyOfRange(content, (int) page * PAGE, (int) (page + 1) * PAGE);
+        assertArrayEquals("page " + page, want, b);
+    }
+
+    static final int HOT = 40;
+
+    /** A hot set of {@value #HOT} pages, then a scan of the rest with a hot read after every scan read. */
+    private FcmStats hotSetAndScan(String impl) throws Exception {
+        FileCacheManager f = open(impl).handle();
+        Random r = new Random(2);
+        for (int i = 0; i < 500; i++) {
+            readPage(f, r.nextInt(HOT));
+        }
+        for (int p = HOT; p < PAGES; p++) {
+            readPage(f, p);
+            readPage(f, r.nextInt(HOT));
+        }
+        return f.stats();
+    }
+
+    @Test
+    public void theScanResistantFcmKeepsTheHotSetThroughAScanAndClockDoesNot() throws Exception {
+        FcmStats clock = hotSetAndScan(ClockFcm.NAME);
+        cache.closeAll();
+        FcmStats scan = hotSetAndScan(ScanResistantFcm.NAME);
+        // The scan's pages are misses for both; the hot set's once each at the start.
+        assertEquals("fcm.scan: " + scan, PAGES, scan.misses);
+        assertTrue("clock " + clock + " vs scan " + scan, clock.misses > scan.misses + 100);
+    }
+
+    @Test
+    public void readAheadTurnsASequentialStreamsMissesIntoHitsAndWastesNothing() throws Exception {
+        FileCacheManager clock = open(ClockFcm.NAME).handle();
+        for (int p = 0; p < PAGES; p++) {
+            readPage(clock, p);
+        }
+        assertEquals(PAGES, clock.stats().misses);
+        cache.closeAll();
+        FileCacheManager ra = open(ReadAheadFcm.NAME).handle();
+        for (int p = 0; p < PAGES; p++) {
+            readPage(ra, p);
+        }
+        FcmStats s = ra.stats();
+        assertEquals("every page read from the file once: " + s, PAGES, s.misses + s.readAhead);
+        assertTrue("one miss per window of 16 pages at most: " + s, s.misses <= 2 + PAGES / 16);
+        assertEquals(0, s.readAheadWasted);
+    }
+
+    @Test
+    public void readAheadThatNoReadUsesIsCountedAsWaste() throws Exception {
+        FileCacheManager ra = open(ReadAheadFcm.NAME).handle();
+        readPage(ra, 0);
+        readPage(ra, 1); // a stream: reads 4 pages ahead
+        assertEquals(4, ra.stats().readAhead);
+        Random r = new Random(3);
+        for (int i = 0; i < 200; i++) {
+            readPage(ra, 100 + 3 * r.nextInt(200)); // never continues a stream; evicts everything
+        }
+        FcmStats s = ra.stats();
+        assertEquals(s.toString(), 4, s.readAhead);
+        assertEquals(s.toString(), 4, s.readAheadWasted);
+    }
+
+    @Test
+    public void dropBehindKeepsAStreamFromEvictingTheHotSet() throws Exception {
+        FileCacheManager ra = open(ReadAheadFcm.NAME).handle();
+        for (int p = 0; p < 16; p += 2) { // a hot set of 8 pages, none continuing another
+            readPage(ra, p);
+        }
+        for (int p = 100; p < PAGES; p++) {
+            readPage(ra, p);
+        }
+        long before = ra.stats().misses;
+        for (int p = 0; p < 16; p += 2) {
+            readPage(ra, p);
+        }
+        assertEquals("the hot set is still cached: " + ra.stats(), before, ra.stats().misses);
+    }
+
+    @Test
+    public void pagesStatisticsAndDirtyBytesMoveAcrossEveryPairOfImplementations() throws Exception {
+        Entry<FileCacheManager> e = open(ReadAheadFcm.NAME);
+        FileCacheManager f = e.handle();
+        for (int p = 0; p < 40; p++) {
+            readPage(f, p);
+        }
+        byte[] w = new byte[3 * PAGE];
+        new Random(4).nextBytes(w);
+        f.write(10 * PAGE + 5, w, 0, w.length);
+        System.arraycopy(w, 0, content, 10 * PAGE + 5, w.length);
+        FcmStats before = f.stats();
+        String[] order = {ScanResistantFcm.NAME, ClockFcm.NAME, ReadAheadFcm.NAME, ClockFcm.NAME, ScanResistantFcm.NAME, ReadAheadFcm.NAME};
+        for (String to : order) {
+            assertEquals(SwapOutcome.COMPLETED, engine.swap(e.id(), to, "test").toCompletableFuture().get(10, TimeUnit.SECONDS).outcome);
+            FcmStats s = f.stats();
+            assertEquals(to + " " + s, before.misses, s.misses);
+            assertEquals(to + " " + s, before.readAhead, s.readAhead);
+            assertEquals(to + " " + s, before.cachedPages, s.cachedPages);
+            assertEquals(to + " " + s, 3 + 1, s.dirtyPages); // bytes 645..836: pages 10-13
+        }
+        for (int p = 0; p < 40; p++) {
+            readPage(f, p);
+        }
+        cache.close(e.id());
+        assertArrayEquals(content, Files.readAllBytes(file));
+    }
+}
