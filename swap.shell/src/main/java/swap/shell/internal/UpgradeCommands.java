@@ -34,7 +34,7 @@ public final class UpgradeCommands {
             @Descriptor("watch the entries after they moved for this long, e.g. 10s: if any gets worse than just before, every entry goes back to the old bundle (outcome REVERTED)")
             @Parameter(names = {"-w", "--watch"}, absentValue = "") String watch,
             @Descriptor("move each entry only after a canary of its own agreed (swap:canary; configuration swap.core.safe); if one does not, every entry goes back (outcome ROLLED_BACK)")
-            @Parameter(names = {"-c", "--canary"}, presentValue = "true", absentValue = "false") boolean canary,
+            @Parameter(names = {"-c", "--canary"}, presentValue = "true", absentValue = "false") String canary,
             @Descriptor("id of the bundle that provides the running implementations (lb, swap:impls)") long bundleId,
             @Descriptor("URL of the new version, e.g. file:/tmp/counter-1.1.0.jar") String location) {
         UpgradeManager u = upgrades;
@@ -44,7 +44,8 @@ public final class UpgradeCommands {
         if (timeoutMillis < 0) {
             throw new ShellException("swap", "the timeout is in milliseconds and must be >= 0");
         }
-        SwapOptions gates = gates(watch, canary);
+        // Options that need no coercion (Strings): each coerced parameter makes Gogo rank this method lower, below the catch-all
+        SwapOptions gates = gates(watch, Boolean.parseBoolean(canary));
         UpgradeResult r = u.upgrade(bundleId, location, dryRun, timeoutMillis, gates);
         if (r.outcome == SwapOutcome.REFUSED && r.moves.isEmpty()) {
             throw new ShellException("swap", "upgrade refused: " + r.reason);
