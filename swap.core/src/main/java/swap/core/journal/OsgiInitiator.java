@@ -24,6 +24,8 @@ final class OsgiInitiator {
      * services while the bundle that called {@code update} or {@code stop} waits): never the initiator.
      */
     private static final Set<String> DELIVERS = Set.of("org.apache.felix.scr");
+    /** The API bundle: its default methods only pass a request on (e.g. {@code UpgradeManager.upgrade} with fewer arguments), never the initiator. */
+    private static final String API = "swap.api";
     /** A bundle's manifest header naming it as an initiator, e.g. {@code Swap-Initiator: feed}. */
     static final String INITIATOR_HEADER = "Swap-Initiator";
     private static final Pattern POLICY_NAME = Pattern.compile("^([\\w.\\-]+):");
@@ -57,7 +59,7 @@ final class OsgiInitiator {
                 }
                 if (caller == null) {
                     Bundle b = FrameworkUtil.getBundle(c);
-                    if (b != null && b != core && b.getBundleId() != 0 && !DELIVERS.contains(b.getSymbolicName())) {
+                    if (b != null && b != core && b.getBundleId() != 0 && !DELIVERS.contains(b.getSymbolicName()) && !API.equals(b.getSymbolicName())) {
                         caller = b;
                     }
                 }
