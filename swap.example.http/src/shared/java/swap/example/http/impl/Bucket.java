@@ -5,11 +5,13 @@ import static swap.example.http.RequestHandler.REFILL_PER_SECOND;
 
 import swap.example.http.HandlerState;
 
-/** One client's request counter and token bucket. Not thread-safe: its owner guards it. */
+/**
+ * One client's request counter and token bucket. Not thread-safe: its owner guards it.
+ *
+ * <p>Shared source (src/shared/java of swap.example.http): compiled into each handler bundle, as are
+ * src/map/java or src/locked/java; each module's own Version class says its implementation version.
+ */
 final class Bucket {
-    /** This bundle's implementation version (the service property and the report say it). */
-    static final String VERSION = "1.1.0";
-
     private static final long NANOS = 1_000_000_000L;
 
     long requests;
@@ -47,13 +49,13 @@ final class Bucket {
     }
 
     /** The first line of every 200 answer. */
-    static String report(String impl, String client, long request, long tokens, int cacheSize, boolean cached) {
-        return "impl=" + impl + "/" + VERSION + " client=" + client + " request=" + request + " tokens=" + tokens
+    static String report(String impl, String version, String client, long request, long tokens, int cacheSize, boolean cached) {
+        return "impl=" + impl + "/" + version + " client=" + client + " request=" + request + " tokens=" + tokens
                 + " cache=" + cacheSize + " cached=" + cached;
     }
 
     /** The page of a path (what the cache holds): says which implementation rendered it, so a cached page shows it survived swaps. */
-    static String render(String impl, String path) {
-        return "page " + path + " rendered by " + impl + " " + VERSION;
+    static String render(String impl, String version, String path) {
+        return "page " + path + " rendered by " + impl + " " + version;
     }
 }

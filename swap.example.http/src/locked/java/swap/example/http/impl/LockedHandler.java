@@ -21,7 +21,7 @@ import swap.example.http.Response;
  */
 @Component(service = RequestHandler.class, scope = ServiceScope.PROTOTYPE, property = {
         SwapConstants.IMPL_NAME + "=" + LockedHandler.NAME,
-        SwapConstants.IMPL_VERSION + "=" + Bucket.VERSION,
+        SwapConstants.IMPL_VERSION + "=" + Version.IMPL,
         "concurrency=shared"})
 public class LockedHandler implements RequestHandler, StatefulComponent {
     static final String NAME = "handler.locked";
@@ -39,12 +39,12 @@ public class LockedHandler implements RequestHandler, StatefulComponent {
         String page = cache.get(path);
         boolean cached = page != null;
         if (!cached) {
-            page = Bucket.render(NAME, path);
+            page = Bucket.render(NAME, Version.IMPL, path);
             if (cache.size() < CACHE_LIMIT) {
                 cache.put(path, page);
             }
         }
-        return new Response(200, Bucket.report(NAME, clientId, b.requests, b.tokens, cache.size(), cached) + "\n" + page);
+        return new Response(200, Bucket.report(NAME, Version.IMPL, clientId, b.requests, b.tokens, cache.size(), cached) + "\n" + page);
     }
 
     @Override

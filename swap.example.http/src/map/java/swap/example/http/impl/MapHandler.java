@@ -22,7 +22,7 @@ import swap.example.http.Response;
  */
 @Component(service = RequestHandler.class, scope = ServiceScope.PROTOTYPE, property = {
         SwapConstants.IMPL_NAME + "=" + MapHandler.NAME,
-        SwapConstants.IMPL_VERSION + "=" + Bucket.VERSION,
+        SwapConstants.IMPL_VERSION + "=" + Version.IMPL,
         "concurrency=distributed"})
 public class MapHandler implements RequestHandler, StatefulComponent {
     static final String NAME = "handler.map";
@@ -48,13 +48,13 @@ public class MapHandler implements RequestHandler, StatefulComponent {
         String page = cache.get(path);
         boolean cached = page != null;
         if (!cached) {
-            page = Bucket.render(NAME, path);
+            page = Bucket.render(NAME, Version.IMPL, path);
             if (cache.size() < CACHE_LIMIT) {
                 String first = cache.putIfAbsent(path, page);
                 page = first != null ? first : page;
             }
         }
-        return new Response(200, Bucket.report(NAME, clientId, n, t, cache.size(), cached) + "\n" + page);
+        return new Response(200, Bucket.report(NAME, Version.IMPL, clientId, n, t, cache.size(), cached) + "\n" + page);
     }
 
     @Override
