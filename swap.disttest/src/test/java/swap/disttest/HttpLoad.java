@@ -48,6 +48,7 @@ final class HttpLoad implements AutoCloseable {
     private static final long WINDOW_AFTER_UPGRADE = TimeUnit.SECONDS.toNanos(1);
     private static final Pattern REPORT = Pattern.compile("^impl=(\\S+) client=(\\S+) request=(\\d+) tokens=\\d+ cache=(\\d+) cached=(true|false)\\n(.*)\\n$", Pattern.DOTALL);
 
+    private static final Pattern LIMITED = Pattern.compile("rate limited: client \\S+ request (\\d+)");
     private static final Pattern CONTENT_LENGTH = Pattern.compile("(?im)^content-length:\\s*(\\d+)");
 
     private final Selector selector;
@@ -70,6 +71,8 @@ final class HttpLoad implements AutoCloseable {
     private volatile long counterBreaks;
     private volatile long cacheLosses;
     private volatile String firstProblem;
+    private final List<String> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final long started = System.nanoTime();
 
     private final class Conn {
         final int index;
@@ -229,6 +232,11 @@ final class HttpLoad implements AutoCloseable {
         if (status != 200) {
             failed++;
             problem(c.client + " GET " + c.path + ": " + status + " " + body.strip());
+            Matcher limited = LIMITED.matcher(body);
+            if (limited.find()) {
+                // a 429 still counted the request: the next answer continues from it
+                c.lastRequest = Long.parseLong(limited.group(1));
+            }
             return;
         }
         Matcher m = REPORT.matcher(body);
@@ -277,6 +285,21 @@ final class HttpLoad implements AutoCloseable {
         if (firstProblem == null) {
             firstProblem = text;
         }
+        if (problems.size() < 20) {
+            problems.add(String.format("%.3f s: %s", (System.nanoTime() - started) / 1e9, text));
+        }
+    }
+
+    /** Adds a line to the problem list's time line (only while it has problems: for context). */
+    void note(String text) {
+        if (!problems.isEmpty() && problems.size() < 20) {
+            problems.add(String.format("%.3f s: (%s)", (System.nanoTime() - started) / 1e9, text));
+        }
+    }
+
+    /** The first 20 problems, each with its time since the load started. */
+    List<String> problems() {
+        return problems;
     }
 
     /** Stops sending, joins the selector thread; answers still in flight are neither waited for nor counted. */

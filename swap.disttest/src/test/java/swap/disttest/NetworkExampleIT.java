@@ -118,6 +118,7 @@ public class NetworkExampleIT {
                     }
                     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
                     load.upgradeEnded();
+                    load.note("upgrade " + (k + 1) + " (" + kind.replace(work.toUri().toString(), "") + ") ended after " + millis + " ms");
                     transcript.add(String.format("%3d %-70s %5d ms -> %s %s", k + 1, kind.replace(work.toUri().toString(), ""), millis, NAMES[name], VERSIONS[version[name]]));
                     Probe p = probe(port);
                     assertEquals("after " + kind + ": " + p.body(), NAMES[name] + "/" + VERSIONS[version[name]], p.impl() + "/" + p.version());
@@ -143,7 +144,7 @@ public class NetworkExampleIT {
                     + "latency, upgrade + 1 s      " + HttpLoad.latency(load.upgrade()) + "\n"
                     + "probe client counter        " + before.request() + " before, " + after.request() + " after (" + (upgrades + 1) + " probes between)\n"
                     + "cache entries               " + before.cache() + " before, " + after.cache() + " after\n"
-                    + "first problem               " + load.firstProblem() + "\n";
+                    + "first problems              " + String.join("\n                            ", load.problems()) + "\n";
             System.out.println("NetworkExampleIT figures:\n" + figures);
             Files.writeString(work.resolve("figures.txt"), figures);
 

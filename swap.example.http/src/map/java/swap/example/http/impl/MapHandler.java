@@ -43,7 +43,7 @@ public class MapHandler implements RequestHandler, StatefulComponent {
             t = b.tokens;
         }
         if (!ok) {
-            return new Response(429, "rate limited: client " + clientId + " request " + n);
+            return new Response(429, "rate limited: client " + clientId + " request " + n + " (" + NAME + " " + Version.IMPL + ")");
         }
         String page = cache.get(path);
         boolean cached = page != null;
