@@ -79,7 +79,7 @@ public class ShellDemoIT {
             assertTrue(c.run("swap:interpose " + id + " latency").contains("interposers     latency, calls"));
             String stats = c.run("swap:stats " + id);
             assertTrue(stats, stats.matches("(?s)entry +" + id + " " + Pattern.quote(FCM) + " -> fcm\\.example 1\\.0\\.0 ACTIVE\\n.*"));
-            assertTrue(stats, stats.matches("(?s).*\\ncache +hits=\\d+ misses=\\d+ evictions=\\d+ cached=\\d+ dirty=\\d+ hit-ratio=[0-9.]+.*"));
+            assertTrue(stats, stats.matches("(?s).*\\ncache +hits=\\d+ misses=\\d+ evictions=\\d+ cached=\\d+ dirty=\\d+ read-ahead=\\d+ read-ahead-wasted=\\d+ hit-ratio=[0-9.]+.*"));
             assertTrue(stats, stats.matches("(?s).*\\nload +(running|ended), 1 thread\\(s\\) for 30 s, \\d+ reads, \\d+ writes, \\d+ errors.*"));
             assertTrue(stats, stats.matches("(?s).*\\nmonitor calls +calls=\\d+ thrown=0 callsPerSecond=\\d+.*"));
             assertTrue(stats, stats.matches("(?s).*\\nmonitor latency +\\S+=.*"));
