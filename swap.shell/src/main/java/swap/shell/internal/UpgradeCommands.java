@@ -28,25 +28,25 @@ public final class UpgradeCommands {
     @Descriptor("side by side: install a new version of an implementation bundle beside the running one, move every entry of the old one to it as one atomic group, uninstall the old one (on failure: every entry stays, the new bundle is uninstalled)")
     public String upgrade(
             @Descriptor("list what would move and with which format; move nothing (the new bundle is installed only to ask it, then uninstalled)")
-            @Parameter(names = {"-n", "--dry-run"}, presentValue = "true", absentValue = "false") boolean dryRun,
+            @Parameter(names = {"-n", "--dry-run"}, presentValue = "true", absentValue = "false") String dryRun,
             @Descriptor("milliseconds to wait for the new bundle's implementations, and the group's quiescence timeout (default: 10 s and the swap manager's)")
-            @Parameter(names = {"-t", "--timeout"}, absentValue = "0") long timeoutMillis,
+            @Parameter(names = {"-t", "--timeout"}, absentValue = "0") String timeout,
             @Descriptor("watch the entries after they moved for this long, e.g. 10s: if any gets worse than just before, every entry goes back to the old bundle (outcome REVERTED)")
             @Parameter(names = {"-w", "--watch"}, absentValue = "") String watch,
             @Descriptor("move each entry only after a canary of its own agreed (swap:canary; configuration swap.core.safe); if one does not, every entry goes back (outcome ROLLED_BACK)")
             @Parameter(names = {"-c", "--canary"}, presentValue = "true", absentValue = "false") String canary,
-            @Descriptor("id of the bundle that provides the running implementations (lb, swap:impls)") long bundleId,
+            @Descriptor("id of the bundle that provides the running implementations (lb, swap:impls)") String bundle,
             @Descriptor("URL of the new version, e.g. file:/tmp/counter-1.1.0.jar") String location) {
         UpgradeManager u = upgrades;
         if (u == null) {
             throw new ShellException("swap", "no upgrade manager: bundle swap.core is not active; lb shows it, start it with start ID");
         }
-        if (timeoutMillis < 0) {
-            throw new ShellException("swap", "the timeout is in milliseconds and must be >= 0");
-        }
-        // Options that need no coercion (Strings): each coerced parameter makes Gogo rank this method lower, below the catch-all
+        // Every parameter is a String, parsed here: each one Gogo must coerce makes it rank this method lower, at
+        // last below the catch-all (Karaf's shell does so with even one), which then prints the usage line.
+        long timeoutMillis = Shell.number("swap", "--timeout", timeout, 0, Long.MAX_VALUE / 1_000_000, "give the milliseconds to wait, e.g. --timeout 10000");
+        long bundleId = Shell.number("swap", "bundle id", bundle, 0, Long.MAX_VALUE, "give the id lb shows for the bundle that provides the running implementations");
         SwapOptions gates = gates(watch, Boolean.parseBoolean(canary));
-        UpgradeResult r = u.upgrade(bundleId, location, dryRun, timeoutMillis, gates);
+        UpgradeResult r = u.upgrade(bundleId, location, Boolean.parseBoolean(dryRun), timeoutMillis, gates);
         if (r.outcome == SwapOutcome.REFUSED && r.moves.isEmpty()) {
             throw new ShellException("swap", "upgrade refused: " + r.reason);
         }
