@@ -213,8 +213,14 @@ public class WebConsoleIT {
     }
 
     private static void confirm(WebDriver d) {
+        WebElement button = d.findElement(By.id("swap-confirm-button"));
         d.findElement(By.id("swap-confirm-box")).click();
-        d.findElement(By.id("swap-confirm-button")).click();
+        button.click();
+        // the click only starts the POST: the result page comes once the action has run, and an upgrade takes
+        // seconds on a loaded machine (CI once looked for the result while the confirmation page was still shown)
+        org.openqa.selenium.support.ui.WebDriverWait wait = new org.openqa.selenium.support.ui.WebDriverWait(d, Duration.ofSeconds(120));
+        wait.until(org.openqa.selenium.support.ui.ExpectedConditions.stalenessOf(button));
+        wait.until(org.openqa.selenium.support.ui.ExpectedConditions.presenceOfElementLocated(By.id("swap-result")));
     }
 
     private static String text(WebDriver d) {
