@@ -45,6 +45,8 @@ import org.junit.runners.MethodSorters;
  * lands there too; a local swap cannot undo a rollout (the fleet's pin refuses it); a selector typo
  * ends NO_OP and writes no revision; {@code fleet:history} and {@code fleet:undo}; the whole
  * ZooKeeper ensemble restarted from its data directories mid-rollout;</li>
+ * <li>the fix feed (issue 25) configured on every node: a micro version added to its index is rolled out by the
+ * coordinator alone, as one upgrade rollout, to every node;</li>
  * <li>through all of it the loads saw no error, and every file's bytes are intact on disk.</li>
  * </ol>
  */
@@ -525,6 +527,100 @@ public class FleetIT {
         }
         String nodes = c.run("fleet:nodes");
         System.out.println(nodes);
+    }
+
+    /**
+     * The fix feed on a fleet (issue 25): the feed configured on every node, an index in a directory (written by bnd's own
+     * indexer) that gains a micro version of the bundle the nodes run; only the coordinator polls and turns the fix into one
+     * upgrade rollout (canary, waves, gate), which moves every node; the journal of each node names the rollout, the feed and
+     * the repository; every node's feed remembers the fix as taken; the loads saw no error.
+     */
+    @Test
+    public void t5h_aFixInTheFeedsIndexIsRolledOutByTheCoordinatorAloneAsOneRollout() throws Exception {
+        long t0 = System.nanoTime();
+        for (String node : consoles.keySet()) { // t5's upgrade (and, on the restarted nodes, the desired state) put 0.1.1 everywhere
+            String lb = consoles.get(node).run("lb -s swap.example.fcm");
+            assertTrue(node + ": on swap.example.fcm 0.1.1\n" + lb, lb.contains("(0.1.1)"));
+        }
+        Path fixes = Console.scratch("fleet-fixes");
+        Path example = Path.of(new java.net.URI(Console.bundle("example.fcm")));
+        Path current = fixes.resolve("swap.example.fcm-0.1.1.jar");
+        withVersion(example, current, "0.1.1");
+        Path index = fixes.resolve("index.xml");
+        index(index, current); // nothing newer than what runs, yet
+        String cfg = "repositories=" + index.toUri() + "\npoll.seconds=2\nwatch.millis=1000\nfleet.canary=1\nfleet.waves=50%\n";
+        for (Console c : consoles.values()) {
+            Path tmp = c.work.resolve("swap.feed.cfg.tmp");
+            Files.write(tmp, cfg.getBytes(StandardCharsets.UTF_8));
+            Files.move(tmp, c.work.resolve("deploy/swap.feed.cfg"));
+        }
+        Matcher cm = Pattern.compile("(?m)^\\*?C\\s+(node\\d)\\s").matcher(consoles.get("node1").run("fleet:nodes"));
+        assertTrue(cm.find());
+        String coordinator = cm.group(1);
+        for (Map.Entry<String, Console> e : consoles.entrySet()) {
+            String expected = e.getKey().equals(coordinator) ? "on a fleet: this node (" + coordinator + ") is the coordinator: it polls"
+                    : "on a fleet: the coordinator polls (node " + coordinator + ")";
+            String status = "";
+            for (int i = 0; i < 150 && !status.contains(expected); i++) {
+                Thread.sleep(200);
+                status = e.getValue().run("feed:status");
+            }
+            assertTrue(e.getKey() + ": " + expected + "\n" + status, status.contains(expected));
+        }
+        // the index gains a micro version of the running bundle
+        Path fix = fixes.resolve("swap.example.fcm-0.1.2.jar");
+        withVersion(example, fix, "0.1.2");
+        index(index, current, fix);
+        String cause = "feed: fix swap.example.fcm 0.1.2 from " + index.toUri();
+        Pattern listed = Pattern.compile("(?m)^(r-\\d+)\\s+.*" + Pattern.quote(cause));
+        String list = "";
+        for (int i = 0; i < 150 && !listed.matcher(list).find(); i++) {
+            Thread.sleep(200);
+            list = consoles.get(coordinator).run("fleet:status");
+        }
+        Matcher lm = listed.matcher(list);
+        assertTrue("the coordinator's feed started a rollout of the fix:\n" + list, lm.find());
+        String id = lm.group(1);
+        String s = awaitEnd(consoles.get(coordinator), id);
+        System.out.println("the fix feed on a fleet (coordinator " + coordinator + "):\n" + s);
+        assertTrue(s, s.contains(": COMPLETED "));
+        assertTrue(s, s.contains("created on " + coordinator + " "));
+        assertTrue(s, s.contains("initiator: feed; cause: " + cause));
+        assertTrue(s, s.contains("reason: " + NODES + " of " + NODES + " node(s) OK"));
+        assertTrue(s, s.contains("canary:") && s.contains("wave 1:") && s.contains("wave 2:"));
+        assertEquals(s, NODES, count(s, "(?m)^\\s+node\\d  OK: upgraded swap\\.example\\.fcm 0\\.1\\.1 -> 0\\.1\\.2, 1 entry moved; gate: \\d+ calls, 0 thrown"));
+        Thread.sleep(4_000); // two more polls of every feed: nothing takes the fix again, the coordinator included
+        list = consoles.get("node1").run("fleet:status");
+        assertEquals("one rollout of the fix:\n" + list, 1, count(list, Pattern.quote(cause)));
+        for (Map.Entry<String, Console> e : consoles.entrySet()) {
+            String node = e.getKey();
+            Console c = e.getValue();
+            String lb = c.run("lb -s swap.example.fcm");
+            assertTrue(node + ": only the fix\n" + lb, lb.contains("(0.1.2)") && !lb.contains("(0.1.1)"));
+            assertEquals(node, "fcm.example", implementationOf(node));
+            String journal = c.run("swap:journal 40");
+            assertTrue(node + ": journaled with the rollout, the feed and the repository\n" + journal, journal.contains("fleet rollout " + id + ": " + cause));
+            String status = c.run("feed:status");
+            assertTrue(node + ": the feed remembers the fix as taken by the rollout\n" + status,
+                    status.contains("taken swap.example.fcm@0.1.2: fleet rollout " + id + " COMPLETED"));
+            String console = c.transcript();
+            if (node.equals(coordinator)) {
+                assertTrue(node + ": " + console, console.contains("swap: feed: rolling out swap.example.fcm 0.1.1"));
+            } else {
+                assertTrue(node + ": " + console, console.contains("swap: feed: on a fleet: the coordinator polls (node " + coordinator + ")"));
+                assertFalse(node + " took nothing by itself: " + console, console.contains("swap: feed: rolling out") || console.contains("swap: feed: took "));
+            }
+            assertLoadClean(node);
+        }
+        System.out.println("fix feed step: " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    }
+
+    /** Writes an OSGi Repository index of {@code jars} with bnd's own indexer (what {@code bnd index} and the bnd indexer Maven plugin run), whole. */
+    private static void index(Path index, Path... jars) throws Exception {
+        Path tmp = index.resolveSibling(index.getFileName() + ".tmp");
+        new aQute.bnd.osgi.repository.SimpleIndexer().files(java.util.Arrays.stream(jars).map(Path::toFile).toList()).base(index.getParent().toUri())
+                .name("fixes").index(tmp.toFile());
+        Files.move(tmp, index, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Copies a bundle with another Bundle-Version (a new version of the same code, as a plug-in author would release it). */

@@ -30,6 +30,9 @@ import swap.api.SwapOutcome;
 import swap.api.TrustCheck;
 import swap.api.UpgradeManager;
 import swap.api.UpgradeResult;
+import swap.fleet.api.FleetRollouts;
+import swap.fleet.api.RolloutSummary;
+import swap.fleet.api.UpgradeRollout;
 
 /**
  * The fix feed's work, without DS: a poll reads every configured index, finds for each deployed
@@ -45,9 +48,15 @@ import swap.api.UpgradeResult;
  */
 final class Feed {
 
-    /** The configuration of a feed. */
-    record Settings(List<URI> repositories, Take rule, long watchMillis, boolean canary, long pollSeconds) {
+    /** The configuration of a feed; {@code fleetCanary} and {@code fleetWaves} shape the rollouts it starts on a fleet. */
+    record Settings(List<URI> repositories, Take rule, long watchMillis, boolean canary, long pollSeconds, int fleetCanary, String fleetWaves) {
+        Settings(List<URI> repositories, Take rule, long watchMillis, boolean canary, long pollSeconds) {
+            this(repositories, rule, watchMillis, canary, pollSeconds, 1, "50%");
+        }
     }
+
+    /** The initiator the feed's fleet rollouts carry. */
+    static final String INITIATOR = "feed";
 
     /** A bundle the feed may upgrade: a started bundle that registers implementations. */
     record Deployed(Bundle bundle, Set<String> names, Set<String> interfaces) {
@@ -66,6 +75,8 @@ final class Feed {
     private final BundleContext context;
     private final Supplier<UpgradeManager> upgrades;
     private final Supplier<TrustCheck> trust;
+    /** The fleet this framework is a member of, or {@code null} (swap.fleet not configured here). */
+    private final Supplier<FleetRollouts> fleet;
     private final Memory memory;
     private final Path downloads;
     private volatile Settings settings;
@@ -75,9 +86,14 @@ final class Feed {
     private final List<String> outcomes = new CopyOnWriteArrayList<>();
 
     Feed(BundleContext context, Supplier<UpgradeManager> upgrades, Supplier<TrustCheck> trust, Path dataDir, Settings settings) {
+        this(context, upgrades, trust, () -> null, dataDir, settings);
+    }
+
+    Feed(BundleContext context, Supplier<UpgradeManager> upgrades, Supplier<TrustCheck> trust, Supplier<FleetRollouts> fleet, Path dataDir, Settings settings) {
         this.context = context;
         this.upgrades = upgrades;
         this.trust = trust;
+        this.fleet = fleet;
         this.memory = new Memory(dataDir.resolve("feed.properties"));
         this.downloads = dataDir.resolve("fixes");
         this.settings = settings;
@@ -106,6 +122,30 @@ final class Feed {
         Settings s = settings;
         List<Index> indexes = new ArrayList<>();
         List<String> out = new ArrayList<>();
+        FleetRollouts fl = fleet.get();
+        List<RolloutSummary> rollouts = List.of();
+        if (fl != null) {
+            // on a fleet: learn what became of the feed's rollouts (whoever coordinated when they ran), then only the coordinator goes on
+            try {
+                rollouts = fl.rollouts();
+                learn(rollouts);
+            } catch (RuntimeException e) {
+                out.add("on a fleet (node " + fl.node() + "): " + oneLine(e) + "; nothing is taken until the fleet answers");
+                lastPollMillis = System.currentTimeMillis();
+                return out;
+            }
+            if (dryRun || !fl.coordinating()) {
+                out.add(fleetLine(fl));
+            }
+            if (!fl.coordinating()) {
+                lastPollMillis = System.currentTimeMillis();
+                if (!dryRun) {
+                    pending = List.of();
+                    return out;
+                }
+                // a dry run here lists what this node's bundles would get, and takes nothing, as everywhere
+            }
+        }
         for (URI u : s.repositories()) {
             try {
                 indexes.add(Index.read(u));
@@ -135,9 +175,28 @@ final class Feed {
             }
             return out;
         }
+        if (fl != null) {
+            // the coordinator: each fix becomes a fleet rollout (or waits while one of it runs)
+            List<String> running = new ArrayList<>();
+            for (Fix x : fixes) {
+                String line = rollOut(fl, x, s, rollouts, running);
+                if (line != null) {
+                    out.add(line);
+                    remember(line);
+                }
+            }
+            List<String> all = new ArrayList<>(running);
+            all.addAll(waiting);
+            pending = List.copyOf(all);
+            out.addAll(all);
+            if (out.isEmpty()) {
+                out.add("nothing to take: every implementation bundle is on the newest version the rule (take=" + s.rule() + ") allows");
+            }
+            return out;
+        }
         pending = List.copyOf(waiting);
-        for (Fix f : fixes) {
-            String line = take(f, s);
+        for (Fix x : fixes) {
+            String line = take(x, s);
             out.add(line);
             remember(line);
         }
@@ -155,7 +214,7 @@ final class Feed {
         for (Index i : indexes) {
             for (Index.Offer o : i.bundles(b.getSymbolicName())) {
                 if (!rule.allows(b.getVersion(), o.version()) || memory.bad(o.bsn(), o.version().toString()) != null
-                        || memory.refused(o.bsn(), o.version().toString()) != null) {
+                        || memory.refused(o.bsn(), o.version().toString()) != null || memory.taken(o.bsn(), o.version().toString()) != null) {
                     continue;
                 }
                 if (best == null || o.version().compareTo(best.version()) > 0) {
@@ -218,6 +277,7 @@ final class Feed {
         UpgradeResult r = u.upgrade(f.deployed().bundle().getBundleId(), jar.toUri().toString(), false, 0, gates,
                 "feed: fix " + bsn + " " + v + " from " + o.index());
         if (r.outcome == SwapOutcome.COMPLETED) {
+            memory.taken(bsn, v, "took it: " + r.moves.size() + " entr" + (r.moves.size() == 1 ? "y" : "ies") + " moved");
             return "took " + f.line() + ": " + r.moves.size() + " entr" + (r.moves.size() == 1 ? "y" : "ies") + " moved"
                     + (gates.isWatch() ? ", watch passed" : "") + (r.reason != null ? " (" + r.reason + ")" : "");
         }
@@ -228,6 +288,117 @@ final class Feed {
         }
         memory.refused(bsn, v, String.valueOf(r.reason));
         return "refused " + f.line() + ": " + r.reason + " (not tried again; feed:release " + bsn + " retries it)";
+    }
+
+    /** @return what this node does on its fleet, in one line */
+    static String fleetLine(FleetRollouts f) {
+        if (f.coordinating()) {
+            return "on a fleet: this node (" + f.node() + ") is the coordinator: it polls and rolls each fix out to the fleet (fleet:status)";
+        }
+        String c = f.coordinator();
+        return c == null ? "on a fleet (node " + f.node() + "): no coordinator is known yet (not connected, or an election is under way); nothing is taken here"
+                : "on a fleet: the coordinator polls (node " + c + "); this node (" + f.node() + ") takes no fix by itself: the fleet's rollouts bring them";
+    }
+
+    /**
+     * On the coordinator: checks one fix as {@link #take} does (download, SHA-256, trust policy before
+     * anything is installed anywhere), then asks the fleet for an upgrade rollout to the fix's URL in
+     * the index (every node reads it there). A fix whose rollout is still running, or that waits for
+     * another rollout to end, goes to {@code running} and is not remembered.
+     *
+     * @return what happened, in one line, or {@code null} when it went to {@code running}
+     */
+    private String rollOut(FleetRollouts fl, Fix f, Settings s, List<RolloutSummary> rollouts, List<String> running) {
+        Index.Offer o = f.offer();
+        String bsn = o.bsn();
+        String v = o.version().toString();
+        for (RolloutSummary r : rollouts) {
+            if (!r.ended && INITIATOR.equals(r.initiator) && Rollout.UPGRADE.equals(r.action) && bsn.equals(r.symbolicName) && v.equals(r.version)) {
+                running.add("fleet rollout " + r.id + " of " + bsn + " " + v + " is " + r.state + " (fleet:status " + r.id + ")");
+                return null;
+            }
+        }
+        Path jar;
+        try {
+            jar = download(o);
+        } catch (IOException e) {
+            return "refused " + f.line() + ": cannot download " + o.url() + ": " + oneLine(e); // not remembered: the next poll tries again
+        }
+        try {
+            TrustCheck t = trust.get();
+            String refusal = t == null ? "no trust policy service (bundle swap.core is not active): nothing is rolled out without one"
+                    : t.refusal(jar, f.deployed().interfaces());
+            if (refusal != null) {
+                memory.refused(bsn, v, refusal);
+                return "refused " + f.line() + " before any node installs it: " + refusal + " (not rolled out, not tried again; feed:release " + bsn + " retries it)";
+            }
+        } finally {
+            delete(jar); // the nodes read the fix from the index's URL
+        }
+        UpgradeRollout u = new UpgradeRollout();
+        u.symbolicName = bsn;
+        u.url = o.url().toString();
+        u.initiator = INITIATOR;
+        u.cause = "feed: fix " + bsn + " " + v + " from " + o.index();
+        u.gateMillis = s.watchMillis();
+        u.canary = s.fleetCanary();
+        u.waves = s.fleetWaves();
+        try {
+            String id = fl.upgrade(u);
+            return "rolling out " + f.line() + " as fleet rollout " + id + " (canary " + u.canary + ", waves of " + u.waves + ", gate " + u.gateMillis
+                    + " ms; fleet:status " + id + " follows it)";
+        } catch (IllegalStateException e) {
+            running.add("waiting: " + bsn + " " + v + " is rolled out once the fleet can start a rollout: " + oneLine(e));
+            return null;
+        } catch (IllegalArgumentException e) {
+            memory.refused(bsn, v, oneLine(e));
+            return "refused " + f.line() + ": " + oneLine(e) + " (not tried again; feed:release " + bsn + " retries it)";
+        }
+    }
+
+    /**
+     * What became of the feed's rollouts, read from the fleet (so a new coordinator knows what the
+     * last one rolled out): a COMPLETED one is remembered as taken, a ROLLED_BACK or ABORTED one as
+     * bad (not taken again; a newer version is), a NO_OP one (no node runs the bundle) as refused.
+     */
+    private void learn(List<RolloutSummary> rollouts) {
+        for (RolloutSummary r : rollouts) {
+            if (!r.ended || !INITIATOR.equals(r.initiator) || !Rollout.UPGRADE.equals(r.action) || r.symbolicName == null || r.version == null) {
+                continue;
+            }
+            String bsn = r.symbolicName;
+            String v = r.version;
+            String what = "fleet rollout " + r.id + " " + r.state + ": " + r.reason;
+            String line = null;
+            switch (r.state) {
+                case "COMPLETED" -> {
+                    if (memory.taken(bsn, v) == null) {
+                        memory.taken(bsn, v, what);
+                        line = "took " + bsn + " " + v + " on the fleet: " + what;
+                    }
+                }
+                case "ROLLED_BACK", "ABORTED" -> {
+                    if (memory.bad(bsn, v) == null) {
+                        memory.bad(bsn, v, what);
+                        line = r.state + " " + bsn + " " + v + " on the fleet: " + what + " (remembered as bad: not taken again; a newer version is)";
+                    }
+                }
+                default -> {
+                    if (memory.refused(bsn, v) == null && memory.taken(bsn, v) == null) {
+                        memory.refused(bsn, v, what);
+                        line = "refused " + bsn + " " + v + " on the fleet: " + what + " (feed:release " + bsn + " retries it)";
+                    }
+                }
+            }
+            if (line != null) {
+                remember(line);
+            }
+        }
+    }
+
+    /** The two action names of the fleet's rollouts the feed reads. */
+    private static final class Rollout {
+        static final String UPGRADE = "upgrade";
     }
 
     private Path download(Index.Offer o) throws IOException {
@@ -295,6 +466,19 @@ final class Feed {
         List<String> l = new ArrayList<>();
         l.add("rule take=" + s.rule() + ", poll every " + s.pollSeconds() + " s, gates: " + (s.canary() ? "canary" + (s.watchMillis() > 0 ? " and " : "") : "")
                 + (s.watchMillis() > 0 ? "watch " + s.watchMillis() + " ms" : s.canary() ? "" : "none"));
+        FleetRollouts f = fleet.get();
+        if (f != null) {
+            try {
+                l.add(fleetLine(f));
+                for (RolloutSummary r : f.rollouts()) {
+                    if (!r.ended && INITIATOR.equals(r.initiator)) {
+                        l.add("fleet rollout " + r.id + ": " + r.state + " " + r.what);
+                    }
+                }
+            } catch (RuntimeException e) {
+                l.add("on a fleet (node " + f.node() + "): " + oneLine(e));
+            }
+        }
         for (URI u : s.repositories()) {
             l.add("repository " + u + ": " + repositories.getOrDefault(u, "not read yet"));
         }

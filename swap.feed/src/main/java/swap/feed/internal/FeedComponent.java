@@ -15,6 +15,8 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -22,6 +24,7 @@ import org.osgi.service.metatype.annotations.Option;
 
 import swap.api.TrustCheck;
 import swap.api.UpgradeManager;
+import swap.fleet.api.FleetRollouts;
 
 /**
  * The fix feed as a DS component: inactive until PID {@value #PID} is configured; reads its
@@ -54,6 +57,13 @@ public class FeedComponent {
         @AttributeDefinition(name = "Canary", description = "Move each entry only after a canary of its own agreed (its interface needs @ReadOnly methods, "
                 + "and reads must dominate while it runs).")
         boolean canary() default false;
+
+        @AttributeDefinition(name = "Fleet: canary nodes", description = "On a fleet (swap.fleet configured), the coordinator rolls each fix out: "
+                + "this many canary nodes first.", min = "0")
+        int fleet_canary() default 1;
+
+        @AttributeDefinition(name = "Fleet: wave size", description = "On a fleet, the waves after the canary: a node count (2) or a percentage of the rest (50%).")
+        String fleet_waves() default "50%";
     }
 
     private final Feed feed;
@@ -63,12 +73,21 @@ public class FeedComponent {
         return t;
     });
     private volatile String invalid;
+    /** The fleet line printed last (on a fleet, each poll says who polls: printed when it changes, not every period). */
+    private volatile String lastFleetLine;
+
+    /**
+     * The fleet this framework is a member of: present while swap.fleet is configured here. Then only
+     * the coordinator polls, and each fix becomes a fleet rollout.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile FleetRollouts fleet;
     private volatile java.util.concurrent.ScheduledFuture<?> polls;
 
     @Activate
     public FeedComponent(BundleContext context, @Reference UpgradeManager upgrades, @Reference TrustCheck trust, Config config) {
         Path data = context.getDataFile("feed").toPath();
-        this.feed = new Feed(context, () -> upgrades, () -> trust, data, new Feed.Settings(List.of(), Take.MICRO, 0, false, 300));
+        this.feed = new Feed(context, () -> upgrades, () -> trust, () -> fleet, data, new Feed.Settings(List.of(), Take.MICRO, 0, false, 300));
         modified(config);
     }
 
@@ -90,17 +109,24 @@ public class FeedComponent {
         feed.configure(s);
         System.out.println("swap: fix feed on: " + s.repositories().size() + " repositor" + (s.repositories().size() == 1 ? "y" : "ies") + ", take="
                 + s.rule() + ", poll every " + s.pollSeconds() + " s (feed:status)");
+        // the first poll after at most 5 s (not at once): a fleet configured beside the feed (both files in deploy/) has joined by
+        // then, so a fleet member never takes a fix by itself before it knows it is on a fleet
         polls = thread.scheduleWithFixedDelay(() -> {
             try {
                 for (String line : feed.poll(false)) {
-                    if (!line.startsWith("nothing to take")) {
+                    if (line.startsWith("on a fleet")) {
+                        if (!line.equals(lastFleetLine)) {
+                            lastFleetLine = line;
+                            System.out.println("swap: feed: " + line);
+                        }
+                    } else if (!line.startsWith("nothing to take") && !line.startsWith("fleet rollout ")) { // a running rollout: fleet:status follows it
                         System.out.println("swap: feed: " + line); // what a fix did is told where the operator looks, as trust decisions are
                     }
                 }
             } catch (RuntimeException | LinkageError e) {
                 System.out.println("swap: fix feed poll failed: " + e.getMessage());
             }
-        }, 0, s.pollSeconds(), TimeUnit.SECONDS);
+        }, Math.min(5, s.pollSeconds()), s.pollSeconds(), TimeUnit.SECONDS);
     }
 
     static Feed.Settings settings(Config c) {
@@ -134,7 +160,14 @@ public class FeedComponent {
         if (c.watch_millis() < 0) {
             throw new IllegalArgumentException("watch.millis=" + c.watch_millis() + " is negative; write watch.millis=10000");
         }
-        return new Feed.Settings(List.copyOf(uris), Take.of(c.take()), c.watch_millis(), c.canary(), c.poll_seconds());
+        if (c.fleet_canary() < 0) {
+            throw new IllegalArgumentException("fleet.canary=" + c.fleet_canary() + " is negative; write fleet.canary=1");
+        }
+        String waves = c.fleet_waves() == null ? "50%" : c.fleet_waves().trim();
+        if (!waves.matches("[1-9]\\d*|([1-9]\\d?|100)%")) {
+            throw new IllegalArgumentException("fleet.waves=" + waves + " is neither a node count nor a percentage; write fleet.waves=50% or fleet.waves=2");
+        }
+        return new Feed.Settings(List.copyOf(uris), Take.of(c.take()), c.watch_millis(), c.canary(), c.poll_seconds(), c.fleet_canary(), waves);
     }
 
     @Deactivate

@@ -12,7 +12,8 @@ import java.util.TreeMap;
 
 /**
  * What the feed remembers across restarts, in one properties file of its bundle's data area:
- * versions it took and the watch sent back ({@code bad.BSN@VERSION}), versions it refused
+ * versions it took ({@code taken.BSN@VERSION}, with how: on a fleet, the rollout), versions it took and the watch (or the
+ * fleet's rollout) sent back ({@code bad.BSN@VERSION}), versions it refused
  * ({@code refused.BSN@VERSION}, with why) and the implementations on hold ({@code hold.WORD}).
  * Written whole to a temporary file and moved in place, so a crash leaves the old or the new one.
  *
@@ -39,6 +40,14 @@ final class Memory {
 
     synchronized void bad(String bsn, String version, String why) {
         put("bad." + bsn + "@" + version, why);
+    }
+
+    synchronized String taken(String bsn, String version) {
+        return p.getProperty("taken." + bsn + "@" + version);
+    }
+
+    synchronized void taken(String bsn, String version, String what) {
+        put("taken." + bsn + "@" + version, what);
     }
 
     synchronized String refused(String bsn, String version) {

@@ -205,7 +205,8 @@ final class Coordinator {
                 next = current.next(before.rules, rule, "undo of revision " + r.undoOf + " (rollout " + r.id + "): the rules of revision " + (r.undoOf - 1),
                         r.id, r.createdBy, now);
             } else {
-                next = current.with(rule, "rollout " + r.id + " completed: " + rule.what(), r.id, r.createdBy, now);
+                next = current.with(rule, "rollout " + r.id + " completed: " + rule.what() + (r.cause.isEmpty() ? "" : " (" + r.cause + ")"), r.id,
+                        r.createdBy, now);
             }
             if (store.writeRevision(next)) {
                 log.accept("desired state revision " + next.revision + ": " + next.cause);

@@ -32,6 +32,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import swap.api.SwapManager;
 import swap.api.UpgradeManager;
+import swap.fleet.api.FleetRollouts;
+import swap.fleet.api.RolloutSummary;
+import swap.fleet.api.UpgradeRollout;
 import swap.fleet.internal.FleetStore.Member;
 import swap.fleet.internal.FleetStore.Versioned;
 
@@ -50,9 +53,9 @@ import swap.fleet.internal.FleetStore.Versioned;
  *
  * <p>Thread-safe: the commands call it from Gogo's threads.
  */
-@Component(service = Fleet.class, configurationPid = Fleet.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
+@Component(service = {Fleet.class, FleetRollouts.class}, configurationPid = Fleet.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
 @Designate(ocd = Fleet.Config.class)
-public final class Fleet {
+public final class Fleet implements FleetRollouts {
     static final String PID = "swap.fleet";
 
     @ObjectClassDefinition(name = "Swap fleet", description = "Joins a fleet of swap platforms through Apache ZooKeeper, for rollouts (fleet:* commands).")
@@ -333,7 +336,7 @@ public final class Fleet {
         return store.read(id).map(Versioned::rollout);
     }
 
-    List<Rollout> rollouts() throws Exception {
+    List<Rollout> allRollouts() throws Exception {
         List<Rollout> out = new ArrayList<>();
         for (String id : store.rolloutIds()) {
             store.read(id).ifPresent(v -> out.add(v.rollout()));
@@ -343,5 +346,87 @@ public final class Fleet {
 
     void abort(String id, String why) throws Exception {
         store.requestAbort(id, node, why);
+    }
+
+    // ------------------------------------------------------------------ FleetRollouts: for other features (the fix feed)
+
+    @Override
+    public String node() {
+        return node;
+    }
+
+    @Override
+    public String coordinator() {
+        return connected() ? leader().orElse(null) : null;
+    }
+
+    @Override
+    public boolean coordinating() {
+        return connected() && latch.hasLeadership();
+    }
+
+    @Override
+    public String upgrade(UpgradeRollout request) {
+        if (request == null || request.symbolicName == null || request.symbolicName.isBlank() || request.url == null || !request.url.contains(":")) {
+            throw new IllegalArgumentException("an upgrade rollout needs a bundle symbolic name and the URL of its new version");
+        }
+        if (request.canary < 0 || request.maxFailures < 0 || request.gateMillis < 0 || request.stepTimeoutMillis <= 0) {
+            throw new IllegalArgumentException("canary, max failures and gate are 0 or more, the step timeout more than 0");
+        }
+        Rollout.waveSize(request.waves, 1); // checks the syntax
+        if (!connected()) {
+            throw new IllegalStateException("not connected to ZooKeeper (node " + node + "): no rollout can be created now");
+        }
+        // the same checks as fleet:rollout upgrade, before a rollout exists: a bundle of that name this node can read
+        java.util.jar.Manifest m = FleetCommands.readBundle(request.url);
+        String bsn = m.getMainAttributes().getValue(org.osgi.framework.Constants.BUNDLE_SYMBOLICNAME);
+        if (bsn == null || !bsn.split(";")[0].trim().equals(request.symbolicName)) {
+            throw new IllegalArgumentException("the bundle at " + request.url + " is " + (bsn == null ? "no bundle (no Bundle-SymbolicName)" : bsn.split(";")[0].trim())
+                    + ", not " + request.symbolicName);
+        }
+        Rollout r = new Rollout();
+        r.action = Rollout.UPGRADE;
+        r.bundle = request.symbolicName;
+        r.url = request.url;
+        r.bundleVersion = org.osgi.framework.Version.parseVersion(m.getMainAttributes().getValue(org.osgi.framework.Constants.BUNDLE_VERSION)).toString();
+        r.canary = request.canary;
+        r.waves = request.waves;
+        r.maxFailures = request.maxFailures;
+        r.watchMillis = request.gateMillis;
+        r.stepTimeoutMillis = request.stepTimeoutMillis;
+        r.initiator = request.initiator == null ? "" : request.initiator.trim();
+        r.cause = request.cause == null ? "" : request.cause.replace('\n', ' ').trim();
+        try {
+            return start(r);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create the rollout in ZooKeeper: " + e, e);
+        }
+    }
+
+    @Override
+    public List<RolloutSummary> rollouts() {
+        List<RolloutSummary> out = new ArrayList<>();
+        try {
+            for (Rollout r : allRollouts()) {
+                RolloutSummary s = new RolloutSummary();
+                s.id = r.id;
+                s.state = r.stateLine();
+                s.ended = r.state.terminal();
+                s.action = r.action;
+                s.symbolicName = r.bundle;
+                s.version = r.bundleVersion;
+                s.url = r.url;
+                s.initiator = r.initiator;
+                s.cause = r.cause;
+                s.reason = r.reason;
+                s.what = r.what();
+                out.add(s);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read the rollouts from ZooKeeper: " + e, e);
+        }
+        return out;
     }
 }

@@ -326,7 +326,7 @@ public final class FleetCommands {
     @Descriptor("list every rollout, newest last")
     public String status() {
         return guard(() -> {
-            List<Rollout> all = fleet().rollouts();
+            List<Rollout> all = fleet().allRollouts();
             if (all.isEmpty()) {
                 return "no rollout yet (fleet:rollout starts one)";
             }
@@ -369,6 +369,9 @@ public final class FleetCommands {
         b.append("  nodes: ").append(r.labels.isEmpty() ? "all" : "labels " + String.join(",", r.labels)).append("; canary ").append(r.canary)
                 .append(", waves of ").append(r.waves).append(", max failures ").append(r.maxFailures).append(", gate ").append(r.watchMillis / 1000.0)
                 .append(" s, step timeout ").append(r.stepTimeoutMillis / 1000).append(" s\n");
+        if (!r.initiator.isEmpty()) {
+            b.append("  initiator: ").append(r.initiator).append(r.cause.isEmpty() ? "" : "; cause: " + r.cause).append('\n');
+        }
         if (!r.reason.isEmpty()) {
             b.append("  reason: ").append(r.reason).append('\n');
         }

@@ -253,7 +253,9 @@ final class FrameworkSteps implements StepRunner {
         if (old.getVersion().equals(newVersion)) {
             return StepResult.ok(r.bundle + " is at " + newVersion + " already");
         }
-        UpgradeResult ur = upgrades.upgrade(old.getBundleId(), r.url, false, 0);
+        // the journal's reason names the rollout, and what asked for it (e.g. the fix feed and its repository)
+        UpgradeResult ur = upgrades.upgrade(old.getBundleId(), r.url, false, 0, swap.api.SwapOptions.plain(),
+                "fleet rollout " + r.id + (r.cause.isEmpty() ? "" : ": " + r.cause));
         if (ur.outcome != SwapOutcome.COMPLETED) {
             return StepResult.failed("upgrade " + ur.outcome + ": " + (ur.reason != null ? ur.reason : firstReason(ur.moves)));
         }

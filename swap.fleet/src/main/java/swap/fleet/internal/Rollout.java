@@ -70,6 +70,10 @@ final class Rollout {
     int undoOf;
     /** The desired-state revision its completion wrote (0: none yet, or none: NO_OP, rolled back). */
     int revision;
+    /** Who asked for it when it was not an operator at a console (e.g. {@code feed}); empty: {@code fleet:rollout}. */
+    String initiator = "";
+    /** Why, in one line, as the initiator gave it (e.g. which repository a fix came from); added to each node's journal reason. */
+    String cause = "";
 
     State state = State.PENDING;
     /** Index into {@link #phases} of the running phase (0 = canary if there is one); -1 before. */
@@ -108,7 +112,7 @@ final class Rollout {
             return "undo of desired revision " + undoOf + ": swap " + select + " -> " + target;
         }
         if (UPGRADE.equals(action)) {
-            return "upgrade " + bundle + " to " + url;
+            return "upgrade " + bundle + " to " + url + (cause.isEmpty() ? "" : " (" + cause + ")");
         }
         return "swap " + select + " -> " + target + (install.isEmpty() ? "" : " (install " + install + ")") + (policyDecides ? ", policy decides" : "");
     }
@@ -152,6 +156,8 @@ final class Rollout {
         p.setProperty("policyDecides", String.valueOf(policyDecides));
         p.setProperty("undoOf", String.valueOf(undoOf));
         p.setProperty("revision", String.valueOf(revision));
+        p.setProperty("initiator", initiator);
+        p.setProperty("cause", cause);
         p.setProperty("state", state.name());
         p.setProperty("phase", String.valueOf(phase));
         p.setProperty("phases", String.valueOf(phases.size()));
@@ -194,6 +200,8 @@ final class Rollout {
         r.policyDecides = Boolean.parseBoolean(p.getProperty("policyDecides", "false"));
         r.undoOf = Integer.parseInt(p.getProperty("undoOf", "0"));
         r.revision = Integer.parseInt(p.getProperty("revision", "0"));
+        r.initiator = p.getProperty("initiator", "");
+        r.cause = p.getProperty("cause", "");
         r.state = State.valueOf(p.getProperty("state", "PENDING"));
         r.phase = Integer.parseInt(p.getProperty("phase", "-1"));
         int n = Integer.parseInt(p.getProperty("phases", "0"));
