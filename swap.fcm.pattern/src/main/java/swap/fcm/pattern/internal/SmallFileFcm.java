@@ -69,7 +69,7 @@ public final class SmallFileFcm implements FileCacheManager, StatefulComponent {
     /** The whole state, by reference, between two small FCMs. */
     public static final StateFormat<SmallState> STATE = StateFormat.byReference("fcm.small.state.v1", SmallState.class);
 
-    /** The threshold unless configured ({@code small.file.bytes}, PID {@code swap.fcm}). */
+    /** The threshold unless configured ({@code small.file.bytes} above 0, PID {@code swap.fcm}). */
     public static final long DEFAULT_THRESHOLD = 65_536;
     /** Where a grown file goes unless configured ({@code initial.target}, PID {@code swap.fcm}). */
     public static final String DEFAULT_GROW_TARGET = "(" + FileCacheManager.CONCURRENCY + "=shared)";
@@ -106,9 +106,8 @@ public final class SmallFileFcm implements FileCacheManager, StatefulComponent {
     @Modified
     void configure(Map<String, Object> properties) {
         Object t = properties.get("small.file.bytes");
-        if (t != null) {
-            threshold = Long.parseLong(t.toString().trim());
-        }
+        long v = t == null ? 0 : Long.parseLong(t.toString().trim());
+        threshold = v > 0 ? v : DEFAULT_THRESHOLD; // 0: the file cache opens no file on it; one put here grows at the default
         Object g = properties.get("initial.target");
         if (g != null && !g.toString().isBlank()) {
             growTarget = g.toString().trim();
