@@ -219,8 +219,15 @@ public class SmallFileFcmTest extends FcmContractTest {
         AtomicLong checked = new AtomicLong();
         Thread writer = new Thread(() -> {
             Random r = new Random(5);
+            long chunks = 0;
             try {
                 while (appended.get() < total) {
+                    // keep the reader in the race: on an idle machine the writer could finish before the
+                    // reader's second read (seen here: 2 reads checked); wait for one read per 4 chunks
+                    while (checked.get() < chunks / 4 && failed.get() == null) {
+                        Thread.yield();
+                    }
+                    chunks++;
                     long at = appended.get();
                     int n = (int) Math.min(total - at, 1 + r.nextInt(100));
                     f.write(at, model, (int) at, n);
