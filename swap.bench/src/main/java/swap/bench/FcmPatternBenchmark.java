@@ -48,7 +48,8 @@ import swap.monitor.internal.AccessPatternPolicy;
  * read per operation, in a cycle of four phases: a random hot set (half the budget), the hot set
  * with a full sequential scan (one scan read after each hot read), a pure sequential stream over
  * the file, the random hot set again. Throughput per operation, and per phase the operations and
- * the pages read from the file (demand misses plus pages read ahead), as auxiliary counters.
+ * the pages read from the file (demand misses plus pages read ahead) and the demand misses alone
+ * (reads that waited for the file), as auxiliary counters.
  *
  * <p>{@code impl}: the static FCMs ({@code fcm.clock}, {@code fcm.scan}, {@code fcm.readahead},
  * {@code fcm.shared}); {@code auto} (starts on {@code fcm.clock}, the access-pattern monitor on the
@@ -91,6 +92,7 @@ public class FcmPatternBenchmark {
     int step;
     long scanPage;
     long lastFileReads;
+    long lastMisses;
     long reads;
 
     /** Per phase: operations and pages read from the file (events: totals per iteration). */
@@ -99,11 +101,14 @@ public class FcmPatternBenchmark {
     public static class Counters {
         public long opsHot, opsMixed, opsSequential;
         public long fileReadsHot, fileReadsMixed, fileReadsSequential;
+        /** Demand misses: reads that waited for the file (pages read ahead not counted). */
+        public long missesHot, missesMixed, missesSequential;
 
         @Setup(Level.Iteration)
         public void clear() {
             opsHot = opsMixed = opsSequential = 0;
             fileReadsHot = fileReadsMixed = fileReadsSequential = 0;
+            missesHot = missesMixed = missesSequential = 0;
         }
     }
 
@@ -147,6 +152,10 @@ public class FcmPatternBenchmark {
         try (Stream<Path> s = Files.walk(root)) {
             s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
+    }
+
+    long misses() {
+        return pages != null ? caffeineMisses : fcm.stats().misses;
     }
 
     long fileReads() {
@@ -211,12 +220,18 @@ public class FcmPatternBenchmark {
             long f = fileReads();
             long d = f - lastFileReads;
             lastFileReads = f;
+            long m = misses();
+            long dm = m - lastMisses;
+            lastMisses = m;
             if (ph == 1) {
                 c.fileReadsMixed += d;
+                c.missesMixed += dm;
             } else if (ph == 2) {
                 c.fileReadsSequential += d;
+                c.missesSequential += dm;
             } else {
                 c.fileReadsHot += d;
+                c.missesHot += dm;
             }
         }
         if (ph == 1) {

@@ -37,7 +37,7 @@ public class ShellTruthIT {
             assertFalse(help, help.contains("candidates"));
             assertFalse(help, help.lines().anyMatch(l -> !l.startsWith("swap:") && !l.startsWith("(help COMMAND")));
             assertFalse("plain help lists no internal command", clean(c, "help").contains("swap:candidates"));
-            for (String cmd : new String[] {"help swap:swap", "help swap:journal", "help swap:upgrade", "help fcm:read"}) {
+            for (String cmd : new String[] {"help swap:swap", "help swap:journal", "help swap:upgrade", "help fcm:read", "help fcm:stat"}) {
                 String h = clean(c, cmd);
                 assertTrue(cmd + " -> " + h, h.contains("scope: "));
                 assertFalse(cmd + " -> " + h, h.contains("Object[]") || h.contains("any other arguments"));
@@ -119,6 +119,16 @@ public class ShellTruthIT {
                 clean(c, "fcm:write " + file + " 0 hello");
                 assertEquals("hello\n(5 of 100 bytes read: the file ends at offset 5)", clean(c, "fcm:read " + file + " 0 100"));
                 assertEquals("(end of file: nothing to read at offset 9, the file has 5 bytes)", clean(c, "fcm:read " + file + " 9 10"));
+                // fcm:stat (issue 28): the file's row, with the counters swap:stats shows on its cache line; by id and by path alike
+                String stat = clean(c, "fcm:stat");
+                assertTrue(stat, stat.startsWith("ID|Path"));
+                Matcher row = Pattern.compile("(?m)^ *" + file + "\\|\\S*/data\\.bin *\\|fcm\\.\\w+ *\\| *(\\d+)\\| *(\\d+)\\| *(\\d+)\\| *(\\d+)\\|-$").matcher(stat);
+                assertTrue(stat, row.find());
+                String stats = clean(c, "swap:stats " + file);
+                assertTrue(stats, stats.contains("hits=" + row.group(1) + " misses=" + row.group(2) + " "));
+                assertTrue(stats, stats.contains(" read-ahead=" + row.group(3) + " read-ahead-wasted=" + row.group(4) + " "));
+                assertEquals(clean(c, "fcm:stat " + file), clean(c, "fcm:stat data.bin"));
+                oneLine(c, "fcm:stat nope.bin", "fcm: no open file at ");
                 clean(c, "fcm:close " + file);
             }
 

@@ -86,7 +86,7 @@ public class KarafFeatureIT {
         String installed = client("feature:install swap");
         assertTrue("feature:install swap: " + installed, !installed.contains("Error"));
         String list = client("bundle:list -s");
-        for (String b : new String[] {"swap.api", "swap.core", "swap.fcm.shared", "swap.fcm.distributed", "swap.monitor", "swap.shell",
+        for (String b : new String[] {"swap.api", "swap.core", "swap.fcm.shared", "swap.fcm.distributed", "swap.fcm.pattern", "swap.monitor", "swap.shell",
                 "org.apache.felix.scr", "org.apache.felix.metatype", "org.apache.felix.healthcheck.api"}) {
             assertTrue(b + " is not active: " + list, Pattern.compile("Active .*\\| " + Pattern.quote(b) + "\\b").matcher(list).find());
         }

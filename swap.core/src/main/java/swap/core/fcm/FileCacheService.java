@@ -66,7 +66,22 @@ public class FileCacheService implements FileCache {
 
         @AttributeDefinition(name = "Initial implementation", description = "The FCM implementation new files start with: an implementation name or an LDAP filter, e.g. (concurrency=shared).")
         String initial_target() default DEFAULT_TARGET;
+
+        @AttributeDefinition(name = "Small files (bytes)", description = "Files of at most this many bytes (e.g. 65536) open on the small-file FCM (small.target) when one is registered and no target is asked for; it swaps itself to the initial implementation once the file grows past this. 0 (the default): off.", min = "0")
+        long small_file_bytes() default DEFAULT_SMALL_FILE_BYTES;
+
+        @AttributeDefinition(name = "Small-file implementation", description = "The FCM small files open on: a name or an LDAP filter.")
+        String small_target() default DEFAULT_SMALL_TARGET;
     }
+
+    /**
+     * Small files unless configured: 0, off (issue 28: 65536 is the value the small-file FCM grows at
+     * when it is 0). Off by default because it changes the FCM every new or small file opens on,
+     * which tests and demos written before it assume.
+     */
+    public static final long DEFAULT_SMALL_FILE_BYTES = 0;
+    /** The small-file FCM unless configured. */
+    public static final String DEFAULT_SMALL_TARGET = "(size=small)";
 
     private final SwapManager manager;
     /** The journal: remembers which implementation each file last ran (its real path is its stable key). */
@@ -80,8 +95,19 @@ public class FileCacheService implements FileCache {
         final int pageSize;
         final int budget;
         final String target;
+        final long smallFileBytes;
+        final String smallTarget;
 
         Settings(int pageSize, int budget, String target) {
+            this(pageSize, budget, target, 0, DEFAULT_SMALL_TARGET);
+        }
+
+        Settings(int pageSize, int budget, String target, long smallFileBytes, String smallTarget) {
+            if (smallFileBytes < 0) {
+                throw new IllegalArgumentException("small.file.bytes must be >= 0 (0: off), was " + smallFileBytes);
+            }
+            this.smallFileBytes = smallFileBytes;
+            this.smallTarget = smallTarget == null || smallTarget.isBlank() ? DEFAULT_SMALL_TARGET : smallTarget.trim();
             if (pageSize < 1 || budget < 1) {
                 throw new IllegalArgumentException("page size and budget must be >= 1, were " + pageSize + " and " + budget);
             }
@@ -110,15 +136,24 @@ public class FileCacheService implements FileCache {
         this.settings = new Settings(pageSize, budgetPages, initialTarget);
     }
 
+    /**
+     * For plain Java: files of at most {@code smallFileBytes} (0: none) open on {@code smallTarget}
+     * when no target is asked for and such an implementation is registered.
+     */
+    public FileCacheService(SwapManager manager, int pageSize, int budgetPages, String initialTarget, long smallFileBytes, String smallTarget) {
+        this.manager = manager;
+        this.settings = new Settings(pageSize, budgetPages, initialTarget, smallFileBytes, smallTarget);
+    }
+
     /** For DS. */
     @Activate
     public FileCacheService(@Reference SwapManager manager, Config config) {
-        this(manager, config.page_size(), config.budget_pages(), config.initial_target());
+        this(manager, config.page_size(), config.budget_pages(), config.initial_target(), config.small_file_bytes(), config.small_target());
     }
 
     @Modified
     void modified(Config config) {
-        settings = new Settings(config.page_size(), config.budget_pages(), config.initial_target());
+        settings = new Settings(config.page_size(), config.budget_pages(), config.initial_target(), config.small_file_bytes(), config.small_target());
     }
 
     /** Flushes and closes every file still open (best effort: errors are reported, then skipped). */
@@ -167,17 +202,24 @@ public class FileCacheService implements FileCache {
             JournalService j = journal;
             String key = "file:" + path.toRealPath();
             // No target asked for: the file comes back on the implementation it last ran, if still installed and trusted.
-            Restore restore = target == null || target.isBlank() ? Restore.decide(j, manager, FileCacheManager.class, key, t) : null;
+            // Issue 28: a small file opens on the small-file FCM (which swaps itself to the initial
+            // implementation once it grows), if one is registered; else as any file.
+            boolean small = (target == null || target.isBlank()) && st.smallFileBytes > 0 && channel.size() <= st.smallFileBytes;
+            Restore restore = !small && (target == null || target.isBlank()) ? Restore.decide(j, manager, FileCacheManager.class, key, t) : null;
             String note = restore == null ? null : restore.note;
             Entry<FileCacheManager> e;
             try {
-                e = manager.create(FileCacheManager.class, restore == null ? t : restore.target, FcmFormats.PAGES, initial);
+                e = manager.create(FileCacheManager.class, small ? st.smallTarget : restore == null ? t : restore.target, FcmFormats.PAGES, initial);
             } catch (SwapException failed) {
-                if (restore == null || restore.target.equals(t)) {
-                    throw failed;
+                if (small) { // no small-file FCM registered (or it failed): the file opens as any file
+                    e = manager.create(FileCacheManager.class, t, FcmFormats.PAGES, initial);
+                } else {
+                    if (restore == null || restore.target.equals(t)) {
+                        throw failed;
+                    }
+                    e = manager.create(FileCacheManager.class, t, FcmFormats.PAGES, initial);
+                    note = "could not come back on " + restore.target + " (" + failed.getMessage() + "): on the default " + t;
                 }
-                e = manager.create(FileCacheManager.class, t, FcmFormats.PAGES, initial);
-                note = "could not come back on " + restore.target + " (" + failed.getMessage() + "): on the default " + t;
             }
             open.put(e.id(), new Open(e, path));
             byPath.put(path, e.id());

@@ -25,10 +25,18 @@ import swap.api.SwapResult;
  * every entry of {@code iface} whose implementation carries the characteristic {@code pattern}
  * ({@code sequential|mixed|random}, the FCMs of {@code swap.fcm.pattern}; other entries, on the
  * shared or distributed FCM, are left to the concurrency policy), and swaps a file's FCM, through
- * {@link SwapManager#swap}, when its class changes: sequential reads to {@code (pattern=sequential)}
- * (read-ahead, drop-behind), a hot set mixed with scans or a loop over more pages than the budget
- * to {@code (pattern=mixed)} (scan-resistant), random or strided reads to {@code (pattern=random)}
- * (CLOCK; no FCM reads ahead by strides).
+ * {@link SwapManager#swap}, when its class changes: sequential reads, a hot set mixed with scans
+ * and loops over more pages than the budget to {@code (pattern=sequential)} (read-ahead; its
+ * drop-behind keeps the hot set through the scans, and its read-ahead turns a scan's or a loop's
+ * misses into pages read ahead: on the phased trace it missed less than the scan-resistant FCM in
+ * every phase), random or strided reads to {@code (pattern=random)} (CLOCK; no FCM reads ahead by
+ * strides), except random re-reads of a hot set ({@link #servedFromTheCache}) and random reads of a
+ * file on the read-ahead FCM, which leave the file where it is: the read-ahead FCM replaces by CLOCK
+ * and reads ahead only for misses that continue a stream, so for random reads it is
+ * {@code fcm.clock}, and a swap would only cost (the dwell, the transfer, and the lag back at the
+ * next scan: on the phased trace, each swap back to CLOCK in the hot-set phase cost the next
+ * mixed phase its first {@code stable.evaluations} windows of scan reads as misses). So no class maps to {@code (pattern=mixed)} (the scan-resistant FCM) since
+ * issue 28's measurements; it stays selectable by name or filter.
  *
  * <p>No flapping, as the concurrency policy: a class must be seen at {@code stable.evaluations}
  * consecutive evaluations before it counts (hysteresis: a pattern alternating faster never swaps),
@@ -94,16 +102,30 @@ public class AccessPatternPolicy implements Policy {
     static String wanted(String pattern) {
         switch (pattern) {
             case "SEQUENTIAL":
-                return "sequential";
             case "MIXED":
             case "LOOPING":
-                return "mixed";
+                return "sequential";
             case "RANDOM":
             case "STRIDED":
                 return "random";
             default:
                 return null;
         }
+    }
+
+    /**
+     * @return whether the window's reads are random re-reads of pages read recently (at least 3/4
+     *         of them re-read a page read within the monitor's memory, 4 budgets of reads: a hot
+     *         set), which every FCM here serves alike (each replaces by CLOCK; the read-ahead FCM
+     *         reads ahead only for misses that continue a stream): a swap would cost and gain
+     *         nothing, so the file stays where it is
+     */
+    static boolean servedFromTheCache(Map<String, Object> s) {
+        if (!"RANDOM".equals(String.valueOf(s.get("pattern")))) {
+            return false;
+        }
+        Object reuse = s.get("reusePercent");
+        return reuse instanceof Number r && 4 * r.intValue() >= 3 * 100;
     }
 
     @Override
@@ -135,6 +157,9 @@ public class AccessPatternPolicy implements Policy {
                 continue;
             }
             String want = wanted(String.valueOf(s.get("pattern")));
+            if ("random".equals(want) && ("sequential".equals(current) || servedFromTheCache(s))) {
+                want = current; // nothing to gain (see the class comment)
+            }
             State st = states.computeIfAbsent(e.id, k -> new State());
             if (want == null || !want.equals(st.seen)) {
                 st.seen = want;

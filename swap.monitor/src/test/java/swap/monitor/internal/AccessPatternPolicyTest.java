@@ -97,13 +97,77 @@ public class AccessPatternPolicyTest {
             evaluate(p);
         }
         assertEquals("no further swap while the pattern holds", 1, entry.describe().swaps);
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 5; i++) {
             random(entry);
             evaluate(p);
         }
-        assertEquals(decisions.toString(), "clock", entry.describe().implementation);
-        assertEquals(2, entry.describe().swaps);
+        assertEquals("random reads leave a file on the read-ahead FCM there (it is CLOCK for them): " + decisions, "readahead",
+                entry.describe().implementation);
+        assertEquals(1, entry.describe().swaps);
         assertEquals("the monitor stays across swaps", List.of(AccessPatternMonitor.NAME), entry.describe().interposers);
+    }
+
+    private void hotSet(Entry<Reader> e, int pages) {
+        byte[] b = new byte[PAGE];
+        for (int i = 0; i < WINDOW; i++) {
+            e.handle().read((long) PAGE * random.nextInt(pages), b, 0, PAGE);
+        }
+    }
+
+    private void hotSetAndScan(Entry<Reader> e) {
+        byte[] b = new byte[PAGE];
+        for (int i = 0; i < WINDOW; i++) {
+            long page = i % 2 == 0 ? random.nextInt(16) : streamPage++;
+            e.handle().read(PAGE * page, b, 0, PAGE);
+        }
+    }
+
+    @Test
+    public void aHotSetMixedWithAScanGoesToTheReadAheadFcm() {
+        AccessPatternPolicy p = policy(3, 0);
+        evaluate(p);
+        for (int i = 0; i < 4; i++) {
+            hotSetAndScan(entry);
+            evaluate(p);
+        }
+        assertEquals(decisions.toString(), "readahead", entry.describe().implementation);
+        assertTrue(entry.describe().lastSwap.reason, entry.describe().lastSwap.reason.startsWith("policy.pattern: reads MIXED for 3"));
+    }
+
+    @Test
+    public void randomReadsOfAHotSetThatFitsTheCacheLeaveTheFileWhereItIs() {
+        AccessPatternPolicy p = policy(3, 0);
+        evaluate(p);
+        for (int i = 0; i < 4; i++) {
+            sequential(entry);
+            evaluate(p);
+        }
+        assertEquals("readahead", entry.describe().implementation);
+        for (int i = 0; i < 20; i++) { // 32 pages read at random: within the budget of 1,024
+            hotSet(entry, 32);
+            evaluate(p);
+        }
+        assertEquals("RANDOM", engine.statistics(entry.id()).get(AccessPatternMonitor.NAME).get("pattern"));
+        assertEquals(decisions.toString(), "readahead", entry.describe().implementation);
+        assertEquals(1, entry.describe().swaps);
+    }
+
+    @Test
+    public void randomReadsThatMissMoveAFileOnTheScanResistantFcmToClock() {
+        Entry<Reader> onScan = engine.create(Reader.class, "scan");
+        AccessPatternPolicy p = policy(3, 0);
+        evaluate(p);
+        for (int i = 0; i < 4; i++) {
+            hotSet(onScan, 32);
+            evaluate(p);
+        }
+        assertEquals("a hot set: served from the cache, no swap", "scan", onScan.describe().implementation);
+        for (int i = 0; i < 4; i++) { // random reads of pages never read before
+            random(onScan);
+            evaluate(p);
+        }
+        assertEquals(decisions.toString(), "clock", onScan.describe().implementation);
+        assertEquals(1, onScan.describe().swaps);
     }
 
     @Test
@@ -136,9 +200,10 @@ public class AccessPatternPolicyTest {
             evaluate(p);
         }
         long swaps = entry.describe().swaps;
-        // Without the dwell it would swap at each of the 19 class changes.
+        // Without the dwell, and without the rule that random reads leave a file on the read-ahead
+        // FCM, it would swap at each of the 19 class changes; with it, once (clock -> readahead).
         assertTrue("swaps " + swaps + ": " + decisions, swaps <= evaluations / 10 + 1);
-        assertTrue("it reacted at all: " + decisions, swaps >= 2);
+        assertEquals("it reacted, once: " + decisions, 1, swaps);
     }
 
     @Test

@@ -120,6 +120,29 @@ public final class Dtos {
         public List<String[]> messages = new ArrayList<>();
     }
 
+    /** One open file in {@code fcm:stat}. */
+    public static final class FileStat {
+        public long id;
+        /** The file ({@code FileCacheManager.path()}), or {@code null} if the FCM could not say. */
+        public String path;
+        /** The FCM implementation's name. */
+        public String implementation;
+        /** The file cache's counters, as {@code swap:stats ID} shows them on its {@code cache} line ({@link Shell#cacheCounters}). */
+        public Map<String, Object> cache;
+        /** The access-pattern monitor's class ({@code SEQUENTIAL}, {@code RANDOM}...), or {@code null} when the monitor is not on the file. */
+        public String pattern;
+
+        @Override
+        public String toString() {
+            return "entry " + id + " " + path + " " + implementation + " " + cache + (pattern == null ? "" : " pattern=" + pattern);
+        }
+    }
+
+    /** {@code fcm:stat}: the open files, ordered by entry id. */
+    public static final class FileStatTable extends ArrayList<FileStat> {
+        private static final long serialVersionUID = 1L;
+    }
+
     /** {@code fcm:open}: the new entry. */
     public static final class Opened {
         public long id;

@@ -8,14 +8,15 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * The {@code fcm:*} Gogo commands: open files through the file-cache service (each behind its own
- * swap-manager entry), read and write them, and put a background load on them. Numbers are parsed by
+ * swap-manager entry), read and write them, put a background load on them, and show their cache
+ * counters ({@code fcm:stat}). Numbers are parsed by
  * {@link Shell} (range-checked, never wrapped); each command's catch-all overload prints its usage
  * (see {@link SwapCommands}).
  */
 @Component(service = FcmCommands.class, property = {
         "osgi.command.scope=fcm",
         "osgi.command.function=open", "osgi.command.function=read", "osgi.command.function=write",
-        "osgi.command.function=close", "osgi.command.function=load"})
+        "osgi.command.function=close", "osgi.command.function=load", "osgi.command.function=stat"})
 public final class FcmCommands {
 
     @Reference
@@ -83,5 +84,21 @@ public final class FcmCommands {
 
     public Object getLoad(Object... wrong) {
         throw Usage.wrong("fcm", "load");
+    }
+
+    @Descriptor("show every open file: entry id, path, FCM implementation, cache hits, misses (pages read from the file), pages read ahead, "
+            + "read-ahead wasted (evicted unread), and the access pattern when the access-pattern monitor is on it")
+    public Dtos.FileStatTable stat() {
+        return shell.fileStats();
+    }
+
+    @Descriptor("show one open file: entry id, path, FCM implementation, cache hits, misses, read-ahead, read-ahead wasted, access pattern")
+    public Dtos.FileStatTable stat(CommandSession session,
+            @Descriptor("entry id (fcm:open, fcm:stat) or the open file's path, relative to the shell's current directory") String file) {
+        return shell.fileStats(file, session == null ? null : session.currentDir());
+    }
+
+    public Object getStat(Object... wrong) {
+        throw Usage.wrong("fcm", "stat");
     }
 }

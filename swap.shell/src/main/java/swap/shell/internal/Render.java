@@ -183,6 +183,37 @@ final class Render {
         return b.toString();
     }
 
+    /**
+     * {@code fcm:stat}: one row per open file. The counter columns are {@link Shell#cacheCounters}'s
+     * entries under their names (those of {@code swap:stats ID}'s cache line), rendered by {@link #value}.
+     */
+    static String fileStats(Dtos.FileStatTable files) {
+        String[] counters = {Shell.HITS, Shell.MISSES, Shell.READ_AHEAD, Shell.READ_AHEAD_WASTED};
+        Table t = new Table("ID", "Path", "Implementation", counters[0], counters[1], counters[2], counters[3], "Pattern");
+        t.rightAligned(0, 3, 4, 5, 6);
+        StringBuilder why = new StringBuilder();
+        for (Dtos.FileStat f : files) {
+            String[] row = new String[8];
+            row[0] = String.valueOf(f.id);
+            row[1] = orDash(f.path);
+            row[2] = orDash(f.implementation);
+            for (int i = 0; i < counters.length; i++) {
+                Object v = f.cache == null ? null : f.cache.get(counters[i]);
+                row[3 + i] = v == null ? "?" : value(v);
+            }
+            row[7] = f.pattern == null ? "-" : f.pattern;
+            t.row(row);
+            if (f.cache != null && f.cache.containsKey(Shell.UNAVAILABLE)) {
+                why.append("\nentry ").append(f.id).append(": counters unavailable: ").append(f.cache.get(Shell.UNAVAILABLE));
+            }
+        }
+        String table = t.render(files.isEmpty() ? "no open files: fcm:open PATH opens one" : null);
+        boolean monitored = files.stream().anyMatch(f -> f.pattern != null);
+        String note = files.isEmpty() || monitored ? ""
+                : "\n(Pattern: the access-pattern monitor's class; swap:interpose ID access-pattern puts it on a file)";
+        return table + why + note;
+    }
+
     static String loadLine(Dtos.Load l) {
         return (l.running ? "running" : "ended") + ", " + l.threads + " thread(s) for " + l.seconds + " s, "
                 + l.reads + " reads, " + l.writes + " writes, " + l.errors + " errors, "

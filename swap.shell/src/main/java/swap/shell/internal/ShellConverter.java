@@ -39,6 +39,9 @@ public final class ShellConverter implements Converter {
         if (target instanceof Dtos.PolicyTable) {
             return inspect ? Render.policies((Dtos.PolicyTable) target) : null;
         }
+        if (target instanceof Dtos.FileStatTable) {
+            return inspect ? Render.fileStats((Dtos.FileStatTable) target) : null;
+        }
         if (target instanceof Dtos.MonitorTable) {
             return inspect ? Render.monitors((Dtos.MonitorTable) target) : null;
         }

@@ -52,7 +52,8 @@ final class Usage {
             new Command("fcm", "read", "fcm:read ID OFFSET LENGTH", "read LENGTH bytes at OFFSET of an open file, as text"),
             new Command("fcm", "write", "fcm:write ID OFFSET TEXT", "write TEXT (UTF-8) at OFFSET of an open file"),
             new Command("fcm", "close", "fcm:close ID", "flush and close an open file, release its entry"),
-            new Command("fcm", "load", "fcm:load ID THREADS SECONDS", "run a background load of reads and writes on an open file"));
+            new Command("fcm", "load", "fcm:load ID THREADS SECONDS", "run a background load of reads and writes on an open file"),
+            new Command("fcm", "stat", "fcm:stat [ID|PATH]", "show each open file's (or one file's) FCM, cache hits, misses, read-ahead, waste and access pattern"));
 
     private Usage() {
     }

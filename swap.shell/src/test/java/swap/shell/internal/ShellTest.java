@@ -256,7 +256,7 @@ public class ShellTest {
         assertTrue(swap, swap.startsWith("swap:list "));
         assertTrue(swap, swap.contains("\nswap:call ID METHOD [ARGS...]"));
         assertFalse(swap, swap.lines().anyMatch(l -> l.startsWith("fcm:")));
-        assertTrue(Usage.list("fcm"), Usage.list("fcm").lines().filter(l -> l.startsWith("fcm:")).count() == 5);
+        assertTrue(Usage.list("fcm"), Usage.list("fcm").lines().filter(l -> l.startsWith("fcm:")).count() == 6);
         // every command registered by the components has a usage line (and no other)
         java.util.Set<String> registered = new java.util.TreeSet<>();
         // (read from the component descriptors bnd wrote: DS annotations are not kept at run time)

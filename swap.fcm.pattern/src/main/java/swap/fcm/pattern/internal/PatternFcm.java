@@ -53,6 +53,14 @@ abstract class PatternFcm implements FileCacheManager, StatefulComponent {
     void afterLockedRead(PatternState st, long position, int n) {
     }
 
+    /**
+     * Caller holds the state's monitor: before a read at {@code position} that did not complete
+     * without the lock reads its pages (the read-ahead FCM drops the pages a stream has passed
+     * here, so that the read's own miss evicts one of them rather than another page).
+     */
+    void beforeLockedRead(PatternState st, long position) {
+    }
+
     final PatternState state() {
         PatternState st = s;
         if (st == null) {
@@ -80,6 +88,7 @@ abstract class PatternFcm implements FileCacheManager, StatefulComponent {
             return read;
         }
         synchronized (st) {
+            beforeLockedRead(st, position);
             int n = st.readLocked(position, buffer, offset, length);
             if (n > 0) {
                 afterLockedRead(st, position, n);

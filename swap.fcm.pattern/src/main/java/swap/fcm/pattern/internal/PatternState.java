@@ -22,6 +22,10 @@ public final class PatternState extends SingleMapFile {
     int window;
     /** Read-ahead: the last page of the last read that took the monitor. */
     long lastPage = -2;
+    /** Read-ahead: the last page of the last read that took the monitor and did not continue the stream (a new stream may start after it), or -2. */
+    long candidate = -2;
+    /** Read-ahead: the stream's first page (drop-behind never goes below it). */
+    long streamStart;
 
     PatternState(Path path, FileChannel channel, long size, int pageSize, int budget, PageMap.Replacement replacement) {
         super(path, channel, size, pageSize, budget, replacement);

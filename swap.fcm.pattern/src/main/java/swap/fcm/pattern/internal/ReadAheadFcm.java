@@ -16,9 +16,12 @@ import swap.api.fcm.support.PageMap;
  * last page, on that page, or where the last read-ahead ended) reads the next pages ahead, a
  * window that starts at {@value #MIN_WINDOW} pages and doubles with each such read up to
  * {@value #MAX_WINDOW} (at most a quarter of the budget); the stream's next reads then hit without
- * the lock until the window's end. A read that does not continue the stream resets the window.
+ * the lock until the window's end. A read that does not continue the stream leaves it be (a hot
+ * page read between two reads of a scan does not end the scan); a read on or after such a read's
+ * last page starts a new stream in its place, with the smallest window.
  * <b>Drop-behind</b>: pages the stream has passed (up to two windows behind it) are made the next
- * to evict, so a stream does not push out other pages. CLOCK otherwise. Pages read ahead count as
+ * to evict, before the stream's next miss reads its page (only pages from the stream's first read
+ * on), so a stream does not push out other pages. CLOCK otherwise. Pages read ahead count as
  * {@code readAhead}, not as misses, and as {@code readAheadWasted} when evicted unused.
  */
 @Component(service = FileCacheManager.class, scope = ServiceScope.PROTOTYPE, property = {
@@ -45,21 +48,60 @@ public final class ReadAheadFcm extends PatternFcm {
         return PageMap.Replacement.CLOCK;
     }
 
+    /** @return whether a read starting on page {@code first} continues the stream (caller holds the monitor) */
+    private static boolean continues(PatternState st, long first) {
+        return first == st.aheadEnd || st.lastPage >= 0 && (first == st.lastPage || first == st.lastPage + 1);
+    }
+
+    private static int maxWindow(PatternState st) {
+        return Math.min(MAX_WINDOW, st.budget() / 4);
+    }
+
+    @Override
+    void beforeLockedRead(PatternState st, long position) {
+        long first = st.pageOf(position);
+        if (continues(st, first)) {
+            // Drop-behind before the read's own miss takes a page: it takes one the stream has passed.
+            // Only pages of this stream: not the pages before its first read (a hot set the stream
+            // happened to run through before it was seen as one).
+            for (long p = first - 1; p >= Math.max(st.streamStart, first - 2L * maxWindow(st)); p--) {
+                st.dropBehindLocked(p);
+            }
+        }
+    }
+
     @Override
     void afterLockedRead(PatternState st, long position, int n) {
         long first = st.pageOf(position);
         long last = st.lastPageOf(position, n);
-        boolean stream = first == st.lastPage || first == st.lastPage + 1 || first == st.aheadEnd;
+        int max = maxWindow(st);
+        if (continues(st, first)) {
+            st.window = st.window == 0 ? Math.min(MIN_WINDOW, max) : Math.min(max, 2 * st.window);
+        } else if (st.candidate >= 0 && (first == st.candidate || first == st.candidate + 1)) {
+            // A new stream replaces the old one, whose last pages (read or read ahead) go first: the
+            // new stream's window grows into their room, not into other pages'.
+            if (st.lastPage >= 0) {
+                long end = Math.max(st.aheadEnd, st.lastPage + 1);
+                for (long p = Math.max(st.streamStart, end - 3L * max); p < end; p++) {
+                    if (p < first || p > last) {
+                        st.dropBehindLocked(p);
+                    }
+                }
+            }
+            st.window = Math.min(MIN_WINDOW, max);
+            st.streamStart = st.candidate;
+        } else {
+            // Not this stream (another read between its reads, e.g. a hot page): the stream goes on;
+            // this read may start the next one.
+            st.candidate = last;
+            return;
+        }
         st.lastPage = last;
-        int max = Math.min(MAX_WINDOW, st.budget() / 4);
-        if (!stream || max < 1) {
+        st.candidate = -2;
+        if (max < 1) {
             st.window = 0;
             st.aheadEnd = -1;
             return;
-        }
-        st.window = st.window == 0 ? Math.min(MIN_WINDOW, max) : Math.min(max, 2 * st.window);
-        for (long p = first - 1; p >= Math.max(0, first - 2L * max); p--) {
-            st.dropBehindLocked(p);
         }
         long end = last + 1;
         try {

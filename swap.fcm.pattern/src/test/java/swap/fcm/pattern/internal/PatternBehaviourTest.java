@@ -145,6 +145,31 @@ public class PatternBehaviourTest {
         assertEquals("the hot set is still cached: " + ra.stats(), before, ra.stats().misses);
     }
 
+    /**
+     * Issue 28's phased trace lost hot pages here: a stream that runs on from a hot set's pages
+     * (read as hits before the stream was seen) drops behind only its own pages, and a hot page's
+     * miss between two of its misses does not end it.
+     */
+    @Test
+    public void aStreamRunningOnFromTheHotSetKeepsItAndSurvivesInterleavedMisses() throws Exception {
+        FileCacheManager ra = open(ReadAheadFcm.NAME).handle();
+        for (int p = 0; p < 32; p++) { // a hot set of 32 consecutive pages, read at random first
+            readPage(ra, (p * 7) % 32);
+        }
+        Random r = new Random(4);
+        for (int p = 32; p < PAGES; p++) { // a stream right after it, a hot read after every stream read
+            readPage(ra, p);
+            readPage(ra, r.nextInt(32));
+        }
+        FcmStats s = ra.stats();
+        long before = s.misses;
+        for (int p = 0; p < 32; p++) {
+            readPage(ra, p);
+        }
+        assertEquals("the hot set is still cached: " + ra.stats(), before, ra.stats().misses);
+        assertTrue("the stream read ahead all along (misses " + s.misses + ", read ahead " + s.readAhead + ")", s.misses < 32 + PAGES / 8);
+    }
+
     @Test
     public void pagesStatisticsAndDirtyBytesMoveAcrossEveryPairOfImplementations() throws Exception {
         Entry<FileCacheManager> e = open(ReadAheadFcm.NAME);
