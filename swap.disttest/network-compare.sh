@@ -43,7 +43,7 @@ if [ -f "$platform" ] && [ -f "$proxy" ]; then
       printf "|%s|%s|%s|\n", "----------------------------------------", "------------------------------", "------------------------------"
       for (i = 1; i <= n; i++) {
         a = v[1, keys[i]]; b = v[2, keys[i]]
-        sub(/ \(an answer.*/, "", a); sub(/ \(an answer.*/, "", b)
+        sub(/ \(.*/, "", a); sub(/ \(.*/, "", b)
         sub(/ requests; client gap.*/, "", a); sub(/ requests; client gap.*/, "", b)
         printf "| %-38s | %-28s | %-28s |\n", labels[i], a, b
       }
