@@ -25,15 +25,19 @@ import org.HdrHistogram.Histogram;
  * the previous answer arrived. Connection {@code i} is client {@code PREFIX-i} ({@code X-Client}
  * header) and cycles through {@link #PATHS} paths.
  *
- * <p>It counts: <b>failed</b> requests (an answer other than 200), <b>dropped</b> connections (end of
- * stream, reset or any I/O error: a dropped connection is not reopened), and checks the state the
- * service carries on every answer, exactly:
+ * <p>It counts: <b>failed</b> requests (an answer other than 200, or no answer because the connection
+ * ended first: those are also counted as <b>lost</b>), <b>limited</b> answers (429, also counted as
+ * failed), <b>dropped</b> connections (end of stream, reset, {@code Connection: close} or any I/O error;
+ * a dropped connection is reopened only if the load was made with {@code reconnect}, as a client of a
+ * proxy that closes connections on reload must, and then its next request's latency counts from the
+ * drop), and checks the state the service carries on every answer, exactly:
  * <ul>
  * <li><b>counter breaks</b>: each answer's {@code request=N} must be the previous answer's N + 1 for
  * that client (its first answer sets the start);</li>
  * <li><b>cache losses</b>: once an answer for a path has <em>arrived</em>, every request for that path
  * <em>sent</em> later must be answered {@code cached=true} with the same page (which names the
- * implementation that first rendered it).</li>
+ * implementation that first rendered it); after a loss the new page is the one expected, so each
+ * loss of a page counts once.</li>
  * </ul>
  * Latency (send to last byte of the answer) goes to one of two HdrHistograms: <b>upgrade</b> if the
  * request was sent between {@link #upgradeStarted()} and one second after {@link #upgradeEnded()},
@@ -46,12 +50,21 @@ import org.HdrHistogram.Histogram;
 final class HttpLoad implements AutoCloseable {
     static final int PATHS = 64;
     private static final long WINDOW_AFTER_UPGRADE = TimeUnit.SECONDS.toNanos(1);
+    private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final Pattern REPORT = Pattern.compile("^impl=(\\S+) client=(\\S+) request=(\\d+) tokens=\\d+ cache=(\\d+) cached=(true|false)\\n(.*)\\n$", Pattern.DOTALL);
 
     private static final Pattern LIMITED = Pattern.compile("rate limited: client \\S+ request (\\d+)");
     private static final Pattern CONTENT_LENGTH = Pattern.compile("(?im)^content-length:\\s*(\\d+)");
 
     private final Selector selector;
+    private final InetSocketAddress address;
+    private final boolean reconnect;
+    private final long minGapNanos;
+    /** connections waiting for their minimum gap to pass before their next request, soonest first */
+    private final java.util.PriorityQueue<Conn> delayed = new java.util.PriorityQueue<>(java.util.Comparator.comparingLong((Conn c) -> c.dueAt));
+    private static final int WINDOW = 4096;
+    private volatile int busiestSecond;
+    private volatile String busiestClient = "";
     private final List<Conn> conns = new ArrayList<>();
     private final Thread loop;
     private volatile boolean running = true;
@@ -67,6 +80,8 @@ final class HttpLoad implements AutoCloseable {
     private final Map<String, Integer> implSeen = new HashMap<>();
     private volatile long ok;
     private volatile long failed;
+    private volatile long limited;
+    private volatile long lost;
     private volatile long dropped;
     private volatile long counterBreaks;
     private volatile long cacheLosses;
@@ -77,10 +92,21 @@ final class HttpLoad implements AutoCloseable {
     private final class Conn {
         final int index;
         final String client;
-        final SocketChannel ch;
+        SocketChannel ch;
         final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
         ByteBuffer out;
         long sentAt;
+        /** when the connection was dropped and a new one began to open (0: not reconnecting) */
+        long reconnectAt;
+        int reconnects;
+        boolean awaiting;
+        /** when its delayed next request is due (while in {@code delayed}) */
+        long dueAt;
+        boolean scheduled;
+        /** the send times of its requests of the last second (a ring): the most any one second saw */
+        final long[] sends = new long[WINDOW];
+        long head;
+        long tail;
         boolean sentInWindow;
         String path;
         long lastRequest = -1;
@@ -99,7 +125,21 @@ final class HttpLoad implements AutoCloseable {
      * starts the selector thread.
      */
     HttpLoad(String host, int port, int connections, String clientPrefix) throws IOException {
+        this(host, port, connections, clientPrefix, false, 0);
+    }
+
+    /**
+     * As {@link #HttpLoad(String, int, int, String)}; with {@code reconnect} a dropped connection is
+     * counted, then opened again (non-blocking) and goes on with the same client id. With
+     * {@code minGapMicros} above 0 a client sends its next request no sooner than that long after its
+     * previous one (a polite client: a gap of 2,000 us keeps every client at 500 requests a second or
+     * less, under the example's rate limit of 1,000 a second, however fast its answers come).
+     */
+    HttpLoad(String host, int port, int connections, String clientPrefix, boolean reconnect, long minGapMicros) throws IOException {
+        minGapNanos = TimeUnit.MICROSECONDS.toNanos(minGapMicros);
         selector = Selector.open();
+        address = new InetSocketAddress(host, port);
+        this.reconnect = reconnect;
         for (int i = 0; i < connections; i++) {
             SocketChannel ch = SocketChannel.open(new InetSocketAddress(host, port));
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
@@ -134,8 +174,22 @@ final class HttpLoad implements AutoCloseable {
         c.path = "/p" + ((c.index + c.next++) % PATHS);
         String req = "GET /hello" + c.path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Client: " + c.client + "\r\n\r\n";
         c.out = ByteBuffer.wrap(req.getBytes(StandardCharsets.US_ASCII));
-        c.sentAt = System.nanoTime();
-        c.sentInWindow = inUpgrade || c.sentAt - upgradeWindowEnd < 0;
+        c.sentAt = c.reconnectAt != 0 ? c.reconnectAt : System.nanoTime();
+        c.sentInWindow = c.reconnectAt != 0 ? c.sentInWindow : inUpgrade || c.sentAt - upgradeWindowEnd < 0;
+        c.reconnectAt = 0;
+        c.awaiting = true;
+        long t = System.nanoTime();
+        c.sends[(int) (c.tail++ % WINDOW)] = t;
+        while (c.head < c.tail && t - c.sends[(int) (c.head % WINDOW)] >= WINDOW_NANOS) {
+            c.head++;
+        }
+        if (c.tail - c.head >= WINDOW) {
+            c.head++;
+        }
+        if (measuring && c.tail - c.head > busiestSecond) {
+            busiestSecond = (int) (c.tail - c.head);
+            busiestClient = c.client;
+        }
         c.ch.write(c.out);
         if (c.out.hasRemaining()) {
             c.ch.keyFor(selector).interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
@@ -145,13 +199,26 @@ final class HttpLoad implements AutoCloseable {
     private void run() {
         try {
             while (running) {
-                selector.select(100);
+                Conn first = delayed.peek();
+                long wait = first == null ? 100 : Math.max(0, (first.dueAt - System.nanoTime() + 999_999) / 1_000_000);
+                if (wait == 0) {
+                    selector.selectNow();
+                } else {
+                    selector.select(Math.min(100, wait));
+                }
+                sendDue();
                 Iterator<SelectionKey> it = selector.selectedKeys().iterator();
                 while (it.hasNext()) {
                     SelectionKey k = it.next();
                     it.remove();
                     Conn c = (Conn) k.attachment();
                     try {
+                        if (k.isValid() && k.isConnectable()) {
+                            c.ch.finishConnect();
+                            k.interestOps(SelectionKey.OP_READ);
+                            send(c);
+                            continue;
+                        }
                         if (k.isValid() && k.isWritable()) {
                             c.ch.write(c.out);
                             if (!c.out.hasRemaining()) {
@@ -211,9 +278,34 @@ final class HttpLoad implements AutoCloseable {
                 drop(c, "server said Connection: close");
                 return;
             }
-            send(c);
+            sendNext(c);
             if (c.in.position() == 0) {
                 return;
+            }
+        }
+    }
+
+    /** Sends {@code c}'s next request now, or when its minimum gap has passed. */
+    private void sendNext(Conn c) throws IOException {
+        long due = c.sentAt + minGapNanos;
+        if (minGapNanos > 0 && System.nanoTime() - due < 0) {
+            c.dueAt = due;
+            c.scheduled = true;
+            delayed.add(c);
+        } else {
+            send(c);
+        }
+    }
+
+    private void sendDue() {
+        long now = System.nanoTime();
+        while (!delayed.isEmpty() && delayed.peek().dueAt - now <= 0) {
+            Conn c = delayed.poll();
+            c.scheduled = false;
+            try {
+                send(c);
+            } catch (IOException e) {
+                drop(c, e.toString());
             }
         }
     }
@@ -229,8 +321,12 @@ final class HttpLoad implements AutoCloseable {
     }
 
     private void answered(Conn c, int status, String body, long now) {
+        c.awaiting = false;
         if (status != 200) {
             failed++;
+            if (status == 429) {
+                limited++;
+            }
             problem(c.client + " GET " + c.path + ": " + status + " " + body.strip());
             Matcher limited = LIMITED.matcher(body);
             if (limited.find()) {
@@ -255,6 +351,9 @@ final class HttpLoad implements AutoCloseable {
         if (arrived != null && c.sentAt > arrived && (!m.group(5).equals("true") || !m.group(6).equals(pathPage.get(c.path)))) {
             cacheLosses++;
             problem(c.client + " GET " + c.path + " (by " + m.group(1) + "): cached=" + m.group(5) + ", page '" + m.group(6) + "', expected the cached '" + pathPage.get(c.path) + "'");
+            // this page is what the service holds now: a loss counts once, later answers are checked against it
+            pathArrived.put(c.path, now);
+            pathPage.put(c.path, m.group(6));
         }
         if (arrived == null) {
             pathArrived.put(c.path, now);
@@ -273,11 +372,49 @@ final class HttpLoad implements AutoCloseable {
         }
         c.open = false;
         dropped++;
+        if (c.scheduled) {
+            c.scheduled = false;
+            delayed.remove(c);
+        }
+        boolean wasAwaiting = c.awaiting;
+        if (wasAwaiting) {
+            c.awaiting = false;
+            failed++;
+            lost++;
+            why += " (request GET " + c.path + " lost)";
+        }
         problem(c.client + " dropped: " + why);
         try {
             c.ch.close();
         } catch (IOException e) {
             // closing anyway
+        }
+        if (reconnect && running && c.reconnects < 10_000) {
+            c.reconnects++;
+            long at = System.nanoTime();
+            c.sentInWindow = inUpgrade || at - upgradeWindowEnd < 0;
+            c.reconnectAt = at;
+            try {
+                SocketChannel ch = SocketChannel.open();
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                ch.configureBlocking(false);
+                c.ch = ch;
+                c.open = true;
+                c.in.clear();
+                if (wasAwaiting) {
+                    c.next--; // the lost request's path again
+                }
+                if (ch.connect(address)) {
+                    ch.register(selector, SelectionKey.OP_READ, c);
+                    send(c);
+                } else {
+                    ch.register(selector, SelectionKey.OP_CONNECT, c);
+                }
+            } catch (IOException e) {
+                c.open = false; // not retried: a connect that fails at once means the listener is gone
+                dropped++;
+                problem(c.client + " could not reconnect: " + e);
+            }
         }
     }
 
@@ -323,6 +460,21 @@ final class HttpLoad implements AutoCloseable {
 
     long failed() {
         return failed;
+    }
+
+    /** Answers 429 (rate limited); also counted in {@link #failed()}. */
+    long limited() {
+        return limited;
+    }
+
+    /** Requests whose connection ended before their answer; also counted in {@link #failed()}. */
+    long lost() {
+        return lost;
+    }
+
+    /** The most requests one client sent within one second (while measuring), and which client: "N (c-i)". */
+    String busiestSecond() {
+        return String.format("%,d (%s)", busiestSecond, busiestClient);
     }
 
     long dropped() {

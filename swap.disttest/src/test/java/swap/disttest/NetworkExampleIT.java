@@ -51,6 +51,8 @@ public class NetworkExampleIT {
     private final int upgrades = Integer.getInteger("network.upgrades", 10);
     private final long gapMillis = Long.getLong("network.gap.millis", 1500);
     private final long steadyMillis = Long.getLong("network.steady.millis", 3000);
+    /** Each client waits at least this long between two requests: 500 a second at most, half the example's rate limit (0: no wait). */
+    private final long gapMicros = Long.getLong("network.client.gap.micros", 2000);
 
     /** What a probe request reported. */
     record Probe(String impl, String version, long request, int cache, String body) {
@@ -80,12 +82,14 @@ public class NetworkExampleIT {
             int name = 0;
             int[] version = {0, 0};
             Probe before;
-            HttpLoad load = new HttpLoad("127.0.0.1", port, connections, "c");
+            int carried = 0;
+            HttpLoad load = new HttpLoad("127.0.0.1", port, connections, "c", false, gapMicros);
             try {
                 Thread.sleep(2000); // warm-up: JIT, Jetty's threads
                 load.measure();
                 Thread.sleep(steadyMillis);
                 before = probe(port);
+                long last = before.request();
                 assertEquals(before.body(), NAMES[0] + "/" + VERSIONS[0], before.impl() + "/" + before.version());
                 for (int k = 0; k < upgrades; k++) {
                     String kind;
@@ -122,6 +126,8 @@ public class NetworkExampleIT {
                     transcript.add(String.format("%3d %-70s %5d ms -> %s %s", k + 1, kind.replace(work.toUri().toString(), ""), millis, NAMES[name], VERSIONS[version[name]]));
                     Probe p = probe(port);
                     assertEquals("after " + kind + ": " + p.body(), NAMES[name] + "/" + VERSIONS[version[name]], p.impl() + "/" + p.version());
+                    carried += p.request() == last + 1 ? 1 : 0;
+                    last = p.request();
                     Thread.sleep(gapMillis);
                 }
                 Thread.sleep(steadyMillis);
@@ -132,21 +138,12 @@ public class NetworkExampleIT {
             Probe after = probe(port);
 
             String history = c.run("swap:history");
-            String figures = String.join("\n", transcript) + "\n"
-                    + "connections                 " + connections + "\n"
-                    + "upgrades                    " + upgrades + " (swap:swap, swap:upgrade side by side, update in place, alternating)\n"
-                    + "answers counted             " + String.format("%,d", load.ok()) + " (" + load.implementations() + ")\n"
-                    + "requests failed             " + load.failed() + "\n"
-                    + "connections dropped         " + load.dropped() + "\n"
-                    + "counter breaks              " + load.counterBreaks() + " (an answer whose per-client request=N is not the previous N + 1)\n"
-                    + "cached pages lost           " + load.cacheLosses() + "\n"
-                    + "latency, steady state       " + HttpLoad.latency(load.steady()) + "\n"
-                    + "latency, upgrade + 1 s      " + HttpLoad.latency(load.upgrade()) + "\n"
-                    + "probe client counter        " + before.request() + " before, " + after.request() + " after (" + (upgrades + 1) + " probes between)\n"
-                    + "cache entries               " + before.cache() + " before, " + after.cache() + " after\n"
-                    + "first problems              " + String.join("\n                            ", load.problems()) + "\n";
+            NetworkFigures f = new NetworkFigures("this platform: one JVM, the handler swapped in place (" + System.getProperty("java.version") + ")",
+                    connections, upgrades, "swap:swap, swap:upgrade side by side, update in place, alternating", load, before, after, carried,
+                    transcript, gapMicros);
+            String figures = f.text();
             System.out.println("NetworkExampleIT figures:\n" + figures);
-            Files.writeString(work.resolve("figures.txt"), figures);
+            f.write(work);
 
             assertEquals(figures, 0, load.failed());
             assertEquals(figures, 0, load.dropped());
@@ -163,7 +160,7 @@ public class NetworkExampleIT {
     }
 
     /** Waits until /hello/ answers 200; returns the entry id it reports (X-Swap-Entry). */
-    private static String awaitServing(int port) throws Exception {
+    static String awaitServing(int port) throws Exception {
         String last = "";
         for (int i = 0; i < 600; i++) {
             try {
@@ -182,7 +179,7 @@ public class NetworkExampleIT {
         return null;
     }
 
-    private static Probe probe(int port) throws IOException {
+    static Probe probe(int port) throws IOException {
         HttpURLConnection h = (HttpURLConnection) new URL("http://127.0.0.1:" + port + "/hello/probe").openConnection();
         h.setRequestProperty("X-Client", "probe");
         assertEquals(200, h.getResponseCode());
@@ -218,7 +215,7 @@ public class NetworkExampleIT {
         fail("entry " + entry + " not ACTIVE on " + name + " " + version + ": " + row);
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }

@@ -34,7 +34,7 @@ public class LockedHandler implements RequestHandler, StatefulComponent {
         long now = System.nanoTime();
         Bucket b = clients.computeIfAbsent(clientId, k -> new Bucket(now));
         if (!b.take(now)) {
-            return new Response(429, "rate limited: client " + clientId + " request " + b.requests + " (" + NAME + " " + Version.IMPL + ")");
+            return new Response(429, b.limited(NAME, Version.IMPL, clientId, now));
         }
         String page = cache.get(path);
         boolean cached = page != null;

@@ -34,16 +34,14 @@ public class MapHandler implements RequestHandler, StatefulComponent {
     public Response handle(String clientId, String path) {
         long now = System.nanoTime();
         Bucket b = clients.computeIfAbsent(clientId, k -> new Bucket(now));
-        boolean ok;
         long n;
         long t;
         synchronized (b) {
-            ok = b.take(now);
+            if (!b.take(now)) {
+                return new Response(429, b.limited(NAME, Version.IMPL, clientId, now));
+            }
             n = b.requests;
             t = b.tokens;
-        }
-        if (!ok) {
-            return new Response(429, "rate limited: client " + clientId + " request " + n + " (" + NAME + " " + Version.IMPL + ")");
         }
         String page = cache.get(path);
         boolean cached = page != null;

@@ -44,6 +44,12 @@ final class Bucket {
         return true;
     }
 
+    /** The body of a 429: who, which request, and the bucket's time arithmetic (for whoever reads it). */
+    String limited(String impl, String version, String client, long now) {
+        return "rate limited: client " + client + " request " + requests + " (" + impl + " " + version + "): " + tokens
+                + " tokens, last refill " + (now - refilledAt) / 1_000 + " us ago";
+    }
+
     HandlerState.Client snapshot() {
         return new HandlerState.Client(requests, tokens, refilledAt);
     }

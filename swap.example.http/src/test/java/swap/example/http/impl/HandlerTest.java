@@ -31,6 +31,38 @@ public class HandlerTest {
         assertEquals(RequestHandler.BUCKET_CAPACITY - 1, b.tokens);
     }
 
+    /**
+     * Issue 26's 429s: a client at the refill rate (one request a millisecond) is never refused, however
+     * often its bucket travels (snapshot and import, as a swap's transfer does, here before every request),
+     * while a client at two requests a millisecond is refused first at exactly its 2,001st request: the
+     * capacity (1,000) plus what one second refilled (1,000). The 429s of the 1,000-connection run came
+     * from clients of the second kind (bursts above 1,000 a second), not from the buckets' arithmetic.
+     */
+    @Test
+    public void aClientAtTheRefillRateIsNeverRefusedAcrossTransfersAndAFasterOneAfterCapacityPlusRefill() {
+        long start = 5_000_000_000L;
+        Bucket b = new Bucket(start);
+        for (int i = 1; i <= 10_000; i++) {
+            b = new Bucket(b.snapshot());
+            assertTrue("request " + i, b.take(start + i * 1_000_000L));
+        }
+        assertEquals(10_000, b.requests);
+        assertEquals(RequestHandler.BUCKET_CAPACITY - 1, b.tokens); // refilled to the capacity, then one taken
+
+        Bucket fast = new Bucket(start);
+        int firstRefused = 0;
+        for (int i = 1; i <= 3_000 && firstRefused == 0; i++) {
+            fast = new Bucket(fast.snapshot());
+            if (!fast.take(start + i * 500_000L)) {
+                firstRefused = i;
+            }
+        }
+        assertEquals(2_001, firstRefused);
+        assertTrue(fast.limited("handler.map", "1.0.0", "c-1", start + 2_001 * 500_000L),
+                fast.limited("handler.map", "1.0.0", "c-1", start + 2_001 * 500_000L)
+                        .startsWith("rate limited: client c-1 request 2001 (handler.map 1.0.0): 0 tokens, last refill "));
+    }
+
     @Test
     public void counterAndCacheTravelBetweenBothImplementationsBothWays() throws Exception {
         RequestHandler[] chain = {new MapHandler(), new LockedHandler(), new MapHandler(), new LockedHandler()};
