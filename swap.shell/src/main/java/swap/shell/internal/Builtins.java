@@ -284,9 +284,11 @@ final class Builtins {
         } catch (URISyntaxException e) {
             u = null;
         }
+        Path base = session == null ? Paths.get("") : session.currentDir();
         if (u == null || u.getScheme() == null || u.getScheme().length() == 1) {
-            Path base = session == null ? Paths.get("") : session.currentDir();
             u = base.resolve(text).toAbsolutePath().normalize().toUri();
+        } else if (u.isOpaque() && "file".equals(u.getScheme())) {
+            u = URI.create(relativeFile(base, text));
         }
         if ("file".equals(u.getScheme())) {
             Path p;
@@ -301,6 +303,21 @@ final class Builtins {
             }
         }
         return u.toString();
+    }
+
+    /**
+     * A {@code file:} URL with a relative path ({@code file:dir/x.jar}, which {@code install} and {@code start} read
+     * against the working directory) as an absolute one against {@code base}; any other text as it is.
+     */
+    static String relativeFile(Path base, String text) {
+        if (text == null || !text.startsWith("file:") || text.startsWith("file:/")) {
+            return text;
+        }
+        try {
+            return base.resolve(text.substring("file:".length())).toAbsolutePath().normalize().toUri().toString();
+        } catch (java.nio.file.InvalidPathException e) {
+            return text;
+        }
     }
 
     private static String ids(List<Bundle> bundles) {

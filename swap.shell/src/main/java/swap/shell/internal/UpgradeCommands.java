@@ -46,7 +46,9 @@ public final class UpgradeCommands {
         long timeoutMillis = Shell.number("swap", "--timeout", timeout, 0, Long.MAX_VALUE / 1_000_000, "give the milliseconds to wait, e.g. --timeout 10000");
         long bundleId = Shell.number("swap", "bundle id", bundle, 0, Long.MAX_VALUE, "give the id lb shows for the bundle that provides the running implementations");
         SwapOptions gates = gates(watch, Boolean.parseBoolean(canary));
-        UpgradeResult r = u.upgrade(bundleId, location, Boolean.parseBoolean(dryRun), timeoutMillis, gates);
+        // file:dir/x.jar reads against the working directory, as install and start read it
+        UpgradeResult r = u.upgrade(bundleId, Builtins.relativeFile(java.nio.file.Paths.get(""), location),
+                Boolean.parseBoolean(dryRun), timeoutMillis, gates);
         if (r.outcome == SwapOutcome.REFUSED && r.moves.isEmpty()) {
             throw new ShellException("swap", "upgrade refused: " + r.reason);
         }

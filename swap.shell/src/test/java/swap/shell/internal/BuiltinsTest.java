@@ -7,6 +7,7 @@ import static org.junit.Assert.fail;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 
 import org.junit.Test;
 
@@ -62,5 +63,27 @@ public class BuiltinsTest {
             Files.delete(jar);
         }
         assertEquals("http://example.com/x.jar", Builtins.url(null, "update", "http://example.com/x.jar"));
+    }
+
+    @Test
+    public void aRelativeFileUrlReadsAgainstTheWorkingDirectoryAsInstallReadsIt() throws Exception {
+        Path dir = Files.createTempDirectory("builtins");
+        Path jar = Files.createFile(dir.resolve("x.jar"));
+        try {
+            assertEquals(jar.toUri().toString(), Builtins.relativeFile(dir, "file:x.jar"));
+            assertEquals(jar.toUri().toString(), Builtins.relativeFile(dir, "file:./sub/../x.jar"));
+            assertEquals("file:/tmp/y.jar", Builtins.relativeFile(dir, "file:/tmp/y.jar"));
+            assertEquals("http://example.com/x.jar", Builtins.relativeFile(dir, "http://example.com/x.jar"));
+            Path here = Paths.get("").toAbsolutePath();
+            Path local = Files.createTempFile(here, "builtins", ".jar");
+            try {
+                assertEquals(local.toUri().toString(), Builtins.url(null, "update", "file:" + local.getFileName()));
+            } finally {
+                Files.delete(local);
+            }
+        } finally {
+            Files.delete(jar);
+            Files.delete(dir);
+        }
     }
 }
