@@ -42,7 +42,7 @@ public class OperatorIT {
             }
             assertFalse(swapHelp, swapHelp.lines().anyMatch(l -> l.startsWith("fcm:")));
             String fcmHelp = c.run("help fcm");
-            assertEquals(fcmHelp, 5, fcmHelp.lines().filter(l -> l.matches("fcm:\\w+ .*  \\w.*")).count());
+            assertEquals(fcmHelp, 6, fcmHelp.lines().filter(l -> l.matches("fcm:\\w+ .*  \\w.*")).count());
             // Gogo's own help still answers for one command, and plain help points at the two
             assertTrue(c.run("help swap:swap").contains("-t, --timeout"));
             String all = c.run("help");
