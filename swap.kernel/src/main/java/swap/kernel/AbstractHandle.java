@@ -36,7 +36,12 @@ public abstract class AbstractHandle {
      */
     protected final int enter() {
         Counting.report(getClass());
-        return entry.virtualCalls().enter();
+        EntryImpl<?> e = entry;
+        Mediator m = e.mediator; // volatile: set before the mediator is published
+        if (m != null) {
+            m.holdNew(getClass()); // before the call is counted, so the swap does not wait for it
+        }
+        return e.virtualCalls().enter();
     }
 
     /** The counted path's exit, called by generated code when the call returned or threw. */

@@ -37,6 +37,15 @@ public final class Mediator implements InvocationHandler {
 
     enum Phase { FORWARD, BLOCKED, ENDED }
 
+    /**
+     * The longest a new call waits in the forward phase before it is forwarded to the old instance
+     * ({@code -Dswap.mediator.holdMicros}, default 1,000; 0: new calls are forwarded at once, as
+     * before issue 22). See {@link #hold()}.
+     */
+    static final long HOLD_NANOS = TimeUnit.MICROSECONDS.toNanos(Long.getLong("swap.mediator.holdMicros", 1_000));
+    /** {@link #HOLD_NANOS}, which tests may change. */
+    static volatile long holdNanos = HOLD_NANOS;
+
     private final EntryImpl<?> entry;
     private final Object target;
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -63,7 +72,8 @@ public final class Mediator implements InvocationHandler {
             if (p == Phase.FORWARD && mine == null) {
                 // Give the CPU to the swapping thread (and the VM thread that takes its stack
                 // snapshot) if they are waiting for one: on a busy machine they otherwise wait for
-                // a scheduling quantum while callers run through the mediator.
+                // a scheduling quantum while callers run through the mediator. (Counted calls were
+                // held before they got here, see holdNew.)
                 Thread.yield();
             }
             return direct(self, mine, method, args);
@@ -100,6 +110,64 @@ public final class Mediator implements InvocationHandler {
                 lock.unlock();
             }
         }
+    }
+
+    /**
+     * Called on the counted path ({@link AbstractHandle#enter()}) before the call is counted: a new call
+     * in the forward phase waits, at most {@link #HOLD_NANOS}, for the swap to end, before
+     * it is counted. Calls that began before the swap then get the CPU they need to return (on a busy
+     * machine a caller preempted in the middle of a call otherwise waits for callers that keep running
+     * through the mediator), so the swap does not wait a scheduling round for them. Past the bound the
+     * call is forwarded to the old instance as K42's forward phase does, so a long call that began
+     * before the swap holds new calls for at most the bound. The held time counts as a wait
+     * ({@link #longestWait()}).
+     */
+    void holdNew(Class<?> handleClass) {
+        long bound = holdNanos;
+        if (bound <= 0 || phase != Phase.FORWARD || depth.containsKey(Thread.currentThread()) || inside(handleClass)) {
+            return; // a thread already inside a call of the interface (recursion, callbacks) is never held
+        }
+        waited.incrementAndGet();
+        firstWaitStart.accumulateAndGet(System.nanoTime(), Math::min);
+        long until = System.nanoTime() + bound;
+        lock.lock();
+        try {
+            while (phase != Phase.ENDED) {
+                if (phase == Phase.BLOCKED) {
+                    changed.awaitUninterruptibly(); // it would wait for the end anyway; end() wakes it
+                    continue;
+                }
+                long left = until - System.nanoTime();
+                if (left <= 0) {
+                    break; // still forwarding: the call goes to the old instance, counted
+                }
+                changed.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // forward the call; its own code sees the interrupt
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * @return whether the calling thread is already inside a call through a handle of
+     *         {@code handleClass} (its own stack, walked without stopping anyone): a call that began
+     *         before the swap may be waiting for this one, so holding it would only delay the swap
+     */
+    private static boolean inside(Class<?> handleClass) {
+        String name = handleClass.getName();
+        return StackWalker.getInstance().walk(frames -> {
+            int run = 0; // 0: above this call's handle frames, 1: in them, 2: below them
+            for (java.util.Iterator<StackWalker.StackFrame> i = frames.iterator(); i.hasNext();) {
+                boolean handle = i.next().getClassName().equals(name);
+                if (run == 2 && handle) {
+                    return true;
+                }
+                run = handle ? 1 : run == 1 ? 2 : run;
+            }
+            return false;
+        });
     }
 
     private void waitForEnd() {
@@ -194,7 +262,7 @@ public final class Mediator implements InvocationHandler {
         return phase;
     }
 
-    /** @return how many calls waited in BLOCKED */
+    /** @return how many calls were held (in the forward phase) or waited (in BLOCKED) */
     long waited() {
         return waited.get();
     }

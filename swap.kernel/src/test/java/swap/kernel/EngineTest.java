@@ -404,7 +404,7 @@ public class EngineTest {
         SwapResult r = swap.get(10, TimeUnit.SECONDS);
         assertEquals(r.toString(), SwapOutcome.COMPLETED, r.outcome);
         assertEquals("the waiting call ran on the new instance, after the import", 4L, (long) waiting.get(10, TimeUnit.SECONDS));
-        assertEquals(1, r.waitedCalls);
+        assertEquals("the tracked call, held in the forward phase until the hold's bound, and the waiting one", 2, r.waitedCalls);
         assertTrue(r.forwardNanos > 0 && r.blockedNanos > 0 && r.transferNanos > 0);
         assertEquals("striped", e.describe().implementation);
         assertEquals(4, e.handle().get());
