@@ -62,6 +62,12 @@ public class ShellTruthIT {
             assertTrue(created, m.find());
             String id = m.group(1);
 
+            // update with a jar another bundle already is: refused before Felix stops the bundle (its entries would go)
+            oneLine(c, "update " + api + " " + Console.bundle("example.simple"), "update: bundle swap.example.api ");
+            assertTrue(c.transcript(), c.transcript().contains("was not updated: the new jar is swap.example.simple 0.1.0.SNAPSHOT, which bundle " + simple
+                    + " already is; give the jar another Bundle-Version, or update " + simple + " instead"));
+            assertTrue("the entry is untouched", clean(c, "swap:list").contains("counter.simple"));
+
             // DTOs in scripts: one readable line each, no hash code
             String each = clean(c, "each (swap:list) { echo $it }");
             assertTrue(each, each.lines().allMatch(l -> l.startsWith("entry ")));

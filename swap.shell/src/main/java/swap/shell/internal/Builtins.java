@@ -1,5 +1,6 @@
 package swap.shell.internal;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -16,13 +17,17 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.jar.JarInputStream;
+import java.util.jar.Manifest;
 
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Function;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.Version;
 import org.osgi.framework.wiring.FrameworkWiring;
 
 import swap.api.EntryDTO;
@@ -87,13 +92,57 @@ final class Builtins {
             return null;
         }
         String url = url(session, "update", a.get(1));
-        act("update", b, () -> {
-            try (InputStream in = new URL(url).openStream()) {
-                b.update(in);
-            } catch (IOException e) {
-                throw new ShellException("update", "cannot read " + url + ": " + e.getMessage());
+        byte[] jar;
+        try (InputStream in = new URL(url).openStream()) {
+            jar = in.readAllBytes();
+        } catch (IOException e) {
+            throw new ShellException("update", "cannot read " + url + ": " + e.getMessage());
+        }
+        String clash = clash(b, jar);
+        if (clash != null) {
+            throw new ShellException("update", clash); // before Felix stops the bundle: nothing changes
+        }
+        act("update", b, () -> b.update(new ByteArrayInputStream(jar)), false);
+        return null;
+    }
+
+    /**
+     * Felix refuses a new revision whose symbolic name and version another installed bundle has, but
+     * only after it stopped the bundle (a consumer then releases its entries, and their state with
+     * them) and with its stack trace on the console. Said here first, in one line, with nothing changed.
+     *
+     * @return the refusal, or {@code null} if no other bundle has the jar's identity (or the framework allows it)
+     */
+    private String clash(Bundle b, byte[] jar) {
+        String policy = context.getProperty(Constants.FRAMEWORK_BSNVERSION);
+        if (Constants.FRAMEWORK_BSNVERSION_MULTIPLE.equals(policy)) {
+            return null;
+        }
+        Manifest mf;
+        try (JarInputStream in = new JarInputStream(new ByteArrayInputStream(jar))) {
+            mf = in.getManifest();
+        } catch (IOException e) {
+            return null; // not a jar: Felix says so in its own words (act makes them one line)
+        }
+        String bsn = mf == null ? null : mf.getMainAttributes().getValue(Constants.BUNDLE_SYMBOLICNAME);
+        if (bsn == null) {
+            return null;
+        }
+        bsn = bsn.split(";", 2)[0].trim();
+        Version version;
+        try {
+            version = Version.parseVersion(mf.getMainAttributes().getValue(Constants.BUNDLE_VERSION));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        boolean single = Constants.FRAMEWORK_BSNVERSION_SINGLE.equals(policy);
+        for (Bundle o : context.getBundles()) {
+            if (o.getBundleId() != b.getBundleId() && bsn.equals(o.getSymbolicName()) && (single || version.equals(o.getVersion()))) {
+                return "bundle " + b.getSymbolicName() + " " + b.getVersion() + " (" + b.getBundleId() + ") was not updated: the new jar is "
+                        + bsn + " " + version + ", which bundle " + o.getBundleId() + " already is; give the jar another Bundle-Version, or update "
+                        + o.getBundleId() + " instead";
             }
-        }, false);
+        }
         return null;
     }
 
