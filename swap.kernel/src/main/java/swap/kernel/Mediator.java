@@ -56,6 +56,8 @@ public final class Mediator implements InvocationHandler {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private volatile Phase phase = Phase.FORWARD;
+    /** Whether new calls in the forward phase are still held; cleared for good when a hold reaches its bound. */
+    private volatile boolean holding = true;
 
     Mediator(EntryImpl<?> entry, Object oldInstance) {
         this.entry = entry;
@@ -118,13 +120,14 @@ public final class Mediator implements InvocationHandler {
      * it is counted. Calls that began before the swap then get the CPU they need to return (on a busy
      * machine a caller preempted in the middle of a call otherwise waits for callers that keep running
      * through the mediator), so the swap does not wait a scheduling round for them. Past the bound the
-     * call is forwarded to the old instance as K42's forward phase does, so a long call that began
-     * before the swap holds new calls for at most the bound. The held time counts as a wait
+     * call is forwarded to the old instance as K42's forward phase does, and so is every later call of
+     * this swap, at once: a long call that began before the swap delays new calls by the bound once
+     * per swap, not once per call. The held time counts as a wait
      * ({@link #longestWait()}).
      */
     void holdNew(Class<?> handleClass) {
         long bound = holdNanos;
-        if (bound <= 0 || phase != Phase.FORWARD || depth.containsKey(Thread.currentThread()) || inside(handleClass)) {
+        if (bound <= 0 || !holding || phase != Phase.FORWARD || depth.containsKey(Thread.currentThread()) || inside(handleClass)) {
             return; // a thread already inside a call of the interface (recursion, callbacks) is never held
         }
         waited.incrementAndGet();
@@ -137,9 +140,17 @@ public final class Mediator implements InvocationHandler {
                     changed.awaitUninterruptibly(); // it would wait for the end anyway; end() wakes it
                     continue;
                 }
+                if (!holding) {
+                    break; // another held call found the forward phase slow: forward, as K42 does
+                }
                 long left = until - System.nanoTime();
                 if (left <= 0) {
-                    break; // still forwarding: the call goes to the old instance, counted
+                    // Still forwarding after the bound: the call goes to the old instance, counted, and so
+                    // does every call after it in this swap, at once (a slow call the swap waits for must
+                    // not cost each new call the bound).
+                    holding = false;
+                    changed.signalAll();
+                    break;
                 }
                 changed.awaitNanos(left);
             }

@@ -92,7 +92,7 @@ public class ForwardHoldTest {
     }
 
     @Test
-    public void aHeldCallIsForwardedToTheOldInstanceOnceTheBoundPasses() throws Exception {
+    public void aHeldCallIsForwardedToTheOldInstanceOnceTheBoundPassesAndLaterCallsAreNotHeld() throws Exception {
         Mediator.holdNanos = TimeUnit.MILLISECONDS.toNanos(1);
         Entry<Counter> e = engine.create(Counter.class, "gated");
         CompletableFuture<Long> before = callBeforeTheSwap(e, false);
@@ -100,13 +100,16 @@ public class ForwardHoldTest {
         // The swap still waits for the call that began before it; the new call does not wait with it.
         long during = CompletableFuture.supplyAsync(() -> e.handle().increment(), pool).get(10, TimeUnit.SECONDS);
         assertEquals("forwarded to the old instance, which still serves", 1L, during);
+        // The bound has passed once: later calls of this swap are forwarded at once, not held again.
+        assertEquals(2L, (long) CompletableFuture.supplyAsync(() -> e.handle().increment(), pool).get(10, TimeUnit.SECONDS));
+        assertEquals(1, ((EntryImpl<?>) e).mediator.waited());
         assertFalse(swap.isDone());
         EngineTest.Gated.hold.countDown();
-        assertEquals(2L, (long) before.get(10, TimeUnit.SECONDS));
+        assertEquals(3L, (long) before.get(10, TimeUnit.SECONDS));
         SwapResult r = swap.get(10, TimeUnit.SECONDS);
         assertEquals(r.toString(), SwapOutcome.COMPLETED, r.outcome);
-        assertEquals(1, r.waitedCalls);
-        assertEquals(2, e.handle().get());
+        assertEquals("one hold, which reached the bound", 1, r.waitedCalls);
+        assertEquals(3, e.handle().get());
     }
 
     @Test
