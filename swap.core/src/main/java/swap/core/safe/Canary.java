@@ -214,7 +214,6 @@ final class Canary implements Interposer {
         }
         compared.incrementAndGet();
         if (!agree) {
-            mismatchCount.incrementAndGet();
             MismatchDTO d = new MismatchDTO();
             d.method = signature(m);
             List<String> a = new ArrayList<>();
@@ -229,6 +228,8 @@ final class Canary implements Interposer {
                     mismatches.add(d);
                 }
             }
+            // counted after the list has it: a verdict that sees the count finds the mismatch (SafeSwaps reads the first)
+            mismatchCount.incrementAndGet();
         }
         if (!agree || compared.get() >= wanted) {
             synchronized (this) {
