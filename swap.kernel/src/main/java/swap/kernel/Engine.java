@@ -705,11 +705,6 @@ public class Engine implements SwapManager {
         return l;
     }
 
-    /** For a canary: copies the prepared job's state into its replacement, with the default transfer limit; see {@link SwapProtocol#copy}. */
-    public String copyState(SwapJob job, long timeoutMillis, Runnable quiescent) {
-        return protocol.copy(job, timeoutMillis, 0, quiescent);
-    }
-
     /**
      * For a canary: copies the prepared job's state into its replacement, while the entry serves if
      * both instances can pre-copy (then only the last delta while calls are held); see
