@@ -705,9 +705,15 @@ public class Engine implements SwapManager {
         return l;
     }
 
-    /** For a canary: copies the prepared job's state into its replacement; see {@link SwapProtocol#copy}. */
-    public String copyState(SwapJob job, long timeoutMillis, Runnable quiescent) {
-        return protocol.copy(job, timeoutMillis, quiescent);
+    /**
+     * For a canary: copies the prepared job's state into its replacement, while the entry serves if
+     * both instances can pre-copy (then only the last delta while calls are held); see
+     * {@link SwapProtocol#copy}.
+     *
+     * @param transferTimeoutMillis the transfer's limit ({@code SwapOptions.transferTimeout}; &lt;= 0: the engine's default)
+     */
+    public String copyState(SwapJob job, long timeoutMillis, long transferTimeoutMillis, Runnable quiescent) {
+        return protocol.copy(job, timeoutMillis, transferTimeoutMillis, quiescent);
     }
 
     /**

@@ -45,6 +45,8 @@ public final class SwapJob {
     private long parts;
     private History progress;
     private long batchId;
+    /** Whether the old instance serves on after the transfer (a canary's copy): the last delta is then exported by value. */
+    private boolean servesOn;
 
     /** Delta rounds while the old instance serves, at most. */
     static final int MAX_DELTA_ROUNDS = 8;
@@ -215,9 +217,14 @@ public final class SwapJob {
         began = true;
     }
 
-    /** Sets the transfer's limit for a job that has no copy step (a canary's copy). */
-    void limit(long millis) {
-        transferLimitMillis = millis;
+    /**
+     * The old instance serves on after this job's transfer (a canary's copy, {@link SwapProtocol#copy}):
+     * the last delta of a pre-copy is exported with {@link StateCopy#exportDelta()}, by value, never
+     * with {@link StateCopy#exportLastDelta()}, which may hand over references into the old
+     * instance's live state, valid only once it never runs a call again.
+     */
+    void serveOn() {
+        servesOn = true;
     }
 
     /** Whether this job copies while the old instance serves (if a side's {@code preCopyFormats()} throws: no, the plain transfer runs). */
@@ -233,11 +240,15 @@ public final class SwapJob {
         }
     }
 
-    /** One delta, exported from the copy and imported into the new instance. @return {@code null} or why it failed */
+    /**
+     * One delta, exported from the copy and imported into the new instance; the last one (the old
+     * instance quiescent) with {@link StateCopy#exportLastDelta()} unless the old instance serves on.
+     * @return {@code null} or why it failed
+     */
     private String delta(PreCopyComponent in, TransferContext context, boolean last) {
         Object delta;
         try {
-            delta = last ? copy.exportLastDelta() : copy.exportDelta();
+            delta = last && !servesOn ? copy.exportLastDelta() : copy.exportDelta();
             format.cast(delta);
         } catch (Exception | LinkageError ex) {
             return (last ? "the last delta" : "a delta") + " in format '" + format + "' failed to export, the old instance stays with its state: " + ex;

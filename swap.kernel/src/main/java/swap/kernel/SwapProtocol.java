@@ -236,26 +236,38 @@ public final class SwapProtocol {
 
     /**
      * Copies {@code job}'s entry's state into the replacement {@code job} prepared, with the
-     * protocol's steps up to the transfer (mediator, quiescence, blocked, export, import), then puts
-     * the running instance back: the entry keeps running on it, with its state, and the replacement
-     * holds a copy (a canary's). {@code quiescent} runs while the entry is quiescent, before the export.
-     * The job must have been prepared; the caller unclaims it. @return {@code null} if copied, else why not
+     * protocol's steps up to the transfer (copy, mediator, quiescence, blocked, export, import), then
+     * puts the running instance back: the entry keeps running on it, with its state, and the
+     * replacement holds a copy (a canary's). If both instances can pre-copy
+     * ({@link SwapJob#preCopy}, the swap's own copy step), the state is copied while the entry serves
+     * and only the last delta while calls are held; that delta is exported by value
+     * ({@code StateCopy.exportDelta()}, never {@code exportLastDelta()}, which may hand the changes
+     * over by reference), since the old instance serves on. {@code quiescent} runs while the entry is
+     * quiescent, before the export. The job must have been prepared; the caller unclaims it.
+     *
+     * @param transferTimeoutMillis the transfer's limit (&lt;= 0: the engine's default), counted from the start of the copy as in a swap
+     * @return {@code null} if copied, else why not
      */
-    String copy(SwapJob job, long timeoutMillis, Runnable quiescent) {
-        job.limit(defaultTransferMillis);
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    String copy(SwapJob job, long timeoutMillis, long transferTimeoutMillis, Runnable quiescent) {
+        long limit = transferTimeoutMillis > 0 ? transferTimeoutMillis : defaultTransferMillis;
         String problem;
         try {
-            job.publish();
-            Map<SwapJob, String> late = Quiescence.await(List.of(job), deadline);
-            problem = late.isEmpty() ? null : "timed out after " + timeoutMillis + " ms in the forward phase: " + late.get(job);
+            job.serveOn();
+            // the copy step of a swap: while the entry serves; the progress events carry no batch
+            problem = job.preCopy(limit, new Context(job.entry.id()), history, 0);
             if (problem == null) {
-                job.block();
-                problem = job.drain(deadline, timeoutMillis);
-            }
-            quiescent.run();
-            if (problem == null) {
-                problem = job.transfer(new Context(job.entry.id()));
+                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis); // from the end of the copy, as in a swap
+                job.publish();
+                Map<SwapJob, String> late = Quiescence.await(List.of(job), deadline);
+                problem = late.isEmpty() ? null : "timed out after " + timeoutMillis + " ms in the forward phase: " + late.get(job);
+                if (problem == null) {
+                    job.block();
+                    problem = job.drain(deadline, timeoutMillis);
+                }
+                quiescent.run();
+                if (problem == null) {
+                    problem = job.transfer(new Context(job.entry.id()));
+                }
             }
         } catch (RuntimeException | Error ex) {
             problem = "the copy failed: " + ex;

@@ -31,9 +31,12 @@ import swap.api.SwapConstants;
  * calls of {@link ReadOnly} methods are mirrored, so that its results can be compared with the
  * running instance's before the swap commits.
  *
- * <p><b>The copy</b> is taken by the ordinary swap steps ({@link SwapJob}: mediator, quiescence,
- * blocked, export and import in a canonical format), stopped short of the switch: the old instance
- * is published again and keeps running, the canary keeps what it imported. The canary holds the
+ * <p><b>The copy</b> is taken by the ordinary swap steps ({@link SwapJob}: copy, mediator,
+ * quiescence, blocked, export and import in a canonical format), stopped short of the switch: the
+ * old instance is published again and keeps running, the canary keeps what it imported. If both
+ * instances can pre-copy ({@code PreCopyComponent}) the state is copied while the entry serves and
+ * only the last delta (by value: the old instance serves on) while calls are held, with the swap's
+ * limit ({@code SwapOptions.transferTimeout}) and progress events. The canary holds the
  * entry's swap claim until it ends, so no other swap changes the entry under it.
  *
  * <p><b>Writes</b> (calls of unmarked methods) are not mirrored: the canary's copy is stale once one
@@ -211,7 +214,6 @@ final class Canary implements Interposer {
         }
         compared.incrementAndGet();
         if (!agree) {
-            mismatchCount.incrementAndGet();
             MismatchDTO d = new MismatchDTO();
             d.method = signature(m);
             List<String> a = new ArrayList<>();
@@ -226,6 +228,8 @@ final class Canary implements Interposer {
                     mismatches.add(d);
                 }
             }
+            // counted after the list has it: a verdict that sees the count finds the mismatch (SafeSwaps reads the first)
+            mismatchCount.incrementAndGet();
         }
         if (!agree || compared.get() >= wanted) {
             synchronized (this) {

@@ -205,7 +205,8 @@ public final class SafeSwaps implements Guard {
         long timeout = engine.timeoutOf(e, s.timeoutMillis());
         long[] writes = new long[2];
         // While the entry is quiescent: writes begun and not ended are waiting in the mediator.
-        String problem = engine.copyState(copy, timeout, () -> {
+        // With PreCopyComponent on both sides the state is copied while the entry serves (the swap's copy step), only the last delta while held.
+        String problem = engine.copyState(copy, timeout, s.transferTimeoutMillis(), () -> {
             writes[0] = c.writesBegun();
             writes[1] = c.writesEnded();
         });
