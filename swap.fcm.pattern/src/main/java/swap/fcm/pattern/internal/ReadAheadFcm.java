@@ -41,7 +41,8 @@ import swap.api.fcm.support.PageMap;
  * pass of the loop reads ahead no further than the page after the last pass's last read (what the
  * last pass read ahead past it goes first). No
  * stream drops the head behind, and each reads ahead at most the room the hot set and the head
- * leave it, less the page it reads (at least {@value #MIN_WINDOW} pages).
+ * leave it, less the page it reads (at least {@value #MIN_WINDOW} pages), or more while the cache
+ * has free pages.
  */
 @Component(service = FileCacheManager.class, scope = ServiceScope.PROTOTYPE, property = {
         SwapConstants.IMPL_NAME + "=" + ReadAheadFcm.NAME,
@@ -169,7 +170,8 @@ public final class ReadAheadFcm extends PatternFcm {
         long first = st.pageOf(position);
         long last = st.lastPageOf(position, n);
         if (continues(st, first)) {
-            st.window = st.window == 0 ? Math.min(MIN_WINDOW, st.windowCap) : Math.min(st.windowCap, 2 * st.window);
+            int cap = Math.max(st.windowCap, Math.min(span(st), st.budget() - st.pageMap().cachedPages()));
+            st.window = st.window == 0 ? Math.min(MIN_WINDOW, cap) : Math.min(cap, 2 * st.window);
         } else if (st.candidate >= 0 && (first == st.candidate || first == st.candidate + 1)) {
             // A new stream replaces the old one, whose last pages (read or read ahead) go first: the
             // new stream's window grows into their room, not into other pages'.
