@@ -29,7 +29,7 @@ import swap.api.fcm.support.PageMap;
  * and ARC effectively do, instead of dropping it behind): a new stream keeps its first pages, as
  * many as the budget holds beside the pages read again since cached (the hot set, {@link
  * swap.api.fcm.support.PageMap#rereadPages}) and a room of {@value #KEEP_ROOM} pages for its
- * read-ahead; the loop's next pass, or a reread of the file, finds them cached. A stream that
+ * read-ahead (a window, the page read and {@value #SLACK} pages of slack); the loop's next pass, or a reread of the file, finds them cached. A stream that
  * continues the head (starts on it, or just after it with the page before cached), resumes the
  * last stream, or will run into the head (starts at most a budget of pages before it, as a scan
  * wrapping round) keeps it and keeps nothing more; any other new stream takes the head over (the
@@ -41,8 +41,8 @@ import swap.api.fcm.support.PageMap;
  * pass of the loop reads ahead no further than the page after the last pass's last read (what the
  * last pass read ahead past it goes first). No
  * stream drops the head behind, and each reads ahead at most the room the hot set and the head
- * leave it, less the page it reads (at least {@value #MIN_WINDOW} pages), or more while the cache
- * has free pages.
+ * leave it, less the page it reads and the slack (at least {@value #MIN_WINDOW} pages), or up to {@value #MAX_WINDOW} when the rest of
+ * the file fits in the cache's free pages.
  */
 @Component(service = FileCacheManager.class, scope = ServiceScope.PROTOTYPE, property = {
         SwapConstants.IMPL_NAME + "=" + ReadAheadFcm.NAME,
@@ -54,8 +54,10 @@ public final class ReadAheadFcm extends PatternFcm {
 
     static final int MIN_WINDOW = 4;
     static final int MAX_WINDOW = 32;
-    /** The pages a kept head leaves beside the hot set for its stream: a read-ahead window of 16 and the page read. */
-    static final int KEEP_ROOM = 17;
+    /** Pages of a stream's room its read-ahead leaves free (a restarting stream's first misses take them). */
+    static final int SLACK = 3;
+    /** The pages a kept head leaves beside the hot set for its stream: a read-ahead window of 16, the page read and the slack. */
+    static final int KEEP_ROOM = 16 + 1 + SLACK;
 
     /** The structure (and its read-ahead state), by reference, between two read-ahead FCMs. */
     public static final StateFormat<PatternState> MAP = StateFormat.byReference("fcm.readahead.map.v1", PatternState.class);
@@ -159,10 +161,10 @@ public final class ReadAheadFcm extends PatternFcm {
             st.keptLimit = Math.max(0, budget - hot - KEEP_ROOM);
             st.keeping = st.keptLimit > 0;
         }
-        // Its window and the page read fit in the room the hot set and the head leave (at least
-        // the smallest window), so its read-ahead evicts only pages it passed.
+        // Its window, the page read and the slack fit in the room the hot set and the head leave
+        // (at least the smallest window), so its read-ahead evicts only pages it passed.
         int room = budget - st.pageMap().rereadPages(st.keptStart, st.keptStart + st.keptLimit) - st.keptLimit;
-        st.windowCap = Math.min(span(st), Math.max(MIN_WINDOW, room - 1));
+        st.windowCap = Math.min(span(st), Math.max(MIN_WINDOW, room - 1 - SLACK));
     }
 
     @Override
@@ -170,7 +172,9 @@ public final class ReadAheadFcm extends PatternFcm {
         long first = st.pageOf(position);
         long last = st.lastPageOf(position, n);
         if (continues(st, first)) {
-            int cap = Math.max(st.windowCap, Math.min(span(st), st.budget() - st.pageMap().cachedPages()));
+            // The rest of the file fits in the free pages: reading ahead evicts nothing, whatever the room.
+            long toEnd = (st.size() + st.pageSize() - 1) / st.pageSize() - (last + 1);
+            int cap = toEnd <= st.budget() - st.pageMap().cachedPages() ? span(st) : st.windowCap;
             st.window = st.window == 0 ? Math.min(MIN_WINDOW, cap) : Math.min(cap, 2 * st.window);
         } else if (st.candidate >= 0 && (first == st.candidate || first == st.candidate + 1)) {
             // A new stream replaces the old one, whose last pages (read or read ahead) go first: the

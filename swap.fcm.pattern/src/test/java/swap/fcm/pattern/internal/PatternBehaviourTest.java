@@ -203,9 +203,10 @@ public class PatternBehaviourTest {
             }
             perPass[pass] = fileReads(ra) - before;
         }
-        // Budget 64 = hot set 16 + room 17 + head 31 (pages 100-130): the first pass reads its 200
-        // pages and 2 ahead past its end (dropped when the next pass starts), each later one the
-        // 169 others and nothing past the loop's end; the hot set is never read again.
+        // Budget 64 = hot set 16 + room 20 + head 28 (pages 100-127): the first pass reads its 200
+        // pages and 2 ahead past its end (dropped when the next pass starts); each later one finds
+        // 31 of its pages cached (the head and 3 more) and reads the 169 others, nothing past the
+        // loop's end; the hot set is never read again.
         assertArrayEquals(java.util.Arrays.toString(perPass), new long[] {202, 169, 169, 169}, perPass);
         assertEquals(ra.stats().toString(), 16 + 202 + 3 * 169, fileReads(ra));
     }
@@ -218,7 +219,7 @@ public class PatternBehaviourTest {
     @Test
     public void theKeptHeadMovesToWhereTheLoopsPassesStart() throws Exception {
         FileCacheManager ra = open(ReadAheadFcm.NAME).handle();
-        for (int p = 100; p < 300; p++) { // the first stream: its head is pages 100-146 (no hot set: 64 - 17 = 47 pages)
+        for (int p = 100; p < 300; p++) { // the first stream: its head is pages 100-143 (no hot set: 64 - 20 = 44 pages)
             readPage(ra, p);
         }
         long[] perPass = new long[4];
@@ -229,10 +230,11 @@ public class PatternBehaviourTest {
             }
             perPass[pass] = fileReads(ra) - before;
         }
-        // Pass 1 finds pages 140-146 of the head, moves it to 140 (the pages before go first, the
-        // stream grows it to 140-186) and reads the 193 others (the first stream's read-ahead past
-        // its end, pages 300-315, went first at the pass's start) and 11 ahead past its own end;
-        // every later pass finds all 47 and reads the 153 others, nothing past the loop's end.
+        // Pass 1 finds the head's last pages from 140 on, moves the head to 140 (the pages before go
+        // first, the stream grows it to 44 pages), reads the pages it does not find (the first
+        // stream's read-ahead past its end went first at the pass's start) and some ahead past its
+        // own end: 204 in all; every later pass finds 47 of its pages cached (the head and 3 more)
+        // and reads the 153 others, nothing past the loop's end.
         assertArrayEquals(java.util.Arrays.toString(perPass), new long[] {204, 153, 153, 153}, perPass);
     }
 
