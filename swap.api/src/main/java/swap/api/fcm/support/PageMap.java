@@ -62,6 +62,8 @@ public final class PageMap {
         boolean probation;
         /** Read ahead ({@link PagedFile#readAheadLocked}) and not known to be used since. */
         boolean prefetched;
+        /** Read again since it was cached (set with the CLOCK bit, which the hand clears, not this; drop-behind clears it). */
+        boolean reread;
         CachedPage prev;
         CachedPage next;
         @SuppressWarnings("unused") // through STAMP
@@ -432,6 +434,7 @@ public final class PageMap {
 
     /** Moves {@code p} to the front of the replacement order, unreferenced: the next page to evict (drop-behind). */
     void demote(CachedPage p) {
+        p.reread = false;
         if (p.referenced) {
             p.referenced = false;
             p.prefetched = false;
@@ -443,6 +446,80 @@ public final class PageMap {
         p.next = head;
         head.prev = p;
         head = p;
+    }
+
+    /**
+     * The cached pages read again since they were cached (a hit after the read that cached them,
+     * the first use of a page read ahead not counted; the CLOCK hand does not clear this, a
+     * drop-behind does) whose numbers lie outside {@code [from, to)}: an estimate of the pages in
+     * use beside a range (a read-ahead FCM's hot set beside a stream's head). One walk over the
+     * pages.
+     *
+     * @since 1.4
+     */
+    public int rereadPages(long from, long to) {
+        int n = 0;
+        for (CachedPage p = head; p != null; p = p.next) {
+            if (p.reread && (p.number < from || p.number >= to)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * The lowest page number {@code p} in {@code [from, to)} such that every page of
+     * {@code [p, to)} is cached and its CLOCK bit set (read again since the bit was last cleared):
+     * where a run of reads that ended at {@code to} entered the range. {@code to} if page
+     * {@code to - 1} is not such a page.
+     *
+     * @since 1.4
+     */
+    public long referencedFrom(long from, long to) {
+        long p = to;
+        while (p > from) {
+            CachedPage c = get(p - 1);
+            if (c == null || !c.referenced) {
+                break;
+            }
+            p--;
+        }
+        return p;
+    }
+
+    /**
+     * Clears the CLOCK bit of the cached pages numbered {@code [from, to)} (they stay where they
+     * are in the replacement order): a later {@link #referencedFrom} sees only reads after this.
+     *
+     * @since 1.4
+     */
+    public void clearReferenced(long from, long to) {
+        for (long n = from; n < to; n++) {
+            CachedPage c = get(n);
+            if (c != null) {
+                c.referenced = false;
+            }
+        }
+    }
+
+    /**
+     * The lowest page number {@code p} in {@code [from, to)} such that every page of
+     * {@code [p, to)} is cached, was read ahead and is not known to be used yet: where the pages a
+     * read-ahead went past its stream's last read begin. {@code to} if page {@code to - 1} is not
+     * such a page.
+     *
+     * @since 1.4
+     */
+    public long unusedReadAheadFrom(long from, long to) {
+        long p = to;
+        while (p > from) {
+            CachedPage c = get(p - 1);
+            if (c == null || !c.prefetched) {
+                break;
+            }
+            p--;
+        }
+        return p;
     }
 
     /** @return the eldest page (the replacement order's first), or null */

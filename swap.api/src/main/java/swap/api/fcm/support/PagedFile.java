@@ -460,10 +460,21 @@ public abstract class PagedFile {
         return p;
     }
 
-    /** A hit: the CLOCK bit, stored only when not set yet (a hot page's line is then only read). */
+    /**
+     * A hit: the CLOCK bit, stored only when not set yet (a hot page's line is then only read). The
+     * first use of a page read ahead only marks it used (no longer counted as read-ahead waste if
+     * evicted) and leaves the bit clear, as a page a demand miss read is cached unreferenced: a page
+     * a stream read once is not a page read again (since 1.4; Linux's read-ahead pages likewise
+     * start on the inactive list).
+     */
     private static void touch(CachedPage p) {
         if (!p.referenced) {
-            p.referenced = true;
+            if (p.prefetched) {
+                p.prefetched = false;
+            } else {
+                p.referenced = true;
+                p.reread = true;
+            }
         }
     }
 

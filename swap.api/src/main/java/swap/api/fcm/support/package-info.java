@@ -8,5 +8,5 @@
  * for its own replacement without ever storming).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package swap.api.fcm.support;

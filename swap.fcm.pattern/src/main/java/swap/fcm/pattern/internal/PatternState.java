@@ -26,6 +26,17 @@ public final class PatternState extends SingleMapFile {
     long candidate = -2;
     /** Read-ahead: the stream's first page (drop-behind never goes below it). */
     long streamStart;
+    /** Read-ahead: the most pages the stream reads ahead at once (the room it has less one, at least {@link ReadAheadFcm#MIN_WINDOW}, at most {@link ReadAheadFcm#MAX_WINDOW}). */
+    int windowCap = ReadAheadFcm.MAX_WINDOW;
+    /** Read-ahead: the kept head, pages {@code [keptStart, keptEnd)}, never dropped behind (empty: none). */
+    long keptStart;
+    long keptEnd;
+    /** Read-ahead: the most pages the kept head holds. */
+    int keptLimit;
+    /** Read-ahead: where the loop's last pass ended (its stream's read-ahead stops there), or -1. */
+    long loopEnd = -1;
+    /** Read-ahead: whether the stream is the one whose head is kept (its pages join the head up to {@link #keptLimit}). */
+    boolean keeping;
 
     PatternState(Path path, FileChannel channel, long size, int pageSize, int budget, PageMap.Replacement replacement) {
         super(path, channel, size, pageSize, budget, replacement);

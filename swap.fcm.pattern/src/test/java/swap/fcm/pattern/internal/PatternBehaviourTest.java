@@ -132,8 +132,10 @@ public class PatternBehaviourTest {
     @Test
     public void dropBehindKeepsAStreamFromEvictingTheHotSet() throws Exception {
         FileCacheManager ra = open(ReadAheadFcm.NAME).handle();
-        for (int p = 0; p < 16; p += 2) { // a hot set of 8 pages, none continuing another
-            readPage(ra, p);
+        for (int round = 0; round < 2; round++) { // a hot set of 8 pages (read again: in use), none continuing another
+            for (int p = 0; p < 16; p += 2) {
+                readPage(ra, p);
+            }
         }
         for (int p = 100; p < PAGES; p++) {
             readPage(ra, p);
@@ -168,6 +170,72 @@ public class PatternBehaviourTest {
         }
         assertEquals("the hot set is still cached: " + ra.stats(), before, ra.stats().misses);
         assertTrue("the stream read ahead all along (misses " + s.misses + ", read ahead " + s.readAhead + ")", s.misses < 32 + PAGES / 8);
+    }
+
+    /** File reads (misses plus pages read ahead) so far. */
+    private static long fileReads(FileCacheManager f) {
+        FcmStats s = f.stats();
+        return s.misses + s.readAhead;
+    }
+
+    /**
+     * A loop over more pages than the budget (issue 28's hot set + scan that wraps round): the
+     * read-ahead FCM keeps the loop's first pages, as many as the budget holds beside the hot set
+     * and a room for the read-ahead window, so every later pass finds them cached; drop-behind
+     * alone (the pages a stream passed go first) reread every page at every pass. The hot set is
+     * never evicted.
+     */
+    @Test
+    public void aLoopLargerThanTheBudgetKeepsItsHeadAndTheHotSet() throws Exception {
+        FileCacheManager ra = open(ReadAheadFcm.NAME).handle();
+        for (int round = 0; round < 2; round++) { // a hot set of 16 pages, none continuing another, read again: in use
+            for (int i = 0; i < 16; i++) {
+                readPage(ra, (i * 7) % 16);
+            }
+        }
+        assertEquals(16, fileReads(ra));
+        long[] perPass = new long[4];
+        for (int pass = 0; pass < perPass.length; pass++) {
+            long before = fileReads(ra);
+            for (int p = 100; p < 300; p++) { // 200 pages, a hot read after each
+                readPage(ra, p);
+                readPage(ra, p % 16);
+            }
+            perPass[pass] = fileReads(ra) - before;
+        }
+        // Budget 64 = hot set 16 + room 20 + head 28 (pages 100-127): the first pass reads its 200
+        // pages and 2 ahead past its end (dropped when the next pass starts); each later one finds
+        // 31 of its pages cached (the head and 3 more) and reads the 169 others, nothing past the
+        // loop's end; the hot set is never read again.
+        assertArrayEquals(java.util.Arrays.toString(perPass), new long[] {202, 169, 169, 169}, perPass);
+        assertEquals(ra.stats().toString(), 16 + 202 + 3 * 169, fileReads(ra));
+    }
+
+    /**
+     * The head is where the loop's passes start: a head taken at one page, then passes that start
+     * further in (and read through the head's end) move it there; the passes after it find the
+     * whole head cached.
+     */
+    @Test
+    public void theKeptHeadMovesToWhereTheLoopsPassesStart() throws Exception {
+        FileCacheManager ra = open(ReadAheadFcm.NAME).handle();
+        for (int p = 100; p < 300; p++) { // the first stream: its head is pages 100-143 (no hot set: 64 - 20 = 44 pages)
+            readPage(ra, p);
+        }
+        long[] perPass = new long[4];
+        for (int pass = 0; pass < perPass.length; pass++) { // passes over 140-339, 40 pages into the head
+            long before = fileReads(ra);
+            for (int p = 140; p < 340; p++) {
+                readPage(ra, p);
+            }
+            perPass[pass] = fileReads(ra) - before;
+        }
+        // Pass 1 finds the head's last pages from 140 on, moves the head to 140 (the pages before go
+        // first, the stream grows it to 44 pages), reads the pages it does not find (the first
+        // stream's read-ahead past its end went first at the pass's start) and some ahead past its
+        // own end: 204 in all; every later pass finds 47 of its pages cached (the head and 3 more)
+        // and reads the 153 others, nothing past the loop's end.
+        assertArrayEquals(java.util.Arrays.toString(perPass), new long[] {204, 153, 153, 153}, perPass);
     }
 
     @Test
