@@ -118,6 +118,8 @@ final class Counting {
         int running;
         boolean on;
         long lastEnd;
+        /** Whether an expiry is scheduled. */
+        boolean expiry;
         volatile long epoch;
         /** Each thread's own report; written by that thread only, cleared when a new epoch begins. */
         final ConcurrentHashMap<Thread, Report> reports = new ConcurrentHashMap<>();
@@ -199,16 +201,34 @@ final class Counting {
                 clear(m);
                 return;
             }
+            if (m.expiry) {
+                return; // the pending expiry looks at lastEnd and waits on if it moved
+            }
+            m.expiry = true;
         }
         TIMER.schedule(() -> expire(m), LINGER_MILLIS, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * One pending expiry per class, not one per swap: a burst of thousands of swaps a second would
+     * otherwise keep the timer thread busy, and a swap's {@code on}/{@code off} would wait for the
+     * class's monitor while that thread, holding it, waits for a core.
+     */
     private static void expire(Mode m) {
+        long left;
         synchronized (m) {
-            if (m.on && m.running == 0 && System.nanoTime() - m.lastEnd >= TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS) - 1_000_000) {
-                clear(m);
+            m.expiry = false;
+            if (!m.on || m.running > 0) {
+                return; // a running swap schedules the next expiry when it ends
             }
+            left = TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS) - (System.nanoTime() - m.lastEnd);
+            if (left <= 1_000_000) {
+                clear(m);
+                return;
+            }
+            m.expiry = true;
         }
+        TIMER.schedule(() -> expire(m), left, TimeUnit.NANOSECONDS);
     }
 
     private static void clear(Mode m) {
