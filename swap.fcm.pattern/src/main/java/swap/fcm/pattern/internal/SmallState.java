@@ -107,6 +107,7 @@ public final class SmallState {
         if (dirty == null) {
             return;
         }
+        load(); // after a canonical import the dirty pages are still in imported: into the array first
         for (int p = dirty.nextSetBit(0); p >= 0; p = dirty.nextSetBit(p + 1)) {
             long at = (long) p * pageSize;
             if (at >= size) {

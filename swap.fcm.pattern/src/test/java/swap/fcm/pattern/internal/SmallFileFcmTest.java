@@ -148,6 +148,25 @@ public class SmallFileFcmTest extends FcmContractTest {
         assertArrayEquals(data, Files.readAllBytes(p));
     }
 
+    /**
+     * A dirty page imported canonically (from a paged FCM) stays in the import until a call loads
+     * the file; a flush before any read or write writes it back (it threw a NullPointerException:
+     * FcmDurabilityIT, 4 December).
+     */
+    @Test
+    public void aDirtyPageImportedCanonicallyIsWrittenBackByAFlushBeforeAnyOtherCall() throws Exception {
+        Path p = tmp.newFile().toPath();
+        byte[] page = new byte[PAGE];
+        Arrays.fill(page, (byte) 7);
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            SmallFileFcm f = new SmallFileFcm(engine, THRESHOLD, GROW);
+            f.importState(swap.api.fcm.FcmFormats.PAGES, new swap.api.fcm.FcmFormats.PageSet(p, ch, PAGE, PAGE, BUDGET,
+                    java.util.List.of(java.util.List.of(new swap.api.fcm.FcmFormats.Page(0, page, true)))), null);
+            f.flush();
+            assertArrayEquals(page, Files.readAllBytes(p));
+        }
+    }
+
     /** Carried statistics survive the import; writing to an empty file reads nothing from it (no miss). */
     @Override
     @Test
