@@ -52,6 +52,9 @@ public final class Mediator implements InvocationHandler {
     private final ConcurrentHashMap<Thread, int[]> depth = new ConcurrentHashMap<>();
     private final AtomicLong waited = new AtomicLong();
     private final AtomicLong firstWaitStart = new AtomicLong(Long.MAX_VALUE);
+    /** The earliest start of a hold, and the longest hold that ended before the swap did (released at its bound). */
+    private final AtomicLong firstHoldStart = new AtomicLong(Long.MAX_VALUE);
+    private final AtomicLong longestHold = new AtomicLong();
     private volatile long endedAt;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -131,8 +134,10 @@ public final class Mediator implements InvocationHandler {
             return; // a thread already inside a call of the interface (recursion, callbacks) is never held
         }
         waited.incrementAndGet();
-        firstWaitStart.accumulateAndGet(System.nanoTime(), Math::min);
-        long until = System.nanoTime() + bound;
+        long start = System.nanoTime();
+        firstHoldStart.accumulateAndGet(start, Math::min);
+        long until = start + bound;
+        boolean released = false;
         lock.lock();
         try {
             while (phase != Phase.ENDED) {
@@ -141,6 +146,7 @@ public final class Mediator implements InvocationHandler {
                     continue;
                 }
                 if (!holding) {
+                    released = true;
                     break; // another held call found the forward phase slow: forward, as K42 does
                 }
                 long left = until - System.nanoTime();
@@ -150,14 +156,19 @@ public final class Mediator implements InvocationHandler {
                     // not cost each new call the bound).
                     holding = false;
                     changed.signalAll();
+                    released = true;
                     break;
                 }
                 changed.awaitNanos(left);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // forward the call; its own code sees the interrupt
+            released = true;
         } finally {
             lock.unlock();
+        }
+        if (released) {
+            longestHold.accumulateAndGet(System.nanoTime() - start, Math::max); // it waits no more
         }
     }
 
@@ -263,10 +274,18 @@ public final class Mediator implements InvocationHandler {
         return b.toString();
     }
 
-    /** @return the longest time a call was held in BLOCKED until the phase ended, in nanoseconds; valid after {@link #end} */
+    /**
+     * @return the longest time a call waited, in nanoseconds: held in the forward phase (until the end,
+     *         or until its bound if it was released then) or waiting in BLOCKED until the end; valid after {@link #end}
+     */
     long longestWait() {
         long first = firstWaitStart.get();
-        return first == Long.MAX_VALUE ? 0 : Math.max(0, endedAt - first);
+        long w = first == Long.MAX_VALUE ? 0 : Math.max(0, endedAt - first);
+        long hold = firstHoldStart.get();
+        if (hold != Long.MAX_VALUE && holding) {
+            w = Math.max(w, endedAt - hold); // no hold reached its bound: every held call waited for the end
+        }
+        return Math.max(w, longestHold.get()); // holds released at the bound waited only that long
     }
 
     Phase phase() {

@@ -109,6 +109,7 @@ public class ForwardHoldTest {
         SwapResult r = swap.get(10, TimeUnit.SECONDS);
         assertEquals(r.toString(), SwapOutcome.COMPLETED, r.outcome);
         assertEquals("one hold, which reached the bound", 1, r.waitedCalls);
+        assertTrue("the held call waited its bound, not the whole forward phase", r.longestWaitNanos > 0 && r.longestWaitNanos < r.forwardNanos);
         assertEquals(3, e.handle().get());
     }
 
