@@ -40,7 +40,7 @@ public final class Mediator implements InvocationHandler {
     /**
      * The longest a new call waits in the forward phase before it is forwarded to the old instance
      * ({@code -Dswap.mediator.holdMicros}, default 1,000; 0: new calls are forwarded at once, as
-     * before issue 22). See {@link #hold()}.
+     * before issue 22). See {@link #holdNew(Class)}.
      */
     static final long HOLD_NANOS = TimeUnit.MICROSECONDS.toNanos(Long.getLong("swap.mediator.holdMicros", 1_000));
     /** {@link #HOLD_NANOS}, which tests may change. */
