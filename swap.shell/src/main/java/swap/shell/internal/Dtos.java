@@ -127,7 +127,7 @@ public final class Dtos {
         public String path;
         /** The FCM implementation's name. */
         public String implementation;
-        /** The file cache's counters, as {@code swap:stats ID} shows them on its {@code cache} line ({@link Shell#cacheCounters}). */
+        /** The file cache's counters, as {@code swap:stats ID} shows them on its {@code cache} line ({@link FileStats#counters}). */
         public Map<String, Object> cache;
         /** The access-pattern monitor's class ({@code SEQUENTIAL}, {@code RANDOM}...), or {@code null} when the monitor is not on the file. */
         public String pattern;

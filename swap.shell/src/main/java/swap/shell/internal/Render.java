@@ -184,11 +184,11 @@ final class Render {
     }
 
     /**
-     * {@code fcm:stat}: one row per open file. The counter columns are {@link Shell#cacheCounters}'s
+     * {@code fcm:stat}: one row per open file. The counter columns are {@link FileStats#counters}'s
      * entries under their names (those of {@code swap:stats ID}'s cache line), rendered by {@link #value}.
      */
     static String fileStats(Dtos.FileStatTable files) {
-        String[] counters = {Shell.HITS, Shell.MISSES, Shell.READ_AHEAD, Shell.READ_AHEAD_WASTED};
+        String[] counters = {FileStats.HITS, FileStats.MISSES, FileStats.READ_AHEAD, FileStats.READ_AHEAD_WASTED};
         Table t = new Table("ID", "Path", "Implementation", counters[0], counters[1], counters[2], counters[3], "Pattern");
         t.rightAligned(0, 3, 4, 5, 6);
         StringBuilder why = new StringBuilder();
@@ -203,8 +203,8 @@ final class Render {
             }
             row[7] = f.pattern == null ? "-" : f.pattern;
             t.row(row);
-            if (f.cache != null && f.cache.containsKey(Shell.UNAVAILABLE)) {
-                why.append("\nentry ").append(f.id).append(": counters unavailable: ").append(f.cache.get(Shell.UNAVAILABLE));
+            if (f.cache != null && f.cache.containsKey(FileStats.UNAVAILABLE)) {
+                why.append("\nentry ").append(f.id).append(": counters unavailable: ").append(f.cache.get(FileStats.UNAVAILABLE));
             }
         }
         String table = t.render(files.isEmpty() ? "no open files: fcm:open PATH opens one" : null);

@@ -204,8 +204,8 @@ public class FcmStatTest {
         assertEquals(SwapOutcome.COMPLETED, shell.swap(ida, ReadAheadFcm.NAME, 0).outcome);
         Dtos.FileStat s = shell.fileStats(String.valueOf(ida), dir).get(0);
         assertEquals(ReadAheadFcm.NAME, s.implementation);
-        assertEquals(0L, s.cache.get(Shell.HITS));
-        assertEquals(48L, s.cache.get(Shell.MISSES)); // statistics move with the pages
+        assertEquals(0L, s.cache.get(FileStats.HITS));
+        assertEquals(48L, s.cache.get(FileStats.MISSES)); // statistics move with the pages
         assertEquals("SEQUENTIAL", s.pattern); // the monitor stays on the entry across the swap
 
         shell.remove(ida, AccessPatternMonitor.NAME);
