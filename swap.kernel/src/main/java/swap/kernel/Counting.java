@@ -149,6 +149,13 @@ final class Counting {
         /** The epoch of the last walk that found an uncounted call, and how many counted calls to make before walking again. */
         long dirty;
         int skip;
+        /**
+         * Whether the thread made a counted call of the class since its last {@link #inside} walk
+         * (or ever, if it made none): written and read by the thread itself only.
+         */
+        boolean called = true;
+        /** Whether the thread has called the class (reported from the counted path), not only asked {@link #inside}: a hint for {@link #awaitReports}. */
+        volatile boolean calls;
     }
 
     /** One mode per handle class, kept with the class (so it goes away with the interface's class loader). */
@@ -260,11 +267,16 @@ final class Counting {
         }
         Report r = m.reports.get(self);
         if (r != null && r.clean == epoch) {
+            r.called = true;
             return;
         }
         if (r == null) {
             r = new Report();
             m.reports.put(self, r);
+        }
+        r.called = true;
+        if (!r.calls) {
+            r.calls = true;
         }
         if (r.dirty == epoch && --r.skip > 0) {
             return; // an uncounted call of the class ran below: walk again only now and then
@@ -286,6 +298,55 @@ final class Counting {
         } else {
             r.clean = epoch;
         }
+    }
+
+    /**
+     * Whether the calling thread is inside a call through a handle of one of {@code handleClasses}:
+     * then a swap of their entries must not wait on it for quiescence ({@link Engine} runs such a
+     * swap on another thread). A walk of the thread's own stack answers, as it always did; it costs
+     * some microseconds, a few more for each frame.
+     *
+     * <p>A platform thread needs no new walk while, for each class, counted mode has been on since
+     * its last walk (same epoch, flag set now) and it has made no counted call of the class since
+     * ({@link Report#called}): the walk found no frame of the class, after the thread read the epoch
+     * with the flag set, so every call it began since was counted (see the class comment) and made
+     * it call {@link #report}, which marks the report. A swapping thread that never calls the
+     * interface, the usual case, walks once per epoch. A walk that finds no frame records itself as
+     * the thread's report for the epoch: it is also the evidence {@link #clean} gives other swaps.
+     */
+    static boolean inside(List<Class<?>> handleClasses) {
+        Thread self = Thread.currentThread();
+        boolean reports = ENABLED && !(IS_VIRTUAL != null && virtual(self));
+        long[] epochs = new long[handleClasses.size()];
+        if (reports) {
+            boolean known = true;
+            for (int i = 0; i < epochs.length; i++) {
+                Mode m = MODE.get(handleClasses.get(i));
+                synchronized (m) {
+                    epochs[i] = m.on ? m.epoch : 0;
+                }
+                Report r = m.reports.get(self);
+                known &= epochs[i] != 0 && r != null && r.clean == epochs[i] && !r.called;
+            }
+            if (known) {
+                return false;
+            }
+        }
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Class<?> c : handleClasses) {
+            names.add(c.getName());
+        }
+        boolean in = StackWalker.getInstance().walk(frames -> frames.anyMatch(f -> names.contains(f.getClassName())));
+        if (!in && reports) {
+            for (int i = 0; i < epochs.length; i++) {
+                if (epochs[i] != 0) {
+                    Report r = MODE.get(handleClasses.get(i)).reports.computeIfAbsent(self, t -> new Report());
+                    r.called = false;
+                    r.clean = epochs[i];
+                }
+            }
+        }
+        return in;
     }
 
     private static boolean virtual(Thread t) {
@@ -315,7 +376,8 @@ final class Counting {
     /** @return whether {@code t} made a report for one of {@code handleClasses}, in this epoch or an earlier one (it calls them) */
     private static boolean caller(Thread t, List<Class<?>> handleClasses) {
         for (Class<?> c : handleClasses) {
-            if (MODE.get(c).reports.containsKey(t)) {
+            Report r = MODE.get(c).reports.get(t);
+            if (r != null && r.calls) {
                 return true;
             }
         }

@@ -555,11 +555,13 @@ public class Engine implements SwapManager {
 
     /** @return whether the calling thread is inside a call of one of these entries (then it must not wait for their quiescence) */
     private static boolean insideAny(List<EntryImpl<?>> entries) {
-        java.util.Set<String> handles = new java.util.HashSet<>();
+        List<Class<?>> handles = new ArrayList<>();
         for (EntryImpl<?> e : entries) {
-            handles.add(e.handleClassName());
+            if (!handles.contains(e.handleClass())) {
+                handles.add(e.handleClass());
+            }
         }
-        return StackWalker.getInstance().walk(s -> s.anyMatch(f -> handles.contains(f.getClassName())));
+        return Counting.inside(handles);
     }
 
     /** A transfer context for a state import outside a swap (a canary's copy). */

@@ -61,6 +61,14 @@ public final class HandleFactory {
      * @return whether a frame of a generated handle class with this method name is a counted call:
      *         a counted method, or its copy that an interposer chain's end calls ({@code swap$end$swap$counted$n})
      */
+    /** The start of every generated handle class's name. */
+    static final String CLASS_PREFIX = "swap.generated.Handle$";
+
+    /** @return whether {@code className} may name a generated handle class */
+    static boolean isHandleClass(String className) {
+        return className.startsWith(CLASS_PREFIX);
+    }
+
     static boolean isCounted(String methodName) {
         return methodName.startsWith(COUNTED_PREFIX) || methodName.startsWith(ChainFactory.END + COUNTED_PREFIX);
     }
@@ -125,7 +133,7 @@ public final class HandleFactory {
     }
 
     private static Class<?> define(Class<?> iface) {
-        String name = "swap.generated.Handle$" + iface.getSimpleName() + "$" + COUNTER.incrementAndGet();
+        String name = CLASS_PREFIX + iface.getSimpleName() + "$" + COUNTER.incrementAndGet();
         String internal = name.replace('.', '/');
         String ifaceInternal = Type.getInternalName(iface);
 

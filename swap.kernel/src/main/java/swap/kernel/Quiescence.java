@@ -177,8 +177,9 @@ public final class Quiescence {
     static Map<Thread, StackTraceElement[]> snapshot(List<Class<?>> handleClasses, long deadlineNanos) {
         // Threads that reported themselves clean in the current counting epoch need no stack (Counting).
         Thread self = Thread.currentThread();
-        List<Thread> unknown = new ArrayList<>();
-        for (Thread t : liveThreads()) {
+        Thread[] live = liveThreads();
+        List<Thread> unknown = new ArrayList<>(live.length);
+        for (Thread t : live) {
             if (t != self && !Counting.clean(t, handleClasses) && !Counting.timerThread(t)) {
                 unknown.add(t);
             }
@@ -190,6 +191,7 @@ public final class Quiescence {
         };
         if (SeenStacks.ENABLED) {
             // Threads that have not run since their stack was last taken keep it; the others are taken fresh.
+            // Left out: threads whose stack shows no handle frame (SeenStacks.matters), which isPending would pass.
             return SeenStacks.stacks(unknown.toArray(new Thread[0]), ran);
         }
         return ran.apply(unknown);

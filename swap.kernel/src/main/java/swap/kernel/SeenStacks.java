@@ -29,7 +29,25 @@ import java.util.WeakHashMap;
  */
 public final class SeenStacks {
 
-    private record Seen(long cpuNanos, StackTraceElement[] stack) {
+    /** A stack, the CPU time read before it was taken, and whether it {@linkplain #matters matters} to a quiescence check. */
+    private record Seen(long cpuNanos, StackTraceElement[] stack, boolean matters) {
+    }
+
+    /**
+     * Whether a quiescence check has to look at {@code stack} at all: it shows a frame of a generated
+     * handle class, or it may have been cut off ({@link Quiescence#isPending} is {@code false} for
+     * any other). Decided once per stack taken, not at every swap that finds the thread where it was.
+     */
+    static boolean matters(StackTraceElement[] stack) {
+        if (stack.length >= Quiescence.TRUNCATED_DEPTH) {
+            return true;
+        }
+        for (StackTraceElement f : stack) {
+            if (HandleFactory.isHandleClass(f.getClassName())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static final ThreadMXBean THREADS = threadBean();
@@ -101,7 +119,8 @@ public final class SeenStacks {
     }
 
     /**
-     * The stacks of {@code threads} (less the caller), each valid at a moment after this call began.
+     * The stacks of {@code threads} (less the caller) that {@linkplain #matters matter}, each valid
+     * at a moment after this call began; a thread whose stack does not matter is left out.
      *
      * @param fresh takes the stacks of the threads that ran (one by one, or all at once)
      */
@@ -110,19 +129,20 @@ public final class SeenStacks {
         Map<Thread, StackTraceElement[]> m = new HashMap<>();
         java.util.List<Thread> ran = new java.util.ArrayList<>();
         long[] cpu = cpuTimes(threads);
-        for (int i = 0; i < threads.length; i++) {
-            Thread t = threads[i];
-            if (t == self) {
-                continue;
-            }
-            Seen s;
-            synchronized (SEEN) {
-                s = SEEN.get(t);
-            }
-            if (s != null && cpu[i] >= 0 && s.cpuNanos == cpu[i]) {
-                m.put(t, s.stack);
-            } else {
-                ran.add(t);
+        synchronized (SEEN) {
+            for (int i = 0; i < threads.length; i++) {
+                Thread t = threads[i];
+                if (t == self) {
+                    continue;
+                }
+                Seen s = SEEN.get(t);
+                if (s != null && cpu[i] >= 0 && s.cpuNanos == cpu[i]) {
+                    if (s.matters) {
+                        m.put(t, s.stack);
+                    }
+                } else {
+                    ran.add(t);
+                }
             }
         }
         if (!ran.isEmpty()) {
@@ -131,9 +151,12 @@ public final class SeenStacks {
                 for (int i = 0; i < threads.length; i++) {
                     StackTraceElement[] st = taken.get(threads[i]);
                     if (st != null) {
-                        m.put(threads[i], st);
+                        boolean matters = matters(st);
+                        if (matters) {
+                            m.put(threads[i], st);
+                        }
                         if (cpu[i] >= 0) {
-                            SEEN.put(threads[i], new Seen(cpu[i], st));
+                            SEEN.put(threads[i], new Seen(cpu[i], st, matters));
                         }
                     }
                 }

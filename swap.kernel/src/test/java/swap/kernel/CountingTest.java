@@ -47,6 +47,28 @@ public class CountingTest {
         void outer(Nested self, CountDownLatch first, CountDownLatch nested, CountDownLatch second) throws InterruptedException;
     }
 
+    /** The component of the reentrant test: a call that asks for a swap of its own entry. */
+    public interface Reentrant {
+        void fromInside();
+    }
+
+    /** Asks {@link #swap} for a swap of its own entry, and {@link Counting#inside} about its own thread, from inside a call. */
+    public static class ReentrantImpl implements Reentrant {
+        static volatile java.util.function.Supplier<CompletableFuture<SwapResult>> swap;
+        static volatile Class<?> handles;
+        static volatile CompletableFuture<SwapResult> requested;
+        static volatile boolean doneInside;
+        static volatile boolean inside;
+
+        @Override
+        public void fromInside() {
+            inside = Counting.inside(List.of(handles));
+            CompletableFuture<SwapResult> f = swap.get();
+            requested = f;
+            doneInside = f.isDone();
+        }
+    }
+
     static final StateFormat<Long> VALUE = StateFormat.canonical("nested.value", Long.class);
 
     /** Whether this call came through a counted handle method: what the stack check sees. */
@@ -123,6 +145,8 @@ public class CountingTest {
         source.add(Probe.class, "probe2", "1.0.0", ProbeImpl::new);
         source.add(Nested.class, "nested", "1.0.0", NestedImpl::new);
         source.add(Nested.class, "nested2", "1.0.0", NestedImpl::new);
+        source.add(Reentrant.class, "reentrant", "1.0.0", ReentrantImpl::new);
+        source.add(Reentrant.class, "reentrant2", "1.0.0", ReentrantImpl::new);
         engine = new Engine(source);
         NestedImpl.AFTER_EXPORT.set(0);
     }
@@ -266,5 +290,43 @@ public class CountingTest {
         assertEquals(made.get(), busy.handle().get());
         assertEquals(200, idle.handle().get());
         assertEquals(0, NestedImpl.AFTER_EXPORT.get());
+    }
+
+    /**
+     * A thread that walked its own stack in this counting epoch and found no frame of the interface
+     * is not walked again for its next swap, but a counted call it makes since (here, one that asks
+     * for a swap of its own entry) sends it back to the walk: the swap is run on another thread and
+     * waits for that call, as before. Counted mode is held on by hand ({@link Counting#on}), so no
+     * expiry between the steps can make the test pass without the path it is about.
+     */
+    @Test
+    public void aSwapAskedForFromInsideACallOfItsEntryIsNeverRunOnTheCallingThreadEvenRightAfterASwapFromOutside() throws Exception {
+        Entry<Reentrant> e = engine.create(Reentrant.class, "reentrant");
+        Class<?> handles = e.handle().getClass();
+        String[] targets = {"reentrant2", "reentrant"};
+        int[] n = {0};
+        ReentrantImpl.handles = handles;
+        ReentrantImpl.swap = () -> engine.swap(e.id(), targets[n[0]++ & 1], "test").toCompletableFuture();
+        Counting.on(handles);
+        try {
+            Thread self = Thread.currentThread();
+            assertFalse(Counting.clean(self, List.of(handles)));
+            assertFalse(Counting.inside(List.of(handles)));
+            assertTrue("a walk that found no frame is the thread's report for the epoch", Counting.clean(self, List.of(handles)));
+            for (int i = 0; i < 2; i++) {
+                SwapResult r = ReentrantImpl.swap.get().get(30, TimeUnit.SECONDS);
+                assertEquals(r.toString(), SwapOutcome.COMPLETED, r.outcome);
+                assertFalse(Counting.inside(List.of(handles)));
+            }
+            e.handle().fromInside();
+            assertTrue("inside a call of the interface", ReentrantImpl.inside);
+            assertFalse("the swap asked for from inside the call ran on the calling thread", ReentrantImpl.doneInside);
+            SwapResult r = ReentrantImpl.requested.get(30, TimeUnit.SECONDS);
+            assertEquals(r.toString(), SwapOutcome.COMPLETED, r.outcome);
+            assertFalse("outside again once the call returned", Counting.inside(List.of(handles)));
+            assertEquals("reentrant2", e.describe().implementation);
+        } finally {
+            Counting.off(handles);
+        }
     }
 }
