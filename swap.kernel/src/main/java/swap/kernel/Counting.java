@@ -85,24 +85,24 @@ final class Counting {
     }
 
     /** The timer's threads: they run only {@link #expire}, never a call through a handle, so a swap needs no stack of them. */
-    private static final java.util.Set<Thread> TIMER_THREADS = java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
+    private static final class TimerThread extends Thread {
+        TimerThread(Runnable r) {
+            super(r, "swap-counting");
+        }
+    }
+
     private static final ScheduledThreadPoolExecutor TIMER = timer();
 
     /** @return whether {@code t} is one of this class's own timer threads, which never call a handle */
     static boolean timerThread(Thread t) {
-        synchronized (TIMER_THREADS) {
-            return TIMER_THREADS.contains(t);
-        }
+        return t instanceof TimerThread;
     }
 
     private static ScheduledThreadPoolExecutor timer() {
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread th = new Thread(r, "swap-counting");
+            Thread th = new TimerThread(r);
             th.setDaemon(true);
             th.setContextClassLoader(null); // holds no bundle's class loader
-            synchronized (TIMER_THREADS) {
-                TIMER_THREADS.add(th);
-            }
             return th;
         });
         t.setKeepAliveTime(1, TimeUnit.SECONDS);
