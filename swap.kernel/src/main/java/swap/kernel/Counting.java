@@ -373,6 +373,29 @@ final class Counting {
         return true;
     }
 
+    /**
+     * {@link #clean} for many threads, with each class's mode and epoch looked up once: for a swap
+     * whose jobs hold the counted mode of every class (so the epochs cannot change while it runs).
+     */
+    static java.util.function.Predicate<Thread> cleanCheck(List<Class<?>> handleClasses) {
+        int n = handleClasses.size();
+        Mode[] modes = new Mode[n];
+        long[] epochs = new long[n];
+        for (int i = 0; i < n; i++) {
+            modes[i] = MODE.get(handleClasses.get(i));
+            epochs[i] = modes[i].epoch;
+        }
+        return t -> {
+            for (int i = 0; i < n; i++) {
+                Report r = modes[i].reports.get(t);
+                if (r == null || r.clean != epochs[i]) {
+                    return false;
+                }
+            }
+            return true;
+        };
+    }
+
     /** @return whether {@code t} made a report for one of {@code handleClasses}, in this epoch or an earlier one (it calls them) */
     private static boolean caller(Thread t, List<Class<?>> handleClasses) {
         for (Class<?> c : handleClasses) {

@@ -179,8 +179,9 @@ public final class Quiescence {
         Thread self = Thread.currentThread();
         Thread[] live = liveThreads();
         List<Thread> unknown = new ArrayList<>(live.length);
+        java.util.function.Predicate<Thread> clean = Counting.cleanCheck(handleClasses);
         for (Thread t : live) {
-            if (t != self && !Counting.clean(t, handleClasses) && !Counting.timerThread(t)) {
+            if (t != self && !Counting.timerThread(t) && !clean.test(t)) {
                 unknown.add(t);
             }
         }
