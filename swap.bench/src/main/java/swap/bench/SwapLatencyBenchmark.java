@@ -47,8 +47,7 @@ public class SwapLatencyBenchmark {
 
     private Engine engine;
     private IdleThreads idle;
-    private volatile boolean running;
-    private final java.util.List<Thread> hot = new java.util.ArrayList<>();
+    private HotThreads hot;
     private long id;
     private int i;
     private static final String[] TARGETS = {"b", "a"};
@@ -64,26 +63,12 @@ public class SwapLatencyBenchmark {
         id = e.id();
         idle = new IdleThreads(idleThreads);
         Cache lookAlike = engine.create(Cache.class, "a").handle();
-        running = true;
-        for (int t = 0; t < hotThreads; t++) {
-            Thread th = new Thread(() -> {
-                long sink = 0;
-                while (running) {
-                    sink += lookAlike.get(sink);
-                }
-            }, "hot-" + t);
-            th.setDaemon(true);
-            hot.add(th);
-            th.start();
-        }
+        hot = new HotThreads(hotThreads, "hot", lookAlike);
     }
 
     @TearDown
     public void tearDown() throws InterruptedException {
-        running = false;
-        for (Thread t : hot) {
-            t.join();
-        }
+        hot.close();
         idle.close();
         engine.shutdown();
     }

@@ -1,7 +1,5 @@
 package swap.bench;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.HdrHistogram.Histogram;
@@ -48,8 +46,7 @@ public class SwapUnderLoadBenchmark {
     private Engine engine;
     private long id;
     private int i;
-    private volatile boolean running;
-    private final List<Thread> threads = new ArrayList<>();
+    private HotThreads threads;
     private final Histogram callerWait = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
     private long rolledBack;
     private static final String[] TARGETS = {"b", "a"};
@@ -63,18 +60,7 @@ public class SwapUnderLoadBenchmark {
         var e = engine.create(Cache.class, "a");
         id = e.id();
         Cache h = e.handle();
-        running = true;
-        for (int t = 0; t < callers; t++) {
-            Thread th = new Thread(() -> {
-                long sink = 0;
-                while (running) {
-                    sink += h.get(sink);
-                }
-            }, "caller-" + t);
-            th.setDaemon(true);
-            threads.add(th);
-            th.start();
-        }
+        threads = new HotThreads(callers, "caller", h);
     }
 
     private boolean measuring;
@@ -89,10 +75,7 @@ public class SwapUnderLoadBenchmark {
         System.out.printf("%ncaller-wait over the measurement iterations (longest hold per swap, us): p50 %.1f p99 %.1f max %.1f over %d swaps, %d rolled back%n",
                 callerWait.getValueAtPercentile(50) / 1e3, callerWait.getValueAtPercentile(99) / 1e3, callerWait.getMaxValue() / 1e3,
                 callerWait.getTotalCount(), rolledBack);
-        running = false;
-        for (Thread t : threads) {
-            t.join();
-        }
+        threads.close();
         engine.shutdown();
     }
 
